@@ -1,0 +1,10 @@
+//! Pure types and rules of aims: no IO, no SQL, no HTTP, no wall clock.
+//!
+//! Everything here is unit-testable; callers pass time in.
+
+pub mod audit;
+pub mod role;
+pub mod validate;
+
+pub use role::{Permission, Permissions, Role};
+pub use validate::{FieldError, Invalid};

@@ -1,0 +1,418 @@
+//! The JSON API under `/api/v1`. Every handler: authenticate (bearer token), check the
+//! permission, scope every query to the caller's organization, answer problem+json on error.
+
+use crate::auth::{hash_password, random_secret, sha256_hex, ApiCaller, TOKEN_PREFIX};
+use crate::error::{Problem, ProblemBody};
+use crate::extract::{JsonBody, QueryParams};
+use crate::AppState;
+use aims_domain::{validate, Invalid, Permission, Role};
+use aims_store::{ApiToken, AuditEvent, AuditFilter, Member, NewMember, NewToken, Organization};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/organization", get(get_organization).patch(update_organization))
+        .route("/api/v1/members", get(list_members).post(add_member))
+        .route(
+            "/api/v1/members/{user_id}",
+            get(get_member).patch(update_member).delete(remove_member),
+        )
+        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", get(get_token).delete(revoke_token))
+        .route("/api/v1/audit-events", get(list_audit_events))
+        .route("/api/v1/{*rest}", axum::routing::any(|| async { Problem::not_found("endpoint") }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "aims API", description = "ISO/IEC 42001 AI management system. Authenticate with `Authorization: Bearer aims_...`; errors are application/problem+json."),
+    paths(me, get_organization, update_organization, list_members, add_member, get_member, update_member, remove_member,
+          list_tokens, create_token, get_token, revoke_token, list_audit_events),
+    components(schemas(ProblemBody, Organization, Member, ApiToken, AuditEvent, Role, Me, UpdateOrganization,
+        AddMember, UpdateMember, CreateToken, CreatedToken, MemberPage, TokenPage, AuditPage))
+)]
+pub struct ApiDoc;
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Keyset pagination: `limit` (1–200, default 50) and the `cursor` a previous page returned.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageParams {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn page_limit(limit: Option<i64>) -> Result<i64, Problem> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=200).contains(&n) => Ok(n),
+        Some(_) => Err(Problem::field(StatusCode::BAD_REQUEST, "limit", "must be between 1 and 200")),
+    }
+}
+
+fn parse_cursor(cursor: &Option<String>) -> Result<Option<i64>, Problem> {
+    cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| Problem::field(StatusCode::BAD_REQUEST, "cursor", "is not a cursor this API returned"))
+        })
+        .transpose()
+}
+
+/// Fetches one more than asked so the presence of a next page is known without a count.
+fn paginate<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|r| key(r).to_string()) } else { None };
+    (rows, next)
+}
+
+// ---------------------------------------------------------------- me and organization
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    user_id: i64,
+    email: String,
+    organization: Organization,
+    token_role: Role,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, body = ProblemBody)))]
+async fn me(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Me>, Problem> {
+    let organization = s.store.get_org(caller.org_id).await?;
+    Ok(Json(Me {
+        user_id: caller.user_id,
+        email: caller.email,
+        organization,
+        token_role: caller.token_role,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/organization", responses((status = 200, body = Organization)))]
+async fn get_organization(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Organization>, Problem> {
+    caller.require(Permission::Read)?;
+    Ok(Json(s.store.get_org(caller.org_id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganization {
+    name: String,
+    /// The version you read; a stale one answers 409.
+    version: i64,
+}
+
+#[utoipa::path(patch, path = "/api/v1/organization", request_body = UpdateOrganization,
+    responses((status = 200, body = Organization), (status = 409, body = ProblemBody), (status = 422, body = ProblemBody)))]
+async fn update_organization(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<UpdateOrganization>,
+) -> Result<Json<Organization>, Problem> {
+    caller.require(Permission::Administer)?;
+    let name = validate::text(&body.name, 200).map_err(|m| Problem::invalid(Invalid::field("name", m)))?;
+    Ok(Json(
+        s.store
+            .update_org(&caller.actor(), caller.org_id, &name, body.version, Utc::now())
+            .await?,
+    ))
+}
+
+// ---------------------------------------------------------------- members
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberPage {
+    items: Vec<Member>,
+    next_cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/members", params(PageParams), responses((status = 200, body = MemberPage)))]
+async fn list_members(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    QueryParams(p): QueryParams<PageParams>,
+) -> Result<Json<MemberPage>, Problem> {
+    caller.require(Permission::Read)?;
+    let limit = page_limit(p.limit)?;
+    let rows = s.store.list_members(caller.org_id, parse_cursor(&p.cursor)?, limit + 1).await?;
+    let (items, next_cursor) = paginate(rows, limit, |m| m.user_id);
+    Ok(Json(MemberPage { items, next_cursor }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    email: String,
+    /// Needed only when the person has no account yet.
+    name: Option<String>,
+    role: Role,
+    /// Needed only when the person has no account yet (12 characters or more).
+    password: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/members", request_body = AddMember,
+    responses((status = 201, body = Member), (status = 422, body = ProblemBody)))]
+async fn add_member(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<AddMember>,
+) -> Result<(StatusCode, Json<Member>), Problem> {
+    caller.require(Permission::Administer)?;
+    let new = validate_new_member(&body.email, body.name.as_deref(), body.role, body.password.as_deref())
+        .await
+        .map_err(Problem::invalid)?;
+    let m = s.store.add_member(&caller.actor(), caller.org_id, &new, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+/// Checks the fields of a new member (shared by the API and the members page).
+pub async fn validate_new_member(
+    email: &str,
+    name: Option<&str>,
+    role: Role,
+    password: Option<&str>,
+) -> Result<NewMember, Invalid> {
+    let mut inv = Invalid::default();
+    let email = inv.check("email", validate::email(email));
+    let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => inv.check("name", validate::text(n, 200)),
+        None => email.as_deref().map(|e| e.split('@').next().unwrap_or(e).to_string()),
+    };
+    let password = match password.filter(|p| !p.is_empty()) {
+        Some(p) => inv.check("password", validate::password(p)),
+        None => None,
+    };
+    inv.into_result()?;
+    let password_hash = match password {
+        Some(p) => Some(hash_password(p).await.map_err(|_| Invalid::field("password", "could not be hashed"))?),
+        None => None,
+    };
+    Ok(NewMember {
+        email: email.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        role,
+        password_hash,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/members/{user_id}", responses((status = 200, body = Member), (status = 404, body = ProblemBody)))]
+async fn get_member(State(s): State<AppState>, caller: ApiCaller, Path(user_id): Path<i64>) -> Result<Json<Member>, Problem> {
+    caller.require(Permission::Read)?;
+    s.store
+        .get_member(caller.org_id, user_id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found("member"))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMember {
+    role: Role,
+    version: i64,
+}
+
+#[utoipa::path(patch, path = "/api/v1/members/{user_id}", request_body = UpdateMember,
+    responses((status = 200, body = Member), (status = 409, body = ProblemBody)))]
+async fn update_member(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    Path(user_id): Path<i64>,
+    JsonBody(body): JsonBody<UpdateMember>,
+) -> Result<Json<Member>, Problem> {
+    caller.require(Permission::Administer)?;
+    Ok(Json(
+        s.store
+            .update_member_role(&caller.actor(), caller.org_id, user_id, body.role, body.version, Utc::now())
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/members/{user_id}", responses((status = 204), (status = 404, body = ProblemBody)))]
+async fn remove_member(State(s): State<AppState>, caller: ApiCaller, Path(user_id): Path<i64>) -> Result<StatusCode, Problem> {
+    caller.require(Permission::Administer)?;
+    s.store.remove_member(&caller.actor(), caller.org_id, user_id, Utc::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- tokens
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenPage {
+    items: Vec<ApiToken>,
+    next_cursor: Option<String>,
+}
+
+/// Admins see every token of the organization; everyone else their own.
+#[utoipa::path(get, path = "/api/v1/tokens", params(PageParams), responses((status = 200, body = TokenPage)))]
+async fn list_tokens(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    QueryParams(p): QueryParams<PageParams>,
+) -> Result<Json<TokenPage>, Problem> {
+    let limit = page_limit(p.limit)?;
+    let only = (!caller.perms.allows(Permission::Administer)).then_some(caller.user_id);
+    let rows = s.store.list_tokens(caller.org_id, only, parse_cursor(&p.cursor)?, limit + 1).await?;
+    let (items, next_cursor) = paginate(rows, limit, |t| t.id);
+    Ok(Json(TokenPage { items, next_cursor }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    name: String,
+    /// At most the caller's own role; defaults to it.
+    role: Option<Role>,
+    /// RFC 3339; omit for a token that does not expire.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    /// The secret: shown this once, stored only as a hash.
+    token: String,
+    #[serde(flatten)]
+    info: ApiToken,
+}
+
+/// Validates and creates a token for `user_id` (shared by the API, the tokens page and the CLI).
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_token(
+    store: &aims_store::Store,
+    actor: &aims_store::Actor,
+    org_id: i64,
+    user_id: i64,
+    granting_role: Role,
+    name: &str,
+    role: Option<Role>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(String, ApiToken), Problem> {
+    let mut inv = Invalid::default();
+    let name = inv.check("name", validate::text(name, 100));
+    let role = role.unwrap_or(granting_role);
+    if !granting_role.may_grant(role) {
+        inv.push("role", format!("a token cannot have more rights than your role ({granting_role})"));
+    }
+    if let Some(t) = expires_at {
+        if t <= Utc::now() {
+            inv.push("expires_at", "must be in the future");
+        }
+    }
+    inv.into_result().map_err(Problem::invalid)?;
+    let secret = format!("{TOKEN_PREFIX}{}", random_secret());
+    let new = NewToken {
+        user_id,
+        name: name.unwrap_or_default(),
+        role,
+        token_hash: sha256_hex(&secret),
+        expires_at,
+    };
+    let info = store.create_token(actor, org_id, &new, Utc::now()).await?;
+    Ok((secret, info))
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = CreateToken,
+    responses((status = 201, body = CreatedToken), (status = 422, body = ProblemBody)))]
+async fn create_token(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<CreateToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), Problem> {
+    // The granting role is the token's own; the rights it carries are also capped by the
+    // membership at every use.
+    let (token, info) = issue_token(
+        &s.store,
+        &caller.actor(),
+        caller.org_id,
+        caller.user_id,
+        caller.token_role,
+        &body.name,
+        body.role,
+        body.expires_at,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { token, info })))
+}
+
+async fn visible_token(s: &AppState, caller: &ApiCaller, id: i64) -> Result<ApiToken, Problem> {
+    match s.store.get_token(caller.org_id, id).await? {
+        Some(t) if t.user_id == caller.user_id || caller.perms.allows(Permission::Administer) => Ok(t),
+        _ => Err(Problem::not_found("token")),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
+async fn get_token(State(s): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<ApiToken>, Problem> {
+    Ok(Json(visible_token(&s, &caller, id).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
+async fn revoke_token(State(s): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<ApiToken>, Problem> {
+    visible_token(&s, &caller, id).await?;
+    Ok(Json(s.store.revoke_token(&caller.actor(), caller.org_id, id, Utc::now()).await?))
+}
+
+// ---------------------------------------------------------------- audit trail
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditParams {
+    /// For example `organization`, `member`, `api_token`.
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    /// The actor's label (an e-mail address, or `cli`).
+    pub actor: Option<String>,
+    /// RFC 3339, inclusive.
+    pub since: Option<DateTime<Utc>>,
+    /// RFC 3339, exclusive.
+    pub until: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl AuditParams {
+    pub fn filter(&self) -> AuditFilter {
+        let keep = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        AuditFilter {
+            entity_type: keep(&self.entity_type),
+            entity_id: keep(&self.entity_id),
+            actor: keep(&self.actor),
+            since: self.since,
+            until: self.until,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    items: Vec<AuditEvent>,
+    next_cursor: Option<String>,
+}
+
+/// Newest first.
+#[utoipa::path(get, path = "/api/v1/audit-events", params(AuditParams), responses((status = 200, body = AuditPage), (status = 403, body = ProblemBody)))]
+async fn list_audit_events(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    QueryParams(p): QueryParams<AuditParams>,
+) -> Result<Json<AuditPage>, Problem> {
+    caller.require(Permission::ReadAuditTrail)?;
+    let limit = page_limit(p.limit)?;
+    let rows = s
+        .store
+        .list_events(caller.org_id, &p.filter(), parse_cursor(&p.cursor)?, limit + 1)
+        .await?;
+    let (items, next_cursor) = paginate(rows, limit, |e| e.id);
+    Ok(Json(AuditPage { items, next_cursor }))
+}

@@ -1,0 +1,77 @@
+//! The web application and the JSON API of aims, over the same store functions.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+mod pages;
+
+use aims_store::Store;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use std::future::Future;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// Request bodies above this answer 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone, Debug, Default)]
+pub struct ServerConfig {
+    /// Mark cookies `Secure` (set when aims is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: ServerConfig,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(api::routes())
+        .merge(pages::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
+    match s.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not reachable")
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests and returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Creates a one-time setup link token when no user exists yet; returns the secret.
+pub async fn first_run_token(store: &Store) -> Result<Option<String>, aims_store::StoreError> {
+    if store.user_count().await? > 0 {
+        return Ok(None);
+    }
+    let secret = auth::random_secret();
+    let now = chrono::Utc::now();
+    store
+        .create_setup_token(&auth::sha256_hex(&secret), now, now + chrono::Duration::hours(24))
+        .await?;
+    Ok(Some(secret))
+}

@@ -1,0 +1,294 @@
+//! Persistence of aims on SQLite (embedded default) and PostgreSQL (scale-out), from one
+//! source: `queries.rs` is compiled once per backend (see the two modules below), and
+//! [`Store`] dispatches each call to the backend it was opened on.
+//!
+//! Only this crate contains SQL.
+
+pub mod types;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use types::*;
+
+mod sqlite_backend {
+    type DB = sqlx::Sqlite;
+    const IS_POSTGRES: bool = false;
+    include!("queries.rs");
+}
+
+mod postgres_backend {
+    type DB = sqlx::Postgres;
+    const IS_POSTGRES: bool = true;
+    include!("queries.rs");
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A stale version or a state that forbids the change (maps to 409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The record was changed by someone else: `current` is the version it has now.
+    #[error("the record was changed by someone else (it is now at version {current}); reload and try again")]
+    Stale { current: i64 },
+    #[error("{0}")]
+    Invalid(aims_domain::Invalid),
+    /// A one-time thing was already used or has expired (maps to 410).
+    #[error("{0}")]
+    Gone(String),
+    #[error("backup: {0}")]
+    Backup(String),
+    #[error("{0}")]
+    Schema(String),
+    #[error("i/o: {0}")]
+    Io(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl StoreError {
+    fn stale(current: i64) -> StoreError {
+        StoreError::Stale { current }
+    }
+
+    /// Turns a unique-constraint violation into a field error; passes anything else through.
+    fn unique(e: sqlx::Error, field: &str, message: &str) -> StoreError {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Invalid(aims_domain::Invalid::field(field, message))
+            }
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+/// Timestamps are stored with microsecond precision (PostgreSQL's), so what is hashed is what is read back.
+pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(sqlite_backend::Pools),
+    Postgres(postgres_backend::Pools),
+}
+
+/// The database, on whichever backend it was opened.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// Calls the same-named function of the backend the store was opened on.
+macro_rules! dispatch {
+    ($self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {
+        match &$self.backend {
+            Backend::Sqlite(p) => sqlite_backend::$f(p, $($arg),*).await,
+            Backend::Postgres(p) => postgres_backend::$f(p, $($arg),*).await,
+        }
+    };
+}
+
+type R<T> = Result<T, StoreError>;
+
+/// Where the database is: a PostgreSQL URL, or else the SQLite file in the data folder.
+#[derive(Debug, Clone)]
+pub enum Location {
+    SqliteFile(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    pub fn resolve(data_dir: &Path, database_url: Option<&str>) -> Result<Location, String> {
+        match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => Ok(Location::SqliteFile(data_dir.join("aims.db"))),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(Location::Postgres(u.to_string()))
+            }
+            Some(u) if u.starts_with("sqlite:") => Ok(Location::SqliteFile(
+                u.trim_start_matches("sqlite://").trim_start_matches("sqlite:").into(),
+            )),
+            Some(_) => Err("--database-url must start with postgres:// (or sqlite:); leave it unset for the embedded database".into()),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Location::SqliteFile(p) => format!("SQLite {}", p.display()),
+            Location::Postgres(u) => {
+                // Never print a password.
+                let shown = match (u.find("://"), u.rfind('@')) {
+                    (Some(s), Some(a)) if a > s => format!("{}***{}", &u[..s + 3], &u[a..]),
+                    _ => u.clone(),
+                };
+                format!("PostgreSQL {shown}")
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Opens the database and brings its schema up to date. Refuses a database migrated
+    /// by a newer aims.
+    pub async fn open(location: &Location) -> R<Store> {
+        let store = match location {
+            Location::SqliteFile(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+                }
+                let opts = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let write = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(opts.clone())
+                    .await?;
+                let read = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(opts)
+                    .await?;
+                run_migrations(&SQLITE_MIGRATIONS, &write).await?;
+                Store { backend: Backend::Sqlite(sqlite_backend::Pools { read, write }) }
+            }
+            Location::Postgres(url) => {
+                let opts = sqlx::postgres::PgConnectOptions::from_str(url)?;
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?;
+                run_migrations(&POSTGRES_MIGRATIONS, &pool).await?;
+                Store { backend: Backend::Postgres(postgres_backend::Pools { read: pool.clone(), write: pool }) }
+            }
+        };
+        Ok(store)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The newest schema version this binary knows.
+    pub fn known_schema_version(&self) -> i64 {
+        let m = match self.backend {
+            Backend::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Backend::Postgres(_) => &POSTGRES_MIGRATIONS,
+        };
+        m.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(p) => {
+                p.read.close().await;
+                p.write.close().await;
+            }
+            Backend::Postgres(p) => p.read.close().await,
+        }
+    }
+
+    pub async fn ping(&self) -> R<()> { dispatch!(self.ping()) }
+    pub async fn schema_version(&self) -> R<i64> { dispatch!(self.schema_version()) }
+
+    // audit trail
+    pub async fn list_events(&self, org_id: i64, filter: &AuditFilter, before_id: Option<i64>, limit: i64) -> R<Vec<AuditEvent>> {
+        dispatch!(self.list_events(org_id, filter, before_id, limit))
+    }
+    pub async fn verify_chains(&self, org_slug: Option<&str>) -> R<VerifyOutcome> { dispatch!(self.verify_chains(org_slug)) }
+
+    // first run, organizations, users
+    pub async fn user_count(&self) -> R<i64> { dispatch!(self.user_count()) }
+    pub async fn create_setup_token(&self, hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> R<()> {
+        dispatch!(self.create_setup_token(hash, now, expires_at))
+    }
+    pub async fn setup_token_valid(&self, hash: &str, now: DateTime<Utc>) -> R<bool> { dispatch!(self.setup_token_valid(hash, now)) }
+    pub async fn complete_setup(&self, hash: &str, input: &SetupInput, now: DateTime<Utc>) -> R<(Organization, User)> {
+        dispatch!(self.complete_setup(hash, input, now))
+    }
+    pub async fn upsert_user_cli(&self, org_slug: &str, email: &str, name: &str, role: aims_domain::Role, password_hash: &str, now: DateTime<Utc>) -> R<(Organization, Member)> {
+        dispatch!(self.upsert_user_cli(org_slug, email, name, role, password_hash, now))
+    }
+    pub async fn org_by_slug(&self, slug: &str) -> R<Option<Organization>> { dispatch!(self.org_by_slug(slug)) }
+    pub async fn get_org(&self, org_id: i64) -> R<Organization> { dispatch!(self.get_org(org_id)) }
+    pub async fn update_org(&self, actor: &Actor, org_id: i64, name: &str, version: i64, now: DateTime<Utc>) -> R<Organization> {
+        dispatch!(self.update_org(actor, org_id, name, version, now))
+    }
+
+    // sign-in and sessions
+    pub async fn login_user(&self, email: &str) -> R<Option<LoginUser>> { dispatch!(self.login_user(email)) }
+    pub async fn count_login_failures(&self, email: &str, since: DateTime<Utc>) -> R<i64> { dispatch!(self.count_login_failures(email, since)) }
+    pub async fn record_login_failure(&self, email: &str, now: DateTime<Utc>, forget_before: DateTime<Utc>) -> R<()> {
+        dispatch!(self.record_login_failure(email, now, forget_before))
+    }
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_session(&self, hash: &str, user_id: i64, email: &str, csrf: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> R<()> {
+        dispatch!(self.create_session(hash, user_id, email, csrf, now, expires_at))
+    }
+    pub async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> R<Option<SessionUser>> { dispatch!(self.session_user(hash, now)) }
+    pub async fn delete_session(&self, hash: &str) -> R<()> { dispatch!(self.delete_session(hash)) }
+    pub async fn user_orgs(&self, user_id: i64) -> R<Vec<OrgMembership>> { dispatch!(self.user_orgs(user_id)) }
+    pub async fn membership_by_slug(&self, user_id: i64, slug: &str) -> R<Option<OrgMembership>> { dispatch!(self.membership_by_slug(user_id, slug)) }
+
+    // API tokens
+    pub async fn token_grant(&self, hash: &str, now: DateTime<Utc>) -> R<Option<TokenGrant>> { dispatch!(self.token_grant(hash, now)) }
+    pub async fn create_token(&self, actor: &Actor, org_id: i64, new: &NewToken, now: DateTime<Utc>) -> R<ApiToken> { dispatch!(self.create_token(actor, org_id, new, now)) }
+    pub async fn list_tokens(&self, org_id: i64, user_id: Option<i64>, before_id: Option<i64>, limit: i64) -> R<Vec<ApiToken>> {
+        dispatch!(self.list_tokens(org_id, user_id, before_id, limit))
+    }
+    pub async fn get_token(&self, org_id: i64, id: i64) -> R<Option<ApiToken>> { dispatch!(self.get_token(org_id, id)) }
+    pub async fn revoke_token(&self, actor: &Actor, org_id: i64, id: i64, now: DateTime<Utc>) -> R<ApiToken> { dispatch!(self.revoke_token(actor, org_id, id, now)) }
+
+    // members
+    pub async fn list_members(&self, org_id: i64, after_user_id: Option<i64>, limit: i64) -> R<Vec<Member>> { dispatch!(self.list_members(org_id, after_user_id, limit)) }
+    pub async fn get_member(&self, org_id: i64, user_id: i64) -> R<Option<Member>> { dispatch!(self.get_member(org_id, user_id)) }
+    pub async fn add_member(&self, actor: &Actor, org_id: i64, new: &NewMember, now: DateTime<Utc>) -> R<Member> { dispatch!(self.add_member(actor, org_id, new, now)) }
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_member_role(&self, actor: &Actor, org_id: i64, user_id: i64, role: aims_domain::Role, version: i64, now: DateTime<Utc>) -> R<Member> {
+        dispatch!(self.update_member_role(actor, org_id, user_id, role, version, now))
+    }
+    pub async fn remove_member(&self, actor: &Actor, org_id: i64, user_id: i64, now: DateTime<Utc>) -> R<()> { dispatch!(self.remove_member(actor, org_id, user_id, now)) }
+
+    // backup and restore
+    pub async fn backup_rows(&self, sink: &mut (dyn FnMut(&str, serde_json::Map<String, serde_json::Value>) -> std::io::Result<()> + Send)) -> R<u64> {
+        dispatch!(self.backup_rows(sink))
+    }
+    pub async fn restore_rows(
+        &self,
+        rows: &mut (dyn Iterator<Item = Result<(usize, String, serde_json::Map<String, serde_json::Value>), String>> + Send),
+    ) -> R<u64> {
+        dispatch!(self.restore_rows(rows))
+    }
+}
+
+async fn run_migrations<DB>(migrator: &sqlx::migrate::Migrator, pool: &sqlx::Pool<DB>) -> R<()>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Connection: sqlx::migrate::Migrate,
+{
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    match migrator.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(sqlx::migrate::MigrateError::VersionMissing(v)) => Err(StoreError::Schema(format!(
+            "this database was migrated by a newer aims (schema version {v}; this binary knows up to {known}). \
+             Upgrade aims, or restore a backup made by this version."
+        ))),
+        Err(e) => Err(StoreError::Schema(format!("migrating the database failed: {e}"))),
+    }
+}

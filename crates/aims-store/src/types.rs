@@ -1,0 +1,173 @@
+//! Records as the store returns them. Shared by both backends.
+
+use aims_domain::Role;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Who makes a change: recorded in every audit event.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub token_id: Option<i64>,
+    pub label: String,
+}
+
+impl Actor {
+    /// A change made from the command line by the machine's operator.
+    pub fn cli() -> Actor {
+        Actor {
+            user_id: None,
+            token_id: None,
+            label: "cli".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Organization {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// A user as the audit trail records them (never the password hash).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user's membership in an organization, with the user's name and e-mail.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// One organization the user belongs to, for the switcher.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct OrgMembership {
+    pub org_id: i64,
+    pub slug: String,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginUser {
+    pub id: i64,
+    pub password_hash: String,
+}
+
+/// A live browser session.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub csrf_token: String,
+}
+
+/// What a bearer token grants: resolved in one query per request.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenGrant {
+    pub token_id: i64,
+    pub token_name: String,
+    #[sqlx(try_from = "String")]
+    pub token_role: Role,
+    pub user_id: i64,
+    pub email: String,
+    pub org_id: i64,
+    pub org_slug: String,
+    #[sqlx(try_from = "String")]
+    pub member_role: Role,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ApiToken {
+    pub id: i64,
+    pub org_id: i64,
+    pub user_id: i64,
+    pub user_email: String,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub org_id: i64,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<i64>,
+    pub actor_token_id: Option<i64>,
+    pub actor_label: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Filters of the audit trail; every one is served by an index.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The outcome of recomputing the audit chains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    Intact { events: u64, organizations: u64 },
+    Broken { events_checked: u64, problem: String },
+}
+
+/// Input of the first-run setup.
+#[derive(Debug, Clone)]
+pub struct SetupInput {
+    pub org_slug: String,
+    pub org_name: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// Input for adding a member: an existing user by e-mail, or a new one (then the password hash is required).
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub user_id: i64,
+    pub name: String,
+    pub role: Role,
+    pub token_hash: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,301 @@
+//! `aims`: the one binary. `aims serve` runs the web application and the API; the other
+//! subcommands administer the same database, even while a server runs on it.
+
+use aims_domain::{validate, Role};
+use aims_server::{AppState, ServerConfig};
+use aims_store::{Location, Store, VerifyOutcome};
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{BufRead, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "aims", version, about = "aims: run your ISO/IEC 42001 AI management system and prove it to an auditor")]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Log format: human-readable text or JSON lines for log collectors.
+    #[arg(long, global = true, env = "AIMS_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// Folder for the embedded database and evidence files.
+    #[arg(long, global = true, env = "AIMS_DATA_DIR", default_value = "./aims-data")]
+    data_dir: PathBuf,
+    /// A postgres:// URL switches from the embedded SQLite database to PostgreSQL.
+    #[arg(long, global = true, env = "AIMS_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web application and the JSON API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "AIMS_BIND", default_value = "127.0.0.1:8042")]
+        bind: String,
+        /// Mark cookies Secure: set this when users reach aims over HTTPS (behind a TLS proxy).
+        #[arg(long, env = "AIMS_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Work with the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write every record and the audit trail to a backup file (JSON lines).
+    Backup {
+        /// The file to write.
+        file: PathBuf,
+    },
+    /// Load a backup file into an empty database; the audit chain is verified before commit.
+    Restore {
+        /// The file `aims backup` wrote.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (or reset their password) with a role in an organization; creates the organization when missing.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The organization's short name (slug).
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Display name; defaults to the part of the e-mail before @.
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a member of an organization and print it once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        /// At most the member's role; defaults to it.
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        /// Days until the token expires; omit for no expiry.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash chain; exit 0 when intact, 1 naming the first broken event.
+    Verify {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AIMS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+    let location = Location::resolve(&db.data_dir, db.database_url.as_deref()).map_err(|e| anyhow!(e))?;
+    Store::open(&location)
+        .await
+        .with_context(|| format!("cannot open the database ({})", location.describe()))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { bind, secure_cookies } => {
+            let store = open(&cli.db).await?;
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            let addr = listener.local_addr()?;
+            println!("aims is running at http://{addr} ({} database)", store.backend_name());
+            if let Some(secret) = aims_server::first_run_token(&store).await? {
+                println!("First run: open http://{addr}/setup?token={secret} to create the first organization and its admin (the link works once, for 24 hours).");
+            }
+            let state = AppState { store: store.clone(), config: ServerConfig { secure_cookies } };
+            aims_server::serve(listener, state, shutdown_signal()).await?;
+            store.close().await;
+            tracing::info!("stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = open(&cli.db).await?;
+            println!("database is at schema version {}", store.schema_version().await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Create { email, org, role, name, password_stdin: _ }) => {
+            let email = validate::email(&email).map_err(|m| anyhow!("--email {m}"))?;
+            let org = validate::slug(&org).map_err(|m| anyhow!("--org {m}"))?;
+            let name = match name {
+                Some(n) => validate::text(&n, 200).map_err(|m| anyhow!("--name {m}"))?,
+                None => email.split('@').next().unwrap_or(&email).to_string(),
+            };
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let password = validate::password(password).map_err(|m| anyhow!("the password on standard input {m}"))?;
+            let store = open(&cli.db).await?;
+            let hash = aims_server::auth::hash_password(password).await.map_err(|p| anyhow!(p.detail))?;
+            let (org, member) = store.upsert_user_cli(&org, &email, &name, role, &hash, chrono::Utc::now()).await?;
+            println!("{} is {} of organization {}", member.email, member.role, org.slug);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Create { email, org, name, role, expires_in_days }) => {
+            let store = open(&cli.db).await?;
+            let email = validate::email(&email).map_err(|m| anyhow!("--email {m}"))?;
+            let user = store.login_user(&email).await?.ok_or_else(|| anyhow!("--email: no user {email}"))?;
+            let member = store
+                .membership_by_slug(user.id, &org)
+                .await?
+                .ok_or_else(|| anyhow!("--org: {email} is not a member of an organization `{org}`"))?;
+            let expires_at = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
+            let actor = aims_store::Actor::cli();
+            let (secret, info) = aims_server::api::issue_token(&store, &actor, member.org_id, user.id, member.role, &name, role, expires_at)
+                .await
+                .map_err(|p| anyhow!(p.detail))?;
+            eprintln!("token {} ({}, role {}) created; it is shown only this once:", info.id, info.name, info.role);
+            println!("{secret}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify { org }) => {
+            let store = open(&cli.db).await?;
+            match store.verify_chains(org.as_deref()).await? {
+                VerifyOutcome::Intact { events, organizations } => {
+                    println!("audit trail intact: {events} events verified in {organizations} organization(s)");
+                    Ok(ExitCode::SUCCESS)
+                }
+                VerifyOutcome::Broken { events_checked, problem } => {
+                    println!("audit trail BROKEN after {events_checked} good events: {problem}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let store = open(&cli.db).await?;
+            let out = std::fs::File::create(&file).with_context(|| format!("cannot create {}", file.display()))?;
+            let mut w = BufWriter::new(out);
+            let header = serde_json::json!({
+                "format": "aims-backup",
+                "schema_version": store.schema_version().await?,
+                "created_at": chrono::Utc::now().to_rfc3339(),
+                "source": store.backend_name(),
+            });
+            writeln!(w, "{header}")?;
+            let mut sink = |table: &str, row: serde_json::Map<String, serde_json::Value>| {
+                let line = serde_json::json!({ "table": table, "row": row });
+                writeln!(w, "{line}")
+            };
+            let rows = store.backup_rows(&mut sink).await?;
+            w.flush()?;
+            println!("backed up {rows} rows to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let mut text = String::new();
+            std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?
+                .read_to_string(&mut text)
+                .with_context(|| format!("{} is not a text backup file", file.display()))?;
+            let mut lines = text.lines().enumerate();
+            let header: serde_json::Value = match lines.next() {
+                Some((_, l)) => serde_json::from_str(l).map_err(|e| anyhow!("line 1: not an aims backup header: {e}"))?,
+                None => bail!("{} is empty", file.display()),
+            };
+            if header["format"] != "aims-backup" {
+                bail!("line 1: not an aims backup (the header has no \"format\": \"aims-backup\")");
+            }
+            let store = open(&cli.db).await?;
+            let ours = store.known_schema_version();
+            if header["schema_version"].as_i64() != Some(ours) {
+                bail!("line 1: the backup has schema version {}, this aims writes {ours}: restore it with the aims version that made it", header["schema_version"]);
+            }
+            let mut rows = lines.filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| {
+                let n = i + 1;
+                let v: serde_json::Value = serde_json::from_str(l).map_err(|e| format!("line {n}: not JSON: {e}"))?;
+                let table = v["table"].as_str().ok_or_else(|| format!("line {n}: no \"table\""))?.to_string();
+                let row = v["row"].as_object().cloned().ok_or_else(|| format!("line {n}: no \"row\" object"))?;
+                Ok((n, table, row))
+            });
+            let count = store.restore_rows(&mut rows).await?;
+            println!("restored {count} rows from {}; the audit chain verified", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
