@@ -3,11 +3,11 @@
 
 use crate::auth::{hash_password, random_secret, sha256_hex, ApiCaller, TOKEN_PREFIX};
 use crate::error::{Problem, ProblemBody};
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::AppState;
 use aims_domain::{validate, Invalid, Permission, Role};
 use aims_store::{ApiToken, AuditEvent, AuditFilter, Member, NewMember, NewToken, Organization};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -208,7 +208,7 @@ pub async fn validate_new_member(
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{user_id}", responses((status = 200, body = Member), (status = 404, body = ProblemBody)))]
-async fn get_member(State(s): State<AppState>, caller: ApiCaller, Path(user_id): Path<i64>) -> Result<Json<Member>, Problem> {
+async fn get_member(State(s): State<AppState>, caller: ApiCaller, PathParam(user_id): PathParam<i64>) -> Result<Json<Member>, Problem> {
     caller.require(Permission::Read)?;
     s.store
         .get_member(caller.org_id, user_id)
@@ -229,7 +229,7 @@ pub struct UpdateMember {
 async fn update_member(
     State(s): State<AppState>,
     caller: ApiCaller,
-    Path(user_id): Path<i64>,
+    PathParam(user_id): PathParam<i64>,
     JsonBody(body): JsonBody<UpdateMember>,
 ) -> Result<Json<Member>, Problem> {
     caller.require(Permission::Administer)?;
@@ -241,7 +241,7 @@ async fn update_member(
 }
 
 #[utoipa::path(delete, path = "/api/v1/members/{user_id}", responses((status = 204), (status = 404, body = ProblemBody)))]
-async fn remove_member(State(s): State<AppState>, caller: ApiCaller, Path(user_id): Path<i64>) -> Result<StatusCode, Problem> {
+async fn remove_member(State(s): State<AppState>, caller: ApiCaller, PathParam(user_id): PathParam<i64>) -> Result<StatusCode, Problem> {
     caller.require(Permission::Administer)?;
     s.store.remove_member(&caller.actor(), caller.org_id, user_id, Utc::now()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -354,12 +354,12 @@ async fn visible_token(s: &AppState, caller: &ApiCaller, id: i64) -> Result<ApiT
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
-async fn get_token(State(s): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<ApiToken>, Problem> {
+async fn get_token(State(s): State<AppState>, caller: ApiCaller, PathParam(id): PathParam<i64>) -> Result<Json<ApiToken>, Problem> {
     Ok(Json(visible_token(&s, &caller, id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
-async fn revoke_token(State(s): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<ApiToken>, Problem> {
+async fn revoke_token(State(s): State<AppState>, caller: ApiCaller, PathParam(id): PathParam<i64>) -> Result<Json<ApiToken>, Problem> {
     visible_token(&s, &caller, id).await?;
     Ok(Json(s.store.revoke_token(&caller.actor(), caller.org_id, id, Utc::now()).await?))
 }

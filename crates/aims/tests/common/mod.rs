@@ -1,0 +1,230 @@
+//! Test harness: a real server on 127.0.0.1:0 over a fresh database, SQLite or PostgreSQL.
+//! PostgreSQL tests read AIMS_TEST_PG_URL (default: the CI server) and FAIL when it cannot
+//! be reached: they never pass silently.
+#![allow(dead_code)]
+
+use aims_domain::Role;
+use aims_server::{AppState, ServerConfig};
+use aims_store::{Actor, Location, Store};
+use rand::Rng;
+use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn pg_base_url() -> String {
+    std::env::var("AIMS_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{:012x}", rand::thread_rng().gen::<u64>() & 0xffff_ffff_ffff)
+}
+
+/// A fresh, empty database: a temp folder for SQLite, a new database on the PostgreSQL server.
+pub struct FreshDb {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+}
+
+impl FreshDb {
+    pub async fn new(backend: Backend) -> FreshDb {
+        let data_dir = std::env::temp_dir().join(unique("aims-test-"));
+        std::fs::create_dir_all(&data_dir).expect("temp dir");
+        let database_url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let base = pg_base_url();
+                let mut conn = sqlx::PgConnection::connect(&base)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {base} is not reachable ({e}); PostgreSQL tests must not be skipped"));
+                let name = unique("aims_t_");
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+                let (prefix, _) = base.rsplit_once('/').expect("database url has a path");
+                Some(format!("{prefix}/{name}"))
+            }
+        };
+        FreshDb { data_dir, database_url }
+    }
+
+    pub fn location(&self) -> Location {
+        Location::resolve(&self.data_dir, self.database_url.as_deref()).expect("location")
+    }
+
+    /// Arguments that point the CLI at this database.
+    pub fn cli_args(&self) -> Vec<String> {
+        let mut a = vec!["--data-dir".to_string(), self.data_dir.display().to_string()];
+        if let Some(u) = &self.database_url {
+            a.push("--database-url".into());
+            a.push(u.clone());
+        }
+        a
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub store: Store,
+    pub db: FreshDb,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        let db = FreshDb::new(backend).await;
+        let store = Store::open(&db.location()).await.expect("open store");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState { store: store.clone(), config: ServerConfig::default() };
+        tokio::spawn(aims_server::serve(listener, state, std::future::pending()));
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp { base, client, store, db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Creates (or updates) a user with a role in an organization, as `aims user create` does.
+    pub async fn user(&self, org: &str, email: &str, role: Role) -> (i64, i64) {
+        let hash = aims_server::auth::hash_password(PASSWORD.into()).await.expect("hash");
+        let (org, member) = self
+            .store
+            .upsert_user_cli(org, email, email.split('@').next().unwrap_or(email), role, &hash, chrono::Utc::now())
+            .await
+            .expect("user");
+        (org.id, member.user_id)
+    }
+
+    /// A user with a role, and an API token with the same role.
+    pub async fn token(&self, org: &str, email: &str, role: Role) -> String {
+        let (org_id, user_id) = self.user(org, email, role).await;
+        let (secret, _) = aims_server::api::issue_token(&self.store, &Actor::cli(), org_id, user_id, role, "test", None, None)
+            .await
+            .expect("token");
+        secret
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+    }
+
+    pub async fn send_json(&self, method: reqwest::Method, token: &str, path: &str, body: &Value) -> Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn audit_count(&self, org_id: i64) -> usize {
+        self.store
+            .list_events(org_id, &Default::default(), None, 100_000)
+            .await
+            .expect("events")
+            .len()
+    }
+
+    /// Signs in through the login form; returns the session cookie.
+    pub async fn login(&self, email: &str, password: &str) -> (StatusCode, Option<String>) {
+        let page = self.client.get(self.url("/login")).send().await.expect("login page");
+        let pre = set_cookie_value(page.headers(), "aims_csrf").expect("csrf cookie");
+        let html = page.text().await.expect("html");
+        let csrf = csrf_in(&html).expect("csrf field");
+        let res = self
+            .client
+            .post(self.url("/login"))
+            .header(COOKIE, format!("aims_csrf={pre}"))
+            .form(&[("_csrf", csrf.as_str()), ("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("login");
+        let status = res.status();
+        (status, set_cookie_value(res.headers(), "aims_session"))
+    }
+
+    pub async fn page(&self, session: &str, path: &str) -> (StatusCode, String) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header(COOKIE, format!("aims_session={session}"))
+            .send()
+            .await
+            .expect("page");
+        (res.status(), res.text().await.unwrap_or_default())
+    }
+
+    pub async fn post_form(&self, session: &str, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .header(COOKIE, format!("aims_session={session}"))
+            .form(form)
+            .send()
+            .await
+            .expect("post")
+    }
+}
+
+pub fn set_cookie_value(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+pub async fn json(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.starts_with("application/problem+json"))
+        .unwrap_or(false);
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    if status.is_client_error() {
+        assert!(is_problem, "a {status} must be application/problem+json, got {body}");
+    }
+    (status, body)
+}
+
+/// Runs one async scenario once per backend, as two tests.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() { super::$name($crate::common::Backend::Sqlite).await }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() { super::$name($crate::common::Backend::Postgres).await }
+            )*
+        }
+    };
+}
