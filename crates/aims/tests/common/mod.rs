@@ -228,3 +228,42 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+impl FreshDb {
+    /// Runs raw SQL on the database behind aims's back (to tamper, or to fake a newer schema).
+    pub async fn exec_raw(&self, sql: &str) {
+        use sqlx::Connection;
+        match &self.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect pg");
+                sqlx::raw_sql(sql).execute(&mut c).await.expect("raw sql");
+            }
+            None => {
+                let path = self.data_dir.join("aims.db");
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.expect("connect sqlite");
+                sqlx::raw_sql(sql).execute(&mut c).await.expect("raw sql");
+            }
+        }
+    }
+}
+
+/// Runs the aims binary with the database arguments and optional standard input.
+pub fn aims(db: &FreshDb, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aims"));
+    cmd.args(db.cli_args()).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.env_remove("AIMS_DATABASE_URL").env_remove("AIMS_DATA_DIR");
+    let mut child = cmd.spawn().expect("spawn aims");
+    if let Some(mut si) = child.stdin.take() {
+        if let Some(text) = stdin {
+            si.write_all(text.as_bytes()).expect("stdin");
+        }
+    }
+    let out = child.wait_with_output().expect("aims output");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
