@@ -75,6 +75,9 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
         assert_ne!(a, c);
-        assert_eq!(a, ev(1, Some("{\"name\":\"Acme\"}")).chain_hash(GENESIS_HASH));
+        assert_eq!(
+            a,
+            ev(1, Some("{\"name\":\"Acme\"}")).chain_hash(GENESIS_HASH)
+        );
     }
 }

@@ -80,7 +80,9 @@ impl Role {
     pub fn describe(self) -> &'static str {
         match self {
             Role::Admin => "everything, including members, roles, tokens and settings",
-            Role::Manager => "runs the AIMS: edits every register, approves and accepts, reads the audit trail",
+            Role::Manager => {
+                "runs the AIMS: edits every register, approves and accepts, reads the audit trail"
+            }
             Role::Contributor => "creates and edits records in the registers",
             Role::Auditor => "reads everything including the audit trail, records audit findings",
             Role::Viewer => "reads the registers",
@@ -90,7 +92,9 @@ impl Role {
     pub fn permissions(self) -> Permissions {
         use Permission::*;
         match self {
-            Role::Admin => Permissions::of(&[Read, Write, Approve, ReadAuditTrail, Audit, Administer]),
+            Role::Admin => {
+                Permissions::of(&[Read, Write, Approve, ReadAuditTrail, Audit, Administer])
+            }
             Role::Manager => Permissions::of(&[Read, Write, Approve, ReadAuditTrail, Audit]),
             Role::Contributor => Permissions::of(&[Read, Write]),
             Role::Auditor => Permissions::of(&[Read, ReadAuditTrail, Audit]),
@@ -120,6 +124,13 @@ impl FromStr for Role {
     }
 }
 
+impl TryFrom<String> for Role {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,7 +147,9 @@ mod tests {
 
     #[test]
     fn effective_rights_are_an_intersection() {
-        let p = Role::Contributor.permissions().intersect(Role::Auditor.permissions());
+        let p = Role::Contributor
+            .permissions()
+            .intersect(Role::Auditor.permissions());
         assert!(p.allows(Permission::Read));
         assert!(!p.allows(Permission::Write));
         assert!(!p.allows(Permission::ReadAuditTrail));
@@ -148,12 +161,5 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
         assert!("owner".parse::<Role>().is_err());
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
     }
 }

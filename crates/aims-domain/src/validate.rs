@@ -82,7 +82,9 @@ pub fn slug(raw: &str) -> Result<String, String> {
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !ok || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
-        return Err("use lowercase letters, digits and single hyphens (for example `acme-ai`)".into());
+        return Err(
+            "use lowercase letters, digits and single hyphens (for example `acme-ai`)".into(),
+        );
     }
     Ok(s.to_string())
 }
@@ -99,7 +101,12 @@ pub fn email(raw: &str) -> Result<String, String> {
     let mut parts = s.split('@');
     let (local, domain) = (parts.next().unwrap_or(""), parts.next());
     match domain {
-        Some(d) if !local.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && parts.next().is_none() => {}
+        Some(d)
+            if !local.is_empty()
+                && d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+                && parts.next().is_none() => {}
         _ => return Err("is not an e-mail address (expected name@example.org)".into()),
     }
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {

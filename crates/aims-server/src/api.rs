@@ -19,7 +19,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/me", get(me))
-        .route("/api/v1/organization", get(get_organization).patch(update_organization))
+        .route(
+            "/api/v1/organization",
+            get(get_organization).patch(update_organization),
+        )
         .route("/api/v1/members", get(list_members).post(add_member))
         .route(
             "/api/v1/members/{user_id}",
@@ -28,16 +31,50 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", get(get_token).delete(revoke_token))
         .route("/api/v1/audit-events", get(list_audit_events))
-        .route("/api/v1/{*rest}", axum::routing::any(|| async { Problem::not_found("endpoint") }))
+        .route(
+            "/api/v1/{*rest}",
+            axum::routing::any(|| async { Problem::not_found("endpoint") }),
+        )
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "aims API", description = "ISO/IEC 42001 AI management system. Authenticate with `Authorization: Bearer aims_...`; errors are application/problem+json."),
-    paths(me, get_organization, update_organization, list_members, add_member, get_member, update_member, remove_member,
-          list_tokens, create_token, get_token, revoke_token, list_audit_events),
-    components(schemas(ProblemBody, Organization, Member, ApiToken, AuditEvent, Role, Me, UpdateOrganization,
-        AddMember, UpdateMember, CreateToken, CreatedToken, MemberPage, TokenPage, AuditPage))
+    info(
+        title = "aims API",
+        description = "ISO/IEC 42001 AI management system. Authenticate with `Authorization: Bearer aims_...`; errors are application/problem+json."
+    ),
+    paths(
+        me,
+        get_organization,
+        update_organization,
+        list_members,
+        add_member,
+        get_member,
+        update_member,
+        remove_member,
+        list_tokens,
+        create_token,
+        get_token,
+        revoke_token,
+        list_audit_events
+    ),
+    components(schemas(
+        ProblemBody,
+        Organization,
+        Member,
+        ApiToken,
+        AuditEvent,
+        Role,
+        Me,
+        UpdateOrganization,
+        AddMember,
+        UpdateMember,
+        CreateToken,
+        CreatedToken,
+        MemberPage,
+        TokenPage,
+        AuditPage
+    ))
 )]
 pub struct ApiDoc;
 
@@ -56,7 +93,11 @@ fn page_limit(limit: Option<i64>) -> Result<i64, Problem> {
     match limit {
         None => Ok(50),
         Some(n) if (1..=200).contains(&n) => Ok(n),
-        Some(_) => Err(Problem::field(StatusCode::BAD_REQUEST, "limit", "must be between 1 and 200")),
+        Some(_) => Err(Problem::field(
+            StatusCode::BAD_REQUEST,
+            "limit",
+            "must be between 1 and 200",
+        )),
     }
 }
 
@@ -65,8 +106,13 @@ fn parse_cursor(cursor: &Option<String>) -> Result<Option<i64>, Problem> {
         .as_deref()
         .filter(|c| !c.is_empty())
         .map(|c| {
-            c.parse::<i64>()
-                .map_err(|_| Problem::field(StatusCode::BAD_REQUEST, "cursor", "is not a cursor this API returned"))
+            c.parse::<i64>().map_err(|_| {
+                Problem::field(
+                    StatusCode::BAD_REQUEST,
+                    "cursor",
+                    "is not a cursor this API returned",
+                )
+            })
         })
         .transpose()
 }
@@ -75,7 +121,11 @@ fn parse_cursor(cursor: &Option<String>) -> Result<Option<i64>, Problem> {
 fn paginate<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|r| key(r).to_string()) } else { None };
+    let next = if more {
+        rows.last().map(|r| key(r).to_string())
+    } else {
+        None
+    };
     (rows, next)
 }
 
@@ -101,7 +151,10 @@ async fn me(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Me>, Pr
 }
 
 #[utoipa::path(get, path = "/api/v1/organization", responses((status = 200, body = Organization)))]
-async fn get_organization(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Organization>, Problem> {
+async fn get_organization(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Organization>, Problem> {
     caller.require(Permission::Read)?;
     Ok(Json(s.store.get_org(caller.org_id).await?))
 }
@@ -122,10 +175,17 @@ async fn update_organization(
     JsonBody(body): JsonBody<UpdateOrganization>,
 ) -> Result<Json<Organization>, Problem> {
     caller.require(Permission::Administer)?;
-    let name = validate::text(&body.name, 200).map_err(|m| Problem::invalid(Invalid::field("name", m)))?;
+    let name =
+        validate::text(&body.name, 200).map_err(|m| Problem::invalid(Invalid::field("name", m)))?;
     Ok(Json(
         s.store
-            .update_org(&caller.actor(), caller.org_id, &name, body.version, Utc::now())
+            .update_org(
+                &caller.actor(),
+                caller.org_id,
+                &name,
+                body.version,
+                Utc::now(),
+            )
             .await?,
     ))
 }
@@ -146,7 +206,10 @@ async fn list_members(
 ) -> Result<Json<MemberPage>, Problem> {
     caller.require(Permission::Read)?;
     let limit = page_limit(p.limit)?;
-    let rows = s.store.list_members(caller.org_id, parse_cursor(&p.cursor)?, limit + 1).await?;
+    let rows = s
+        .store
+        .list_members(caller.org_id, parse_cursor(&p.cursor)?, limit + 1)
+        .await?;
     let (items, next_cursor) = paginate(rows, limit, |m| m.user_id);
     Ok(Json(MemberPage { items, next_cursor }))
 }
@@ -170,10 +233,18 @@ async fn add_member(
     JsonBody(body): JsonBody<AddMember>,
 ) -> Result<(StatusCode, Json<Member>), Problem> {
     caller.require(Permission::Administer)?;
-    let new = validate_new_member(&body.email, body.name.as_deref(), body.role, body.password.as_deref())
-        .await
-        .map_err(Problem::invalid)?;
-    let m = s.store.add_member(&caller.actor(), caller.org_id, &new, Utc::now()).await?;
+    let new = validate_new_member(
+        &body.email,
+        body.name.as_deref(),
+        body.role,
+        body.password.as_deref(),
+    )
+    .await
+    .map_err(Problem::invalid)?;
+    let m = s
+        .store
+        .add_member(&caller.actor(), caller.org_id, &new, Utc::now())
+        .await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
 
@@ -188,7 +259,9 @@ pub async fn validate_new_member(
     let email = inv.check("email", validate::email(email));
     let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => inv.check("name", validate::text(n, 200)),
-        None => email.as_deref().map(|e| e.split('@').next().unwrap_or(e).to_string()),
+        None => email
+            .as_deref()
+            .map(|e| e.split('@').next().unwrap_or(e).to_string()),
     };
     let password = match password.filter(|p| !p.is_empty()) {
         Some(p) => inv.check("password", validate::password(p)),
@@ -196,7 +269,11 @@ pub async fn validate_new_member(
     };
     inv.into_result()?;
     let password_hash = match password {
-        Some(p) => Some(hash_password(p).await.map_err(|_| Invalid::field("password", "could not be hashed"))?),
+        Some(p) => Some(
+            hash_password(p)
+                .await
+                .map_err(|_| Invalid::field("password", "could not be hashed"))?,
+        ),
         None => None,
     };
     Ok(NewMember {
@@ -208,7 +285,11 @@ pub async fn validate_new_member(
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{user_id}", responses((status = 200, body = Member), (status = 404, body = ProblemBody)))]
-async fn get_member(State(s): State<AppState>, caller: ApiCaller, PathParam(user_id): PathParam<i64>) -> Result<Json<Member>, Problem> {
+async fn get_member(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(user_id): PathParam<i64>,
+) -> Result<Json<Member>, Problem> {
     caller.require(Permission::Read)?;
     s.store
         .get_member(caller.org_id, user_id)
@@ -235,15 +316,28 @@ async fn update_member(
     caller.require(Permission::Administer)?;
     Ok(Json(
         s.store
-            .update_member_role(&caller.actor(), caller.org_id, user_id, body.role, body.version, Utc::now())
+            .update_member_role(
+                &caller.actor(),
+                caller.org_id,
+                user_id,
+                body.role,
+                body.version,
+                Utc::now(),
+            )
             .await?,
     ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/members/{user_id}", responses((status = 204), (status = 404, body = ProblemBody)))]
-async fn remove_member(State(s): State<AppState>, caller: ApiCaller, PathParam(user_id): PathParam<i64>) -> Result<StatusCode, Problem> {
+async fn remove_member(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(user_id): PathParam<i64>,
+) -> Result<StatusCode, Problem> {
     caller.require(Permission::Administer)?;
-    s.store.remove_member(&caller.actor(), caller.org_id, user_id, Utc::now()).await?;
+    s.store
+        .remove_member(&caller.actor(), caller.org_id, user_id, Utc::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -264,7 +358,10 @@ async fn list_tokens(
 ) -> Result<Json<TokenPage>, Problem> {
     let limit = page_limit(p.limit)?;
     let only = (!caller.perms.allows(Permission::Administer)).then_some(caller.user_id);
-    let rows = s.store.list_tokens(caller.org_id, only, parse_cursor(&p.cursor)?, limit + 1).await?;
+    let rows = s
+        .store
+        .list_tokens(caller.org_id, only, parse_cursor(&p.cursor)?, limit + 1)
+        .await?;
     let (items, next_cursor) = paginate(rows, limit, |t| t.id);
     Ok(Json(TokenPage { items, next_cursor }))
 }
@@ -303,7 +400,10 @@ pub async fn issue_token(
     let name = inv.check("name", validate::text(name, 100));
     let role = role.unwrap_or(granting_role);
     if !granting_role.may_grant(role) {
-        inv.push("role", format!("a token cannot have more rights than your role ({granting_role})"));
+        inv.push(
+            "role",
+            format!("a token cannot have more rights than your role ({granting_role})"),
+        );
     }
     if let Some(t) = expires_at {
         if t <= Utc::now() {
@@ -348,20 +448,34 @@ async fn create_token(
 
 async fn visible_token(s: &AppState, caller: &ApiCaller, id: i64) -> Result<ApiToken, Problem> {
     match s.store.get_token(caller.org_id, id).await? {
-        Some(t) if t.user_id == caller.user_id || caller.perms.allows(Permission::Administer) => Ok(t),
+        Some(t) if t.user_id == caller.user_id || caller.perms.allows(Permission::Administer) => {
+            Ok(t)
+        }
         _ => Err(Problem::not_found("token")),
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
-async fn get_token(State(s): State<AppState>, caller: ApiCaller, PathParam(id): PathParam<i64>) -> Result<Json<ApiToken>, Problem> {
+async fn get_token(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<ApiToken>, Problem> {
     Ok(Json(visible_token(&s, &caller, id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
-async fn revoke_token(State(s): State<AppState>, caller: ApiCaller, PathParam(id): PathParam<i64>) -> Result<Json<ApiToken>, Problem> {
+async fn revoke_token(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<ApiToken>, Problem> {
     visible_token(&s, &caller, id).await?;
-    Ok(Json(s.store.revoke_token(&caller.actor(), caller.org_id, id, Utc::now()).await?))
+    Ok(Json(
+        s.store
+            .revoke_token(&caller.actor(), caller.org_id, id, Utc::now())
+            .await?,
+    ))
 }
 
 // ---------------------------------------------------------------- audit trail
@@ -383,7 +497,11 @@ pub struct AuditParams {
 
 impl AuditParams {
     pub fn filter(&self) -> AuditFilter {
-        let keep = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let keep = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
         AuditFilter {
             entity_type: keep(&self.entity_type),
             entity_id: keep(&self.entity_id),
@@ -411,7 +529,12 @@ async fn list_audit_events(
     let limit = page_limit(p.limit)?;
     let rows = s
         .store
-        .list_events(caller.org_id, &p.filter(), parse_cursor(&p.cursor)?, limit + 1)
+        .list_events(
+            caller.org_id,
+            &p.filter(),
+            parse_cursor(&p.cursor)?,
+            limit + 1,
+        )
         .await?;
     let (items, next_cursor) = paginate(rows, limit, |e| e.id);
     Ok(Json(AuditPage { items, next_cursor }))

@@ -39,7 +39,12 @@ pub async fn hash_password(password: String) -> Result<String, Problem> {
     .await
     .ok()
     .and_then(Result::ok)
-    .ok_or_else(|| Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "password hashing failed"))
+    .ok_or_else(|| {
+        Problem::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "password hashing failed",
+        )
+    })
 }
 
 /// A hash of a throw-away password, verified against when the e-mail is unknown, so that
@@ -51,7 +56,11 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_string());
         let ok = PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         ok && known
     })
@@ -72,7 +81,11 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value: HttpOnly and SameSite=Lax always, Secure when served over HTTPS.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> String {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }
 
@@ -111,17 +124,24 @@ impl ApiCaller {
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let value = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| Problem::unauthorized("send an API token as `Authorization: Bearer aims_...`"))?;
+            .ok_or_else(|| {
+                Problem::unauthorized("send an API token as `Authorization: Bearer aims_...`")
+            })?;
         let token = value
             .strip_prefix("Bearer ")
             .map(str::trim)
             .filter(|t| t.starts_with(TOKEN_PREFIX))
-            .ok_or_else(|| Problem::unauthorized("the Authorization header must be `Bearer aims_...`"))?;
+            .ok_or_else(|| {
+                Problem::unauthorized("the Authorization header must be `Bearer aims_...`")
+            })?;
         let grant = state
             .store
             .token_grant(&sha256_hex(token), chrono::Utc::now())
@@ -133,7 +153,10 @@ impl FromRequestParts<AppState> for ApiCaller {
             token_id: grant.token_id,
             email: grant.email,
             token_role: grant.token_role,
-            perms: grant.token_role.permissions().intersect(grant.member_role.permissions()),
+            perms: grant
+                .token_role
+                .permissions()
+                .intersect(grant.member_role.permissions()),
         })
     }
 }

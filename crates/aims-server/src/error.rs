@@ -73,7 +73,10 @@ impl From<StoreError> for Problem {
             StoreError::Gone(m) => Problem::new(StatusCode::GONE, m),
             other => {
                 tracing::error!(error = %other, "internal error");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error; the server log has the details")
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; the server log has the details",
+                )
             }
         }
     }

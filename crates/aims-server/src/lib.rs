@@ -71,7 +71,11 @@ pub async fn first_run_token(store: &Store) -> Result<Option<String>, aims_store
     let secret = auth::random_secret();
     let now = chrono::Utc::now();
     store
-        .create_setup_token(&auth::sha256_hex(&secret), now, now + chrono::Duration::hours(24))
+        .create_setup_token(
+            &auth::sha256_hex(&secret),
+            now,
+            now + chrono::Duration::hours(24),
+        )
         .await?;
     Ok(Some(secret))
 }

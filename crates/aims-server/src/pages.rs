@@ -2,11 +2,15 @@
 //! a CSRF token; every page under `/o/{slug}` checks membership and role on the server.
 
 use crate::api::{issue_token, validate_new_member, AuditParams};
-use crate::auth::{self, cookie, random_secret, set_cookie, sha256_hex, FORM_CSRF_COOKIE, SESSION_COOKIE};
+use crate::auth::{
+    self, cookie, random_secret, set_cookie, sha256_hex, FORM_CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::extract::QueryParams;
 use crate::AppState;
 use aims_domain::{validate, Invalid, Permission, Permissions, Role};
-use aims_store::{Actor, ApiToken, AuditEvent, Member, OrgMembership, SessionUser, SetupInput, StoreError};
+use aims_store::{
+    Actor, ApiToken, AuditEvent, Member, OrgMembership, SessionUser, SetupInput, StoreError,
+};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -35,12 +39,17 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/tokens/{id}/revoke", post(token_revoke))
         .route("/o/{slug}/audit", get(audit))
         .route("/o/{slug}/settings", get(settings).post(settings_save))
-        .fallback(|| async { PageError::Status(StatusCode::NOT_FOUND, "There is no page here.".into()) })
+        .fallback(|| async {
+            PageError::Status(StatusCode::NOT_FOUND, "There is no page here.".into())
+        })
 }
 
 async fn css() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../static/app.css"),
     )
 }
@@ -56,13 +65,22 @@ pub enum PageError {
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(what) => PageError::Status(StatusCode::NOT_FOUND, format!("{what} not found.")),
-            StoreError::Conflict(m) | StoreError::Gone(m) => PageError::Status(StatusCode::CONFLICT, m),
+            StoreError::NotFound(what) => {
+                PageError::Status(StatusCode::NOT_FOUND, format!("{what} not found."))
+            }
+            StoreError::Conflict(m) | StoreError::Gone(m) => {
+                PageError::Status(StatusCode::CONFLICT, m)
+            }
             e @ StoreError::Stale { .. } => PageError::Status(StatusCode::CONFLICT, e.to_string()),
-            StoreError::Invalid(inv) => PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, inv.to_string()),
+            StoreError::Invalid(inv) => {
+                PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, inv.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
-                PageError::Status(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side; the server log has the details.".into())
+                PageError::Status(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side; the server log has the details.".into(),
+                )
             }
         }
     }
@@ -91,7 +109,11 @@ impl IntoResponse for PageError {
                     StatusCode::OK => "Welcome to aims",
                     s => s.canonical_reason().unwrap_or("Error"),
                 };
-                let page = MessagePage { layout: Layout::bare(heading), heading: heading.to_string(), message };
+                let page = MessagePage {
+                    layout: Layout::bare(heading),
+                    heading: heading.to_string(),
+                    message,
+                };
                 (status, render(&page)).into_response()
             }
         }
@@ -131,7 +153,10 @@ impl Layout {
     }
 
     pub fn perms(&self) -> Permissions {
-        self.org.as_ref().map(|o| o.role.permissions()).unwrap_or(Permissions::NONE)
+        self.org
+            .as_ref()
+            .map(|o| o.role.permissions())
+            .unwrap_or(Permissions::NONE)
     }
     pub fn can_admin(&self) -> bool {
         self.perms().allows(Permission::Administer)
@@ -173,7 +198,10 @@ impl OrgCtx {
         if self.org.role.permissions().allows(p) {
             Ok(())
         } else {
-            Err(PageError::Status(StatusCode::FORBIDDEN, format!("Your role ({}) does not allow this.", self.org.role)))
+            Err(PageError::Status(
+                StatusCode::FORBIDDEN,
+                format!("Your role ({}) does not allow this.", self.org.role),
+            ))
         }
     }
     fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
@@ -198,7 +226,9 @@ async fn session(s: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser
 }
 
 async fn require_session(s: &AppState, headers: &HeaderMap) -> Result<SessionUser, PageError> {
-    session(s, headers).await?.ok_or_else(|| PageError::Redirect("/login".into()))
+    session(s, headers)
+        .await?
+        .ok_or_else(|| PageError::Redirect("/login".into()))
 }
 
 async fn org_ctx(s: &AppState, headers: &HeaderMap, slug: &str) -> Result<OrgCtx, PageError> {
@@ -209,7 +239,12 @@ async fn org_ctx(s: &AppState, headers: &HeaderMap, slug: &str) -> Result<OrgCtx
         .iter()
         .find(|o| o.slug == slug)
         .cloned()
-        .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such organization, or you are not a member of it.".into()))?;
+        .ok_or_else(|| {
+            PageError::Status(
+                StatusCode::NOT_FOUND,
+                "No such organization, or you are not a member of it.".into(),
+            )
+        })?;
     Ok(OrgCtx { user, org, orgs })
 }
 
@@ -234,11 +269,23 @@ fn with_cookie(s: &AppState, page: Response, new_csrf: Option<String>) -> Respon
     res
 }
 
-async fn start_session(s: &AppState, user_id: i64, email: &str, to: &str) -> Result<Response, PageError> {
+async fn start_session(
+    s: &AppState,
+    user_id: i64,
+    email: &str,
+    to: &str,
+) -> Result<Response, PageError> {
     let secret = random_secret();
     let now = Utc::now();
     s.store
-        .create_session(&sha256_hex(&secret), user_id, email, &random_secret(), now, now + Duration::hours(SESSION_HOURS))
+        .create_session(
+            &sha256_hex(&secret),
+            user_id,
+            email,
+            &random_secret(),
+            now,
+            now + Duration::hours(SESSION_HOURS),
+        )
         .await?;
     let mut res = Redirect::to(to).into_response();
     if let Ok(h) = set_cookie(s, SESSION_COOKIE, &secret, SESSION_HOURS * 3600).parse() {
@@ -254,7 +301,11 @@ async fn index(State(s): State<AppState>, headers: HeaderMap) -> Result<Response
         let orgs = s.store.user_orgs(user.user_id).await?;
         return match orgs.first() {
             Some(o) => Ok(Redirect::to(&format!("/o/{}", o.slug)).into_response()),
-            None => Err(PageError::Status(StatusCode::OK, "You are signed in but belong to no organization yet. Ask an admin to add you.".into())),
+            None => Err(PageError::Status(
+                StatusCode::OK,
+                "You are signed in but belong to no organization yet. Ask an admin to add you."
+                    .into(),
+            )),
         };
     }
     if s.store.user_count().await? == 0 {
@@ -292,19 +343,38 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-async fn setup_form(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<TokenQuery>) -> Result<Response, PageError> {
+async fn setup_form(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, PageError> {
     let token = q.token.unwrap_or_default();
-    if !s.store.setup_token_valid(&sha256_hex(&token), Utc::now()).await? {
+    if !s
+        .store
+        .setup_token_valid(&sha256_hex(&token), Utc::now())
+        .await?
+    {
         return Err(PageError::Status(StatusCode::GONE, "This setup link is invalid, expired or already used. Restart `aims serve` on an empty database for a new one, or sign in.".into()));
     }
     let (csrf, new) = form_csrf(&headers);
     let mut layout = Layout::bare("Set up aims");
     layout.csrf = csrf;
-    let page = SetupPage { layout, form: SetupForm { token, ..Default::default() }, errors: Invalid::default() };
+    let page = SetupPage {
+        layout,
+        form: SetupForm {
+            token,
+            ..Default::default()
+        },
+        errors: Invalid::default(),
+    };
     Ok(with_cookie(&s, render(&page), new))
 }
 
-async fn setup_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<SetupForm>) -> Result<Response, PageError> {
+async fn setup_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SetupForm>,
+) -> Result<Response, PageError> {
     let (csrf, _) = form_csrf(&headers);
     check_csrf(&csrf, &f.csrf)?;
     let mut inv = Invalid::default();
@@ -316,7 +386,14 @@ async fn setup_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Fo
     if !inv.is_empty() {
         let mut layout = Layout::bare("Set up aims");
         layout.csrf = csrf;
-        let page = SetupPage { layout, form: SetupForm { password: String::new(), ..f }, errors: inv };
+        let page = SetupPage {
+            layout,
+            form: SetupForm {
+                password: String::new(),
+                ..f
+            },
+            errors: inv,
+        };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
     let input = SetupInput {
@@ -326,10 +403,14 @@ async fn setup_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Fo
         name: name.unwrap_or_default(),
         password_hash: auth::hash_password(password.unwrap_or_default()).await?,
     };
-    let (org, user) = s.store.complete_setup(&sha256_hex(&f.token), &input, Utc::now()).await.map_err(|e| match e {
-        StoreError::Gone(m) => PageError::Status(StatusCode::GONE, m),
-        e => e.into(),
-    })?;
+    let (org, user) = s
+        .store
+        .complete_setup(&sha256_hex(&f.token), &input, Utc::now())
+        .await
+        .map_err(|e| match e {
+            StoreError::Gone(m) => PageError::Status(StatusCode::GONE, m),
+            e => e.into(),
+        })?;
     start_session(&s, user.id, &user.email, &format!("/o/{}", org.slug)).await
 }
 
@@ -357,10 +438,22 @@ async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Result<Res
     let (csrf, new) = form_csrf(&headers);
     let mut layout = Layout::bare("Sign in");
     layout.csrf = csrf;
-    Ok(with_cookie(&s, render(&LoginPage { layout, email: String::new(), error: None }), new))
+    Ok(with_cookie(
+        &s,
+        render(&LoginPage {
+            layout,
+            email: String::new(),
+            error: None,
+        }),
+        new,
+    ))
 }
 
-async fn login_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, PageError> {
+async fn login_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, PageError> {
     let (csrf, _) = form_csrf(&headers);
     check_csrf(&csrf, &f.csrf)?;
     let email = f.email.trim().to_lowercase();
@@ -368,22 +461,43 @@ async fn login_submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Fo
     let fail = |status: StatusCode, msg: &str| {
         let mut layout = Layout::bare("Sign in");
         layout.csrf = csrf.clone();
-        (status, render(&LoginPage { layout, email: email.clone(), error: Some(msg.to_string()) })).into_response()
+        (
+            status,
+            render(&LoginPage {
+                layout,
+                email: email.clone(),
+                error: Some(msg.to_string()),
+            }),
+        )
+            .into_response()
     };
     // The limit lives in the database, so it holds across every node behind a load balancer.
     let window_start = now - Duration::minutes(LOGIN_WINDOW_MINUTES);
     if s.store.count_login_failures(&email, window_start).await? >= LOGIN_MAX_FAILURES {
-        let mut res = fail(StatusCode::TOO_MANY_REQUESTS, "Too many failed sign-ins for this account. Wait 15 minutes and try again.");
-        res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
+        let mut res = fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed sign-ins for this account. Wait 15 minutes and try again.",
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
         return Ok(res);
     }
     let user = s.store.login_user(&email).await?;
-    let ok = auth::verify_password(f.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = auth::verify_password(
+        f.password.clone(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
     match (ok, user) {
         (true, Some(u)) => start_session(&s, u.id, &email, "/").await,
         _ => {
-            s.store.record_login_failure(&email, now, window_start).await?;
-            Ok(fail(StatusCode::UNAUTHORIZED, "The e-mail or the password is wrong."))
+            s.store
+                .record_login_failure(&email, now, window_start)
+                .await?;
+            Ok(fail(
+                StatusCode::UNAUTHORIZED,
+                "The e-mail or the password is wrong.",
+            ))
         }
     }
 }
@@ -395,7 +509,11 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn logout(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<CsrfOnly>) -> Result<Response, PageError> {
+async fn logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
     if let Some(user) = session(&s, &headers).await? {
         check_csrf(&user.csrf_token, &f.csrf)?;
     }
@@ -420,17 +538,33 @@ struct HomePage {
     events: Vec<AuditEvent>,
 }
 
-async fn home(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn home(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let mut members = s.store.list_members(ctx.org.org_id, None, 11).await?;
     let more_members = members.len() > 10;
     members.truncate(10);
-    let events = if ctx.org.role.permissions().allows(Permission::ReadAuditTrail) {
-        s.store.list_events(ctx.org.org_id, &Default::default(), None, 8).await?
+    let events = if ctx
+        .org
+        .role
+        .permissions()
+        .allows(Permission::ReadAuditTrail)
+    {
+        s.store
+            .list_events(ctx.org.org_id, &Default::default(), None, 8)
+            .await?
     } else {
         vec![]
     };
-    Ok(render(&HomePage { layout: ctx.layout(&ctx.org.name, "home"), members, more_members, events }))
+    Ok(render(&HomePage {
+        layout: ctx.layout(&ctx.org.name, "home"),
+        members,
+        more_members,
+        events,
+    }))
 }
 
 // ---------------------------------------------------------------- members
@@ -463,7 +597,14 @@ struct CursorQuery {
     after: Option<i64>,
 }
 
-async fn members_page(s: &AppState, ctx: &OrgCtx, after: Option<i64>, form: MemberForm, errors: Invalid, notice: Option<String>) -> Result<MembersPage, PageError> {
+async fn members_page(
+    s: &AppState,
+    ctx: &OrgCtx,
+    after: Option<i64>,
+    form: MemberForm,
+    errors: Invalid,
+    notice: Option<String>,
+) -> Result<MembersPage, PageError> {
     let mut members = s.store.list_members(ctx.org.org_id, after, 101).await?;
     let next_cursor = if members.len() > 100 {
         members.truncate(100);
@@ -471,16 +612,39 @@ async fn members_page(s: &AppState, ctx: &OrgCtx, after: Option<i64>, form: Memb
     } else {
         None
     };
-    Ok(MembersPage { layout: ctx.layout("Members", "members"), members, next_cursor, form, errors, notice, roles: Role::ALL.to_vec() })
+    Ok(MembersPage {
+        layout: ctx.layout("Members", "members"),
+        members,
+        next_cursor,
+        form,
+        errors,
+        notice,
+        roles: Role::ALL.to_vec(),
+    })
 }
 
-async fn members(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, Query(q): Query<CursorQuery>) -> Result<Response, PageError> {
+async fn members(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(q): Query<CursorQuery>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let form = MemberForm { role: "contributor".into(), ..Default::default() };
-    Ok(render(&members_page(&s, &ctx, q.after, form, Invalid::default(), None).await?))
+    let form = MemberForm {
+        role: "contributor".into(),
+        ..Default::default()
+    };
+    Ok(render(
+        &members_page(&s, &ctx, q.after, form, Invalid::default(), None).await?,
+    ))
 }
 
-async fn member_add(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, Form(f): Form<MemberForm>) -> Result<Response, PageError> {
+async fn member_add(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
@@ -490,7 +654,11 @@ async fn member_add(State(s): State<AppState>, headers: HeaderMap, Path(slug): P
         Ok(r) => validate_new_member(&f.email, Some(&f.name), *r, Some(&f.password)).await,
     };
     let outcome = match result {
-        Ok(new) => match s.store.add_member(&ctx.actor(), ctx.org.org_id, &new, Utc::now()).await {
+        Ok(new) => match s
+            .store
+            .add_member(&ctx.actor(), ctx.org.org_id, &new, Utc::now())
+            .await
+        {
             Ok(m) => Ok(m),
             Err(StoreError::Invalid(inv)) => Err(inv),
             Err(e) => return Err(e.into()),
@@ -500,11 +668,19 @@ async fn member_add(State(s): State<AppState>, headers: HeaderMap, Path(slug): P
     match outcome {
         Ok(m) => {
             let notice = Some(format!("{} is now a member ({}).", m.email, m.role));
-            let form = MemberForm { role: "contributor".into(), ..Default::default() };
-            Ok(render(&members_page(&s, &ctx, None, form, Invalid::default(), notice).await?))
+            let form = MemberForm {
+                role: "contributor".into(),
+                ..Default::default()
+            };
+            Ok(render(
+                &members_page(&s, &ctx, None, form, Invalid::default(), notice).await?,
+            ))
         }
         Err(inv) => {
-            let form = MemberForm { password: String::new(), ..f };
+            let form = MemberForm {
+                password: String::new(),
+                ..f
+            };
             let page = members_page(&s, &ctx, None, form, inv, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
@@ -520,20 +696,44 @@ struct RoleForm {
     version: i64,
 }
 
-async fn member_role(State(s): State<AppState>, headers: HeaderMap, Path((slug, user_id)): Path<(String, i64)>, Form(f): Form<RoleForm>) -> Result<Response, PageError> {
+async fn member_role(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, user_id)): Path<(String, i64)>,
+    Form(f): Form<RoleForm>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
-    let role = f.role.parse::<Role>().map_err(|m| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, m))?;
-    s.store.update_member_role(&ctx.actor(), ctx.org.org_id, user_id, role, f.version, Utc::now()).await?;
+    let role = f
+        .role
+        .parse::<Role>()
+        .map_err(|m| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, m))?;
+    s.store
+        .update_member_role(
+            &ctx.actor(),
+            ctx.org.org_id,
+            user_id,
+            role,
+            f.version,
+            Utc::now(),
+        )
+        .await?;
     Ok(Redirect::to(&format!("/o/{slug}/members")).into_response())
 }
 
-async fn member_remove(State(s): State<AppState>, headers: HeaderMap, Path((slug, user_id)): Path<(String, i64)>, Form(f): Form<CsrfOnly>) -> Result<Response, PageError> {
+async fn member_remove(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, user_id)): Path<(String, i64)>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
-    s.store.remove_member(&ctx.actor(), ctx.org.org_id, user_id, Utc::now()).await?;
+    s.store
+        .remove_member(&ctx.actor(), ctx.org.org_id, user_id, Utc::now())
+        .await?;
     Ok(Redirect::to(&format!("/o/{slug}/members")).into_response())
 }
 
@@ -560,20 +760,51 @@ struct TokensPage {
     grantable: Vec<Role>,
 }
 
-async fn tokens_page(s: &AppState, ctx: &OrgCtx, form: TokenForm, errors: Invalid, created: Option<String>) -> Result<TokensPage, PageError> {
-    let only = (!ctx.org.role.permissions().allows(Permission::Administer)).then_some(ctx.user.user_id);
+async fn tokens_page(
+    s: &AppState,
+    ctx: &OrgCtx,
+    form: TokenForm,
+    errors: Invalid,
+    created: Option<String>,
+) -> Result<TokensPage, PageError> {
+    let only =
+        (!ctx.org.role.permissions().allows(Permission::Administer)).then_some(ctx.user.user_id);
     let tokens = s.store.list_tokens(ctx.org.org_id, only, None, 200).await?;
-    let grantable = Role::ALL.into_iter().filter(|r| ctx.org.role.may_grant(*r)).collect();
-    Ok(TokensPage { layout: ctx.layout("API tokens", "tokens"), tokens, form, errors, created, grantable })
+    let grantable = Role::ALL
+        .into_iter()
+        .filter(|r| ctx.org.role.may_grant(*r))
+        .collect();
+    Ok(TokensPage {
+        layout: ctx.layout("API tokens", "tokens"),
+        tokens,
+        form,
+        errors,
+        created,
+        grantable,
+    })
 }
 
-async fn tokens(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn tokens(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let form = TokenForm { role: ctx.org.role.to_string(), ..Default::default() };
-    Ok(render(&tokens_page(&s, &ctx, form, Invalid::default(), None).await?))
+    let form = TokenForm {
+        role: ctx.org.role.to_string(),
+        ..Default::default()
+    };
+    Ok(render(
+        &tokens_page(&s, &ctx, form, Invalid::default(), None).await?,
+    ))
 }
 
-async fn token_create(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, Form(f): Form<TokenForm>) -> Result<Response, PageError> {
+async fn token_create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     let mut inv = Invalid::default();
@@ -581,13 +812,28 @@ async fn token_create(State(s): State<AppState>, headers: HeaderMap, Path(slug):
     let expires_at = match f.expires_on.trim() {
         "" => None,
         d => inv
-            .check("expires_on", NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| "use a date such as 2027-01-31".to_string()))
+            .check(
+                "expires_on",
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| "use a date such as 2027-01-31".to_string()),
+            )
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map(|t| t.and_utc()),
     };
     let result = match inv.into_result() {
         Err(inv) => Err(inv),
-        Ok(()) => match issue_token(&s.store, &ctx.actor(), ctx.org.org_id, ctx.user.user_id, ctx.org.role, &f.name, role, expires_at).await {
+        Ok(()) => match issue_token(
+            &s.store,
+            &ctx.actor(),
+            ctx.org.org_id,
+            ctx.user.user_id,
+            ctx.org.role,
+            &f.name,
+            role,
+            expires_at,
+        )
+        .await
+        {
             Ok(created) => Ok(created),
             Err(p) if !p.errors.is_empty() => Err(Invalid(p.errors)),
             Err(p) => return Err(p.into()),
@@ -595,27 +841,50 @@ async fn token_create(State(s): State<AppState>, headers: HeaderMap, Path(slug):
     };
     match result {
         Ok((secret, _)) => {
-            let form = TokenForm { role: ctx.org.role.to_string(), ..Default::default() };
-            Ok(render(&tokens_page(&s, &ctx, form, Invalid::default(), Some(secret)).await?))
+            let form = TokenForm {
+                role: ctx.org.role.to_string(),
+                ..Default::default()
+            };
+            Ok(render(
+                &tokens_page(&s, &ctx, form, Invalid::default(), Some(secret)).await?,
+            ))
         }
         Err(mut inv) => {
             // The API names the field `expires_at`; this form calls it `expires_on`.
             for e in inv.0.iter_mut().filter(|e| e.field == "expires_at") {
                 e.field = "expires_on".into();
             }
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&tokens_page(&s, &ctx, f, inv, None).await?)).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&tokens_page(&s, &ctx, f, inv, None).await?),
+            )
+                .into_response())
         }
     }
 }
 
-async fn token_revoke(State(s): State<AppState>, headers: HeaderMap, Path((slug, id)): Path<(String, i64)>, Form(f): Form<CsrfOnly>) -> Result<Response, PageError> {
+async fn token_revoke(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     match s.store.get_token(ctx.org.org_id, id).await? {
-        Some(t) if t.user_id == ctx.user.user_id || ctx.org.role.permissions().allows(Permission::Administer) => {}
-        _ => return Err(PageError::Status(StatusCode::NOT_FOUND, "token not found.".into())),
+        Some(t)
+            if t.user_id == ctx.user.user_id
+                || ctx.org.role.permissions().allows(Permission::Administer) => {}
+        _ => {
+            return Err(PageError::Status(
+                StatusCode::NOT_FOUND,
+                "token not found.".into(),
+            ))
+        }
     }
-    s.store.revoke_token(&ctx.actor(), ctx.org.org_id, id, Utc::now()).await?;
+    s.store
+        .revoke_token(&ctx.actor(), ctx.org.org_id, id, Utc::now())
+        .await?;
     Ok(Redirect::to(&format!("/o/{slug}/tokens")).into_response())
 }
 
@@ -632,20 +901,33 @@ struct AuditPage {
     next_query: Option<String>,
 }
 
-async fn audit(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, QueryParams(p): QueryParams<AuditParams>) -> Result<Response, PageError> {
+async fn audit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    QueryParams(p): QueryParams<AuditParams>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.require(Permission::ReadAuditTrail)?;
     let before = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| PageError::Status(StatusCode::BAD_REQUEST, "cursor: not a valid cursor".into()))?),
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            PageError::Status(StatusCode::BAD_REQUEST, "cursor: not a valid cursor".into())
+        })?),
         None => None,
     };
     let filter = p.filter();
-    let mut events = s.store.list_events(ctx.org.org_id, &filter, before, 51).await?;
+    let mut events = s
+        .store
+        .list_events(ctx.org.org_id, &filter, before, 51)
+        .await?;
     let next_query = if events.len() > 50 {
         events.truncate(50);
         events.last().map(|e| {
             let pairs = [
-                ("entity_type", filter.entity_type.clone().unwrap_or_default()),
+                (
+                    "entity_type",
+                    filter.entity_type.clone().unwrap_or_default(),
+                ),
                 ("entity_id", filter.entity_id.clone().unwrap_or_default()),
                 ("actor", filter.actor.clone().unwrap_or_default()),
                 ("cursor", e.id.to_string()),
@@ -687,27 +969,61 @@ struct SettingsPage {
     saved: bool,
 }
 
-async fn settings(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn settings(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let org = s.store.get_org(ctx.org.org_id).await?;
-    Ok(render(&SettingsPage { layout: ctx.layout("Settings", "settings"), name: org.name, version: org.version, errors: Invalid::default(), conflict: None, saved: false }))
+    Ok(render(&SettingsPage {
+        layout: ctx.layout("Settings", "settings"),
+        name: org.name,
+        version: org.version,
+        errors: Invalid::default(),
+        conflict: None,
+        saved: false,
+    }))
 }
 
-async fn settings_save(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, Form(f): Form<SettingsForm>) -> Result<Response, PageError> {
+async fn settings_save(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(f): Form<SettingsForm>,
+) -> Result<Response, PageError> {
     let mut ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
     let name = match validate::text(&f.name, 200) {
         Ok(n) => n,
         Err(m) => {
-            let page = SettingsPage { layout: ctx.layout("Settings", "settings"), name: f.name, version: f.version, errors: Invalid::field("name", m), conflict: None, saved: false };
+            let page = SettingsPage {
+                layout: ctx.layout("Settings", "settings"),
+                name: f.name,
+                version: f.version,
+                errors: Invalid::field("name", m),
+                conflict: None,
+                saved: false,
+            };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
         }
     };
-    match s.store.update_org(&ctx.actor(), ctx.org.org_id, &name, f.version, Utc::now()).await {
+    match s
+        .store
+        .update_org(&ctx.actor(), ctx.org.org_id, &name, f.version, Utc::now())
+        .await
+    {
         Ok(org) => {
             ctx.org.name = org.name.clone();
-            Ok(render(&SettingsPage { layout: ctx.layout("Settings", "settings"), name: org.name, version: org.version, errors: Invalid::default(), conflict: None, saved: true }))
+            Ok(render(&SettingsPage {
+                layout: ctx.layout("Settings", "settings"),
+                name: org.name,
+                version: org.version,
+                errors: Invalid::default(),
+                conflict: None,
+                saved: true,
+            }))
         }
         Err(StoreError::Stale { current }) => {
             // Keep what the user typed; show what changed underneath.

@@ -143,8 +143,9 @@ impl Store {
         let store = match location {
             Location::SqliteFile(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Io(format!("cannot create {}: {e}", dir.display()))
+                    })?;
                 }
                 let opts = sqlx::sqlite::SqliteConnectOptions::new()
                     .filename(path)
@@ -162,7 +163,9 @@ impl Store {
                     .connect_with(opts)
                     .await?;
                 run_migrations(&SQLITE_MIGRATIONS, &write).await?;
-                Store { backend: Backend::Sqlite(sqlite_backend::Pools { read, write }) }
+                Store {
+                    backend: Backend::Sqlite(sqlite_backend::Pools { read, write }),
+                }
             }
             Location::Postgres(url) => {
                 let opts = sqlx::postgres::PgConnectOptions::from_str(url)?;
@@ -172,7 +175,12 @@ impl Store {
                     .connect_with(opts)
                     .await?;
                 run_migrations(&POSTGRES_MIGRATIONS, &pool).await?;
-                Store { backend: Backend::Postgres(postgres_backend::Pools { read: pool.clone(), write: pool }) }
+                Store {
+                    backend: Backend::Postgres(postgres_backend::Pools {
+                        read: pool.clone(),
+                        write: pool,
+                    }),
+                }
             }
         };
         Ok(store)
@@ -204,74 +212,203 @@ impl Store {
         }
     }
 
-    pub async fn ping(&self) -> R<()> { dispatch!(self.ping()) }
-    pub async fn schema_version(&self) -> R<i64> { dispatch!(self.schema_version()) }
+    pub async fn ping(&self) -> R<()> {
+        dispatch!(self.ping())
+    }
+    pub async fn schema_version(&self) -> R<i64> {
+        dispatch!(self.schema_version())
+    }
 
     // audit trail
-    pub async fn list_events(&self, org_id: i64, filter: &AuditFilter, before_id: Option<i64>, limit: i64) -> R<Vec<AuditEvent>> {
+    pub async fn list_events(
+        &self,
+        org_id: i64,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> R<Vec<AuditEvent>> {
         dispatch!(self.list_events(org_id, filter, before_id, limit))
     }
-    pub async fn verify_chains(&self, org_slug: Option<&str>) -> R<VerifyOutcome> { dispatch!(self.verify_chains(org_slug)) }
+    pub async fn verify_chains(&self, org_slug: Option<&str>) -> R<VerifyOutcome> {
+        dispatch!(self.verify_chains(org_slug))
+    }
 
     // first run, organizations, users
-    pub async fn user_count(&self) -> R<i64> { dispatch!(self.user_count()) }
-    pub async fn create_setup_token(&self, hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> R<()> {
+    pub async fn user_count(&self) -> R<i64> {
+        dispatch!(self.user_count())
+    }
+    pub async fn create_setup_token(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> R<()> {
         dispatch!(self.create_setup_token(hash, now, expires_at))
     }
-    pub async fn setup_token_valid(&self, hash: &str, now: DateTime<Utc>) -> R<bool> { dispatch!(self.setup_token_valid(hash, now)) }
-    pub async fn complete_setup(&self, hash: &str, input: &SetupInput, now: DateTime<Utc>) -> R<(Organization, User)> {
+    pub async fn setup_token_valid(&self, hash: &str, now: DateTime<Utc>) -> R<bool> {
+        dispatch!(self.setup_token_valid(hash, now))
+    }
+    pub async fn complete_setup(
+        &self,
+        hash: &str,
+        input: &SetupInput,
+        now: DateTime<Utc>,
+    ) -> R<(Organization, User)> {
         dispatch!(self.complete_setup(hash, input, now))
     }
-    pub async fn upsert_user_cli(&self, org_slug: &str, email: &str, name: &str, role: aims_domain::Role, password_hash: &str, now: DateTime<Utc>) -> R<(Organization, Member)> {
+    pub async fn upsert_user_cli(
+        &self,
+        org_slug: &str,
+        email: &str,
+        name: &str,
+        role: aims_domain::Role,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> R<(Organization, Member)> {
         dispatch!(self.upsert_user_cli(org_slug, email, name, role, password_hash, now))
     }
-    pub async fn org_by_slug(&self, slug: &str) -> R<Option<Organization>> { dispatch!(self.org_by_slug(slug)) }
-    pub async fn get_org(&self, org_id: i64) -> R<Organization> { dispatch!(self.get_org(org_id)) }
-    pub async fn update_org(&self, actor: &Actor, org_id: i64, name: &str, version: i64, now: DateTime<Utc>) -> R<Organization> {
+    pub async fn org_by_slug(&self, slug: &str) -> R<Option<Organization>> {
+        dispatch!(self.org_by_slug(slug))
+    }
+    pub async fn get_org(&self, org_id: i64) -> R<Organization> {
+        dispatch!(self.get_org(org_id))
+    }
+    pub async fn update_org(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        name: &str,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> R<Organization> {
         dispatch!(self.update_org(actor, org_id, name, version, now))
     }
 
     // sign-in and sessions
-    pub async fn login_user(&self, email: &str) -> R<Option<LoginUser>> { dispatch!(self.login_user(email)) }
-    pub async fn count_login_failures(&self, email: &str, since: DateTime<Utc>) -> R<i64> { dispatch!(self.count_login_failures(email, since)) }
-    pub async fn record_login_failure(&self, email: &str, now: DateTime<Utc>, forget_before: DateTime<Utc>) -> R<()> {
+    pub async fn login_user(&self, email: &str) -> R<Option<LoginUser>> {
+        dispatch!(self.login_user(email))
+    }
+    pub async fn count_login_failures(&self, email: &str, since: DateTime<Utc>) -> R<i64> {
+        dispatch!(self.count_login_failures(email, since))
+    }
+    pub async fn record_login_failure(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> R<()> {
         dispatch!(self.record_login_failure(email, now, forget_before))
     }
     #[allow(clippy::too_many_arguments)]
-    pub async fn create_session(&self, hash: &str, user_id: i64, email: &str, csrf: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> R<()> {
+    pub async fn create_session(
+        &self,
+        hash: &str,
+        user_id: i64,
+        email: &str,
+        csrf: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> R<()> {
         dispatch!(self.create_session(hash, user_id, email, csrf, now, expires_at))
     }
-    pub async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> R<Option<SessionUser>> { dispatch!(self.session_user(hash, now)) }
-    pub async fn delete_session(&self, hash: &str) -> R<()> { dispatch!(self.delete_session(hash)) }
-    pub async fn user_orgs(&self, user_id: i64) -> R<Vec<OrgMembership>> { dispatch!(self.user_orgs(user_id)) }
-    pub async fn membership_by_slug(&self, user_id: i64, slug: &str) -> R<Option<OrgMembership>> { dispatch!(self.membership_by_slug(user_id, slug)) }
+    pub async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> R<Option<SessionUser>> {
+        dispatch!(self.session_user(hash, now))
+    }
+    pub async fn delete_session(&self, hash: &str) -> R<()> {
+        dispatch!(self.delete_session(hash))
+    }
+    pub async fn user_orgs(&self, user_id: i64) -> R<Vec<OrgMembership>> {
+        dispatch!(self.user_orgs(user_id))
+    }
+    pub async fn membership_by_slug(&self, user_id: i64, slug: &str) -> R<Option<OrgMembership>> {
+        dispatch!(self.membership_by_slug(user_id, slug))
+    }
 
     // API tokens
-    pub async fn token_grant(&self, hash: &str, now: DateTime<Utc>) -> R<Option<TokenGrant>> { dispatch!(self.token_grant(hash, now)) }
-    pub async fn create_token(&self, actor: &Actor, org_id: i64, new: &NewToken, now: DateTime<Utc>) -> R<ApiToken> { dispatch!(self.create_token(actor, org_id, new, now)) }
-    pub async fn list_tokens(&self, org_id: i64, user_id: Option<i64>, before_id: Option<i64>, limit: i64) -> R<Vec<ApiToken>> {
+    pub async fn token_grant(&self, hash: &str, now: DateTime<Utc>) -> R<Option<TokenGrant>> {
+        dispatch!(self.token_grant(hash, now))
+    }
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        new: &NewToken,
+        now: DateTime<Utc>,
+    ) -> R<ApiToken> {
+        dispatch!(self.create_token(actor, org_id, new, now))
+    }
+    pub async fn list_tokens(
+        &self,
+        org_id: i64,
+        user_id: Option<i64>,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> R<Vec<ApiToken>> {
         dispatch!(self.list_tokens(org_id, user_id, before_id, limit))
     }
-    pub async fn get_token(&self, org_id: i64, id: i64) -> R<Option<ApiToken>> { dispatch!(self.get_token(org_id, id)) }
-    pub async fn revoke_token(&self, actor: &Actor, org_id: i64, id: i64, now: DateTime<Utc>) -> R<ApiToken> { dispatch!(self.revoke_token(actor, org_id, id, now)) }
+    pub async fn get_token(&self, org_id: i64, id: i64) -> R<Option<ApiToken>> {
+        dispatch!(self.get_token(org_id, id))
+    }
+    pub async fn revoke_token(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> R<ApiToken> {
+        dispatch!(self.revoke_token(actor, org_id, id, now))
+    }
 
     // members
-    pub async fn list_members(&self, org_id: i64, after_user_id: Option<i64>, limit: i64) -> R<Vec<Member>> { dispatch!(self.list_members(org_id, after_user_id, limit)) }
-    pub async fn get_member(&self, org_id: i64, user_id: i64) -> R<Option<Member>> { dispatch!(self.get_member(org_id, user_id)) }
-    pub async fn add_member(&self, actor: &Actor, org_id: i64, new: &NewMember, now: DateTime<Utc>) -> R<Member> { dispatch!(self.add_member(actor, org_id, new, now)) }
+    pub async fn list_members(
+        &self,
+        org_id: i64,
+        after_user_id: Option<i64>,
+        limit: i64,
+    ) -> R<Vec<Member>> {
+        dispatch!(self.list_members(org_id, after_user_id, limit))
+    }
+    pub async fn get_member(&self, org_id: i64, user_id: i64) -> R<Option<Member>> {
+        dispatch!(self.get_member(org_id, user_id))
+    }
+    pub async fn add_member(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        new: &NewMember,
+        now: DateTime<Utc>,
+    ) -> R<Member> {
+        dispatch!(self.add_member(actor, org_id, new, now))
+    }
     #[allow(clippy::too_many_arguments)]
-    pub async fn update_member_role(&self, actor: &Actor, org_id: i64, user_id: i64, role: aims_domain::Role, version: i64, now: DateTime<Utc>) -> R<Member> {
+    pub async fn update_member_role(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        user_id: i64,
+        role: aims_domain::Role,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> R<Member> {
         dispatch!(self.update_member_role(actor, org_id, user_id, role, version, now))
     }
-    pub async fn remove_member(&self, actor: &Actor, org_id: i64, user_id: i64, now: DateTime<Utc>) -> R<()> { dispatch!(self.remove_member(actor, org_id, user_id, now)) }
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> R<()> {
+        dispatch!(self.remove_member(actor, org_id, user_id, now))
+    }
 
     // backup and restore
-    pub async fn backup_rows(&self, sink: &mut (dyn FnMut(&str, serde_json::Map<String, serde_json::Value>) -> std::io::Result<()> + Send)) -> R<u64> {
+    pub async fn backup_rows(&self, sink: &mut BackupSink<'_>) -> R<u64> {
         dispatch!(self.backup_rows(sink))
     }
     pub async fn restore_rows(
         &self,
-        rows: &mut (dyn Iterator<Item = Result<(usize, String, serde_json::Map<String, serde_json::Value>), String>> + Send),
+        rows: &mut (dyn Iterator<Item = RestoreItem> + Send),
     ) -> R<u64> {
         dispatch!(self.restore_rows(rows))
     }

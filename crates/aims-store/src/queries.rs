@@ -244,7 +244,7 @@ async fn insert_org(tx: &mut Tx<'_>, actor: &Actor, slug: &str, name: &str, now:
 
 async fn insert_user(tx: &mut Tx<'_>, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> Result<User> {
     let now = micros(now);
-    Ok(sqlx::query_as(
+    sqlx::query_as(
         "INSERT INTO users (email, name, password_hash, created_at, updated_at, version) \
          VALUES ($1, $2, $3, $4, $4, 1) RETURNING id, email, name, created_at",
     )
@@ -254,7 +254,7 @@ async fn insert_user(tx: &mut Tx<'_>, email: &str, name: &str, password_hash: &s
     .bind(now)
     .fetch_one(&mut **tx)
     .await
-    .map_err(|e| StoreError::unique(e, "email", "a user with this e-mail already exists"))?)
+    .map_err(|e| StoreError::unique(e, "email", "a user with this e-mail already exists"))
 }
 
 const MEMBER_SELECT: &str = "SELECT m.user_id, u.email, u.name, m.role, m.created_at, m.updated_at, m.version \
@@ -721,7 +721,10 @@ enum Col {
 
 /// The tables a backup carries, in an order that satisfies foreign keys. Sessions, setup
 /// links and login failures are deliberately left out: they are transient.
-const BACKUP_TABLES: &[(&str, bool, &[(&str, Col)])] = &[
+/// (table, whether it has an identity `id`, columns)
+type BackupTable = (&'static str, bool, &'static [(&'static str, Col)]);
+
+const BACKUP_TABLES: &[BackupTable] = &[
     ("organizations", true, &[("id", Col::Int), ("slug", Col::Text), ("name", Col::Text), ("created_at", Col::Time), ("updated_at", Col::Time), ("version", Col::Int)]),
     ("users", true, &[("id", Col::Int), ("email", Col::Text), ("name", Col::Text), ("password_hash", Col::Text), ("created_at", Col::Time), ("updated_at", Col::Time), ("version", Col::Int)]),
     ("memberships", false, &[("org_id", Col::Int), ("user_id", Col::Int), ("role", Col::Text), ("created_at", Col::Time), ("updated_at", Col::Time), ("version", Col::Int)]),
@@ -733,7 +736,7 @@ const BACKUP_TABLES: &[(&str, bool, &[(&str, Col)])] = &[
 /// Streams every backed-up table to `sink` as (table, row) pairs; memory stays flat.
 pub async fn backup_rows(
     p: &Pools,
-    sink: &mut (dyn FnMut(&str, serde_json::Map<String, serde_json::Value>) -> std::io::Result<()> + Send),
+    sink: &mut BackupSink<'_>,
 ) -> Result<u64> {
     let mut count = 0;
     // One read transaction so the backup is a consistent snapshot.
@@ -766,7 +769,7 @@ pub async fn backup_rows(
 /// every audit chain is intact before committing. `rows` yields (line number, table, row).
 pub async fn restore_rows(
     p: &Pools,
-    rows: &mut (dyn Iterator<Item = std::result::Result<(usize, String, serde_json::Map<String, serde_json::Value>), String>> + Send),
+    rows: &mut (dyn Iterator<Item = RestoreItem> + Send),
 ) -> Result<u64> {
     let mut tx = p.write.begin().await?;
     let existing: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM organizations)")

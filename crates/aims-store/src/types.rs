@@ -140,8 +140,14 @@ pub struct AuditFilter {
 /// The outcome of recomputing the audit chains.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VerifyOutcome {
-    Intact { events: u64, organizations: u64 },
-    Broken { events_checked: u64, problem: String },
+    Intact {
+        events: u64,
+        organizations: u64,
+    },
+    Broken {
+        events_checked: u64,
+        problem: String,
+    },
 }
 
 /// Input of the first-run setup.
@@ -171,3 +177,10 @@ pub struct NewToken {
     pub token_hash: String,
     pub expires_at: Option<DateTime<Utc>>,
 }
+
+/// One row of a backup file: column name to value.
+pub type BackupRow = serde_json::Map<String, serde_json::Value>;
+/// Receives (table, row) pairs as a backup streams out.
+pub type BackupSink<'a> = dyn FnMut(&str, BackupRow) -> std::io::Result<()> + Send + 'a;
+/// One parsed line of a backup file: (line number, table, row), or a message naming the line.
+pub type RestoreItem = Result<(usize, String, BackupRow), String>;

@@ -11,12 +11,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "aims", version, about = "aims: run your ISO/IEC 42001 AI management system and prove it to an auditor")]
+#[command(
+    name = "aims",
+    version,
+    about = "aims: run your ISO/IEC 42001 AI management system and prove it to an auditor"
+)]
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
     /// Log format: human-readable text or JSON lines for log collectors.
-    #[arg(long, global = true, env = "AIMS_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "AIMS_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -25,7 +35,12 @@ struct Cli {
 #[derive(Args)]
 struct DbArgs {
     /// Folder for the embedded database and evidence files.
-    #[arg(long, global = true, env = "AIMS_DATA_DIR", default_value = "./aims-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "AIMS_DATA_DIR",
+        default_value = "./aims-data"
+    )]
     data_dir: PathBuf,
     /// A postgres:// URL switches from the embedded SQLite database to PostgreSQL.
     #[arg(long, global = true, env = "AIMS_DATABASE_URL")]
@@ -141,7 +156,9 @@ async fn main() -> ExitCode {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AIMS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -149,7 +166,8 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn open(db: &DbArgs) -> anyhow::Result<Store> {
-    let location = Location::resolve(&db.data_dir, db.database_url.as_deref()).map_err(|e| anyhow!(e))?;
+    let location =
+        Location::resolve(&db.data_dir, db.database_url.as_deref()).map_err(|e| anyhow!(e))?;
     Store::open(&location)
         .await
         .with_context(|| format!("cannot open the database ({})", location.describe()))
@@ -157,17 +175,26 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { bind, secure_cookies } => {
+        Command::Serve {
+            bind,
+            secure_cookies,
+        } => {
             let store = open(&cli.db).await?;
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
             let addr = listener.local_addr()?;
-            println!("aims is running at http://{addr} ({} database)", store.backend_name());
+            println!(
+                "aims is running at http://{addr} ({} database)",
+                store.backend_name()
+            );
             if let Some(secret) = aims_server::first_run_token(&store).await? {
                 println!("First run: open http://{addr}/setup?token={secret} to create the first organization and its admin (the link works once, for 24 hours).");
             }
-            let state = AppState { store: store.clone(), config: ServerConfig { secure_cookies } };
+            let state = AppState {
+                store: store.clone(),
+                config: ServerConfig { secure_cookies },
+            };
             aims_server::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");
@@ -175,10 +202,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let store = open(&cli.db).await?;
-            println!("database is at schema version {}", store.schema_version().await?);
+            println!(
+                "database is at schema version {}",
+                store.schema_version().await?
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::User(UserCommand::Create { email, org, role, name, password_stdin: _ }) => {
+        Command::User(UserCommand::Create {
+            email,
+            org,
+            role,
+            name,
+            password_stdin: _,
+        }) => {
             let email = validate::email(&email).map_err(|m| anyhow!("--email {m}"))?;
             let org = validate::slug(&org).map_err(|m| anyhow!("--org {m}"))?;
             let name = match name {
@@ -186,40 +222,81 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => email.split('@').next().unwrap_or(&email).to_string(),
             };
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
             let password = line.trim_end_matches(['\r', '\n']);
-            let password = validate::password(password).map_err(|m| anyhow!("the password on standard input {m}"))?;
+            let password = validate::password(password)
+                .map_err(|m| anyhow!("the password on standard input {m}"))?;
             let store = open(&cli.db).await?;
-            let hash = aims_server::auth::hash_password(password).await.map_err(|p| anyhow!(p.detail))?;
-            let (org, member) = store.upsert_user_cli(&org, &email, &name, role, &hash, chrono::Utc::now()).await?;
-            println!("{} is {} of organization {}", member.email, member.role, org.slug);
+            let hash = aims_server::auth::hash_password(password)
+                .await
+                .map_err(|p| anyhow!(p.detail))?;
+            let (org, member) = store
+                .upsert_user_cli(&org, &email, &name, role, &hash, chrono::Utc::now())
+                .await?;
+            println!(
+                "{} is {} of organization {}",
+                member.email, member.role, org.slug
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Token(TokenCommand::Create { email, org, name, role, expires_in_days }) => {
+        Command::Token(TokenCommand::Create {
+            email,
+            org,
+            name,
+            role,
+            expires_in_days,
+        }) => {
             let store = open(&cli.db).await?;
             let email = validate::email(&email).map_err(|m| anyhow!("--email {m}"))?;
-            let user = store.login_user(&email).await?.ok_or_else(|| anyhow!("--email: no user {email}"))?;
+            let user = store
+                .login_user(&email)
+                .await?
+                .ok_or_else(|| anyhow!("--email: no user {email}"))?;
             let member = store
                 .membership_by_slug(user.id, &org)
                 .await?
-                .ok_or_else(|| anyhow!("--org: {email} is not a member of an organization `{org}`"))?;
-            let expires_at = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
+                .ok_or_else(|| {
+                    anyhow!("--org: {email} is not a member of an organization `{org}`")
+                })?;
+            let expires_at =
+                expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
             let actor = aims_store::Actor::cli();
-            let (secret, info) = aims_server::api::issue_token(&store, &actor, member.org_id, user.id, member.role, &name, role, expires_at)
-                .await
-                .map_err(|p| anyhow!(p.detail))?;
-            eprintln!("token {} ({}, role {}) created; it is shown only this once:", info.id, info.name, info.role);
+            let (secret, info) = aims_server::api::issue_token(
+                &store,
+                &actor,
+                member.org_id,
+                user.id,
+                member.role,
+                &name,
+                role,
+                expires_at,
+            )
+            .await
+            .map_err(|p| anyhow!(p.detail))?;
+            eprintln!(
+                "token {} ({}, role {}) created; it is shown only this once:",
+                info.id, info.name, info.role
+            );
             println!("{secret}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify { org }) => {
             let store = open(&cli.db).await?;
             match store.verify_chains(org.as_deref()).await? {
-                VerifyOutcome::Intact { events, organizations } => {
+                VerifyOutcome::Intact {
+                    events,
+                    organizations,
+                } => {
                     println!("audit trail intact: {events} events verified in {organizations} organization(s)");
                     Ok(ExitCode::SUCCESS)
                 }
-                VerifyOutcome::Broken { events_checked, problem } => {
+                VerifyOutcome::Broken {
+                    events_checked,
+                    problem,
+                } => {
                     println!("audit trail BROKEN after {events_checked} good events: {problem}");
                     Ok(ExitCode::from(1))
                 }
@@ -227,7 +304,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Backup { file } => {
             let store = open(&cli.db).await?;
-            let out = std::fs::File::create(&file).with_context(|| format!("cannot create {}", file.display()))?;
+            let out = std::fs::File::create(&file)
+                .with_context(|| format!("cannot create {}", file.display()))?;
             let mut w = BufWriter::new(out);
             let header = serde_json::json!({
                 "format": "aims-backup",
@@ -253,7 +331,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{} is not a text backup file", file.display()))?;
             let mut lines = text.lines().enumerate();
             let header: serde_json::Value = match lines.next() {
-                Some((_, l)) => serde_json::from_str(l).map_err(|e| anyhow!("line 1: not an aims backup header: {e}"))?,
+                Some((_, l)) => serde_json::from_str(l)
+                    .map_err(|e| anyhow!("line 1: not an aims backup header: {e}"))?,
                 None => bail!("{} is empty", file.display()),
             };
             if header["format"] != "aims-backup" {
@@ -266,13 +345,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut rows = lines.filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| {
                 let n = i + 1;
-                let v: serde_json::Value = serde_json::from_str(l).map_err(|e| format!("line {n}: not JSON: {e}"))?;
-                let table = v["table"].as_str().ok_or_else(|| format!("line {n}: no \"table\""))?.to_string();
-                let row = v["row"].as_object().cloned().ok_or_else(|| format!("line {n}: no \"row\" object"))?;
+                let v: serde_json::Value =
+                    serde_json::from_str(l).map_err(|e| format!("line {n}: not JSON: {e}"))?;
+                let table = v["table"]
+                    .as_str()
+                    .ok_or_else(|| format!("line {n}: no \"table\""))?
+                    .to_string();
+                let row = v["row"]
+                    .as_object()
+                    .cloned()
+                    .ok_or_else(|| format!("line {n}: no \"row\" object"))?;
                 Ok((n, table, row))
             });
             let count = store.restore_rows(&mut rows).await?;
-            println!("restored {count} rows from {}; the audit chain verified", file.display());
+            println!(
+                "restored {count} rows from {}; the audit chain verified",
+                file.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

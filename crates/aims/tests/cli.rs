@@ -15,7 +15,9 @@ on_both_backends!(
     a_database_from_a_newer_aims_is_refused,
 );
 
-async fn serve_prints_setup_link_accepts_cli_changes_while_running_and_stops_on_sigterm(b: Backend) {
+async fn serve_prints_setup_link_accepts_cli_changes_while_running_and_stops_on_sigterm(
+    b: Backend,
+) {
     let db = FreshDb::new(b).await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_aims"))
         .args(db.cli_args())
@@ -27,37 +29,114 @@ async fn serve_prints_setup_link_accepts_cli_changes_while_running_and_stops_on_
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let second = lines.next().unwrap().unwrap();
-    let base = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
     assert!(second.contains(&format!("{base}/setup?token=")), "{second}");
 
     let client = reqwest::Client::new();
-    assert_eq!(client.get(format!("{base}/readyz")).send().await.unwrap().status(), StatusCode::OK);
-    let setup_url = second.split_whitespace().find(|w| w.contains("/setup?token=")).unwrap();
-    assert_eq!(client.get(setup_url).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let setup_url = second
+        .split_whitespace()
+        .find(|w| w.contains("/setup?token="))
+        .unwrap();
+    assert_eq!(
+        client.get(setup_url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 
     // The CLI works on the same database while the server runs.
-    let (code, out, err) = aims(&db, &["user", "create", "--email", "ops@acme.test", "--org", "acme", "--role", "admin", "--password-stdin"], Some(&format!("{PASSWORD}\n")));
+    let (code, out, err) = aims(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@acme.test",
+            "--org",
+            "acme",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
     assert_eq!(code, 0, "{out}{err}");
-    let (code, token, err) = aims(&db, &["token", "create", "--email", "ops@acme.test", "--org", "acme", "--name", "deploy"], None);
+    let (code, token, err) = aims(
+        &db,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ops@acme.test",
+            "--org",
+            "acme",
+            "--name",
+            "deploy",
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     let token = token.trim();
-    let me: serde_json::Value = client.get(format!("{base}/api/v1/me")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    let me: serde_json::Value = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email"], "ops@acme.test");
     assert_eq!(me["organization"]["slug"], "acme");
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "aims serve exits cleanly on SIGTERM: {:?}", out.status);
+    assert!(
+        out.status.success(),
+        "aims serve exits cleanly on SIGTERM: {:?}",
+        out.status
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let last: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).expect("JSON log lines");
+    let last: serde_json::Value =
+        serde_json::from_str(stderr.lines().last().unwrap()).expect("JSON log lines");
     assert_eq!(last["fields"]["message"], "stopped");
 }
 
 async fn user_and_token_commands_validate_their_input(b: Backend) {
     let db = FreshDb::new(b).await;
     let pw = format!("{PASSWORD}\n");
-    let create = |email: &str, org: &str, role: &str, stdin: &str| aims(&db, &["user", "create", "--email", email, "--org", org, "--role", role, "--password-stdin"], Some(stdin));
+    let create = |email: &str, org: &str, role: &str, stdin: &str| {
+        aims(
+            &db,
+            &[
+                "user",
+                "create",
+                "--email",
+                email,
+                "--org",
+                org,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            Some(stdin),
+        )
+    };
     let (code, _, err) = create("not-an-email", "acme", "admin", &pw);
     assert_ne!(code, 0);
     assert!(err.contains("--email"), "{err}");
@@ -77,7 +156,10 @@ async fn user_and_token_commands_validate_their_input(b: Backend) {
 
     let (code, out, _) = create("ann@acme.test", "acme", "admin", &pw);
     assert_eq!(code, 0);
-    assert!(out.contains("ann@acme.test is admin of organization acme"), "{out}");
+    assert!(
+        out.contains("ann@acme.test is admin of organization acme"),
+        "{out}"
+    );
     let (code, out, _) = create("vic@acme.test", "acme", "viewer", &pw);
     assert_eq!(code, 0, "{out}");
     // Running it again changes the role, not the number of people.
@@ -85,25 +167,74 @@ async fn user_and_token_commands_validate_their_input(b: Backend) {
     assert_eq!(code, 0);
     assert!(out.contains("contributor"));
 
-    let (code, _, err) = aims(&db, &["token", "create", "--email", "vic@acme.test", "--org", "acme", "--name", "x", "--role", "admin"], None);
+    let (code, _, err) = aims(
+        &db,
+        &[
+            "token",
+            "create",
+            "--email",
+            "vic@acme.test",
+            "--org",
+            "acme",
+            "--name",
+            "x",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("role"), "{err}");
-    let (code, _, err) = aims(&db, &["token", "create", "--email", "vic@acme.test", "--org", "other", "--name", "x"], None);
+    let (code, _, err) = aims(
+        &db,
+        &[
+            "token",
+            "create",
+            "--email",
+            "vic@acme.test",
+            "--org",
+            "other",
+            "--name",
+            "x",
+        ],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("--org"), "{err}");
-    let (code, out, _) = aims(&db, &["token", "create", "--email", "vic@acme.test", "--org", "acme", "--name", "x", "--expires-in-days", "30"], None);
+    let (code, out, _) = aims(
+        &db,
+        &[
+            "token",
+            "create",
+            "--email",
+            "vic@acme.test",
+            "--org",
+            "acme",
+            "--name",
+            "x",
+            "--expires-in-days",
+            "30",
+        ],
+        None,
+    );
     assert_eq!(code, 0);
     assert!(out.trim().starts_with("aims_"));
 }
 
 async fn audit_verify_detects_tampering(b: Backend) {
     let app = TestApp::start(b).await;
-    app.user("acme", "ann@acme.test", aims_domain::Role::Admin).await;
-    app.user("acme", "bob@acme.test", aims_domain::Role::Viewer).await;
-    app.user("beta", "bea@beta.test", aims_domain::Role::Admin).await;
+    app.user("acme", "ann@acme.test", aims_domain::Role::Admin)
+        .await;
+    app.user("acme", "bob@acme.test", aims_domain::Role::Viewer)
+        .await;
+    app.user("beta", "bea@beta.test", aims_domain::Role::Admin)
+        .await;
     let (code, out, _) = aims(&app.db, &["audit", "verify"], None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("audit trail intact: 8 events verified in 2 organization(s)"), "{out}");
+    assert!(
+        out.contains("audit trail intact: 8 events verified in 2 organization(s)"),
+        "{out}"
+    );
     let (code, out, _) = aims(&app.db, &["audit", "verify", "--org", "beta"], None);
     assert_eq!(code, 0);
     assert!(out.contains("3 events"), "{out}");
@@ -112,9 +243,17 @@ async fn audit_verify_detects_tampering(b: Backend) {
     app.db.exec_raw("UPDATE audit_events SET after_json = '{\"role\":\"admin\"}' WHERE seq = 5 AND org_id = (SELECT id FROM organizations WHERE slug = 'acme')").await;
     let (code, out, _) = aims(&app.db, &["audit", "verify"], None);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("organization `acme`") && out.contains("(seq 5)") && out.contains("does not match"), "{out}");
+    assert!(
+        out.contains("organization `acme`")
+            && out.contains("(seq 5)")
+            && out.contains("does not match"),
+        "{out}"
+    );
     // Beta's chain is still intact on its own.
-    assert_eq!(aims(&app.db, &["audit", "verify", "--org", "beta"], None).0, 0);
+    assert_eq!(
+        aims(&app.db, &["audit", "verify", "--org", "beta"], None).0,
+        0
+    );
     // Removing the newest event is detected too.
     app.db.exec_raw("DELETE FROM audit_events WHERE seq = 3 AND org_id = (SELECT id FROM organizations WHERE slug = 'beta')").await;
     let (code, out, _) = aims(&app.db, &["audit", "verify", "--org", "beta"], None);
@@ -127,8 +266,11 @@ async fn audit_verify_detects_tampering(b: Backend) {
 
 async fn backup_restores_into_an_empty_database(b: Backend) {
     let app = TestApp::start(b).await;
-    let token = app.token("acme", "ann@acme.test", aims_domain::Role::Admin).await;
-    app.user("beta", "bea@beta.test", aims_domain::Role::Admin).await;
+    let token = app
+        .token("acme", "ann@acme.test", aims_domain::Role::Admin)
+        .await;
+    app.user("beta", "bea@beta.test", aims_domain::Role::Admin)
+        .await;
     let file = app.db.data_dir.join("backup.jsonl");
     let file_s = file.display().to_string();
     let (code, out, err) = aims(&app.db, &["backup", &file_s], None);
@@ -152,7 +294,14 @@ async fn backup_restores_into_an_empty_database(b: Backend) {
     assert!(out.contains("0 events"), "nothing restored: {out}");
     // Garbage names the line.
     let junk = app.db.data_dir.join("junk.jsonl");
-    std::fs::write(&junk, format!("{}\n{{\"table\": \"users\"}}\n", text.lines().next().unwrap())).unwrap();
+    std::fs::write(
+        &junk,
+        format!(
+            "{}\n{{\"table\": \"users\"}}\n",
+            text.lines().next().unwrap()
+        ),
+    )
+    .unwrap();
     let (code, _, err) = aims(&target, &["restore", &junk.display().to_string()], None);
     assert_ne!(code, 0);
     assert!(err.contains("line 2"), "{err}");
@@ -172,10 +321,21 @@ async fn backup_restores_into_an_empty_database(b: Backend) {
     let restored = aims_store::Store::open(&target.location()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = aims_server::AppState { store: restored, config: Default::default() };
+    let state = aims_server::AppState {
+        store: restored,
+        config: Default::default(),
+    };
     tokio::spawn(aims_server::serve(listener, state, std::future::pending()));
     let client = reqwest::Client::new();
-    let r = client.post(format!("{base}/api/v1/members")).bearer_auth(&token).json(&serde_json::json!({"email": "new@acme.test", "role": "viewer", "password": PASSWORD})).send().await.unwrap();
+    let r = client
+        .post(format!("{base}/api/v1/members"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"email": "new@acme.test", "role": "viewer", "password": PASSWORD}),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(aims(&target, &["audit", "verify"], None).0, 0);
 }
@@ -185,7 +345,11 @@ async fn a_database_from_a_newer_aims_is_refused(b: Backend) {
     let (code, out, _) = aims(&db, &["migrate"], None);
     assert_eq!(code, 0);
     assert!(out.contains("schema version 1"), "{out}");
-    let checksum = if b == Backend::Sqlite { "X'00'" } else { "decode('00', 'hex')" };
+    let checksum = if b == Backend::Sqlite {
+        "X'00'"
+    } else {
+        "decode('00', 'hex')"
+    };
     db.exec_raw(&format!("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99990101, 'from the future', TRUE, {checksum}, 0)")).await;
     for args in [&["migrate"][..], &["serve", "--bind", "127.0.0.1:0"][..]] {
         let (code, _, err) = aims(&db, args, None);

@@ -19,11 +19,15 @@ pub enum Backend {
 }
 
 pub fn pg_base_url() -> String {
-    std::env::var("AIMS_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("AIMS_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}{:012x}", rand::thread_rng().gen::<u64>() & 0xffff_ffff_ffff)
+    format!(
+        "{prefix}{:012x}",
+        rand::thread_rng().gen::<u64>() & 0xffff_ffff_ffff
+    )
 }
 
 /// A fresh, empty database: a temp folder for SQLite, a new database on the PostgreSQL server.
@@ -45,12 +49,18 @@ impl FreshDb {
                     .await
                     .unwrap_or_else(|e| panic!("PostgreSQL at {base} is not reachable ({e}); PostgreSQL tests must not be skipped"));
                 let name = unique("aims_t_");
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create database");
                 let (prefix, _) = base.rsplit_once('/').expect("database url has a path");
                 Some(format!("{prefix}/{name}"))
             }
         };
-        FreshDb { data_dir, database_url }
+        FreshDb {
+            data_dir,
+            database_url,
+        }
     }
 
     pub fn location(&self) -> Location {
@@ -59,7 +69,10 @@ impl FreshDb {
 
     /// Arguments that point the CLI at this database.
     pub fn cli_args(&self) -> Vec<String> {
-        let mut a = vec!["--data-dir".to_string(), self.data_dir.display().to_string()];
+        let mut a = vec![
+            "--data-dir".to_string(),
+            self.data_dir.display().to_string(),
+        ];
         if let Some(u) = &self.database_url {
             a.push("--database-url".into());
             a.push(u.clone());
@@ -81,15 +94,25 @@ impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
         let db = FreshDb::new(backend).await;
         let store = Store::open(&db.location()).await.expect("open store");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = AppState { store: store.clone(), config: ServerConfig::default() };
+        let state = AppState {
+            store: store.clone(),
+            config: ServerConfig::default(),
+        };
         tokio::spawn(aims_server::serve(listener, state, std::future::pending()));
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        TestApp { base, client, store, db }
+        TestApp {
+            base,
+            client,
+            store,
+            db,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -98,10 +121,19 @@ impl TestApp {
 
     /// Creates (or updates) a user with a role in an organization, as `aims user create` does.
     pub async fn user(&self, org: &str, email: &str, role: Role) -> (i64, i64) {
-        let hash = aims_server::auth::hash_password(PASSWORD.into()).await.expect("hash");
+        let hash = aims_server::auth::hash_password(PASSWORD.into())
+            .await
+            .expect("hash");
         let (org, member) = self
             .store
-            .upsert_user_cli(org, email, email.split('@').next().unwrap_or(email), role, &hash, chrono::Utc::now())
+            .upsert_user_cli(
+                org,
+                email,
+                email.split('@').next().unwrap_or(email),
+                role,
+                &hash,
+                chrono::Utc::now(),
+            )
             .await
             .expect("user");
         (org.id, member.user_id)
@@ -110,17 +142,37 @@ impl TestApp {
     /// A user with a role, and an API token with the same role.
     pub async fn token(&self, org: &str, email: &str, role: Role) -> String {
         let (org_id, user_id) = self.user(org, email, role).await;
-        let (secret, _) = aims_server::api::issue_token(&self.store, &Actor::cli(), org_id, user_id, role, "test", None, None)
-            .await
-            .expect("token");
+        let (secret, _) = aims_server::api::issue_token(
+            &self.store,
+            &Actor::cli(),
+            org_id,
+            user_id,
+            role,
+            "test",
+            None,
+            None,
+        )
+        .await
+        .expect("token");
         secret
     }
 
     pub async fn get(&self, token: &str, path: &str) -> Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
-    pub async fn send_json(&self, method: reqwest::Method, token: &str, path: &str, body: &Value) -> Response {
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: &Value,
+    ) -> Response {
         self.client
             .request(method, self.url(path))
             .bearer_auth(token)
@@ -140,7 +192,12 @@ impl TestApp {
 
     /// Signs in through the login form; returns the session cookie.
     pub async fn login(&self, email: &str, password: &str) -> (StatusCode, Option<String>) {
-        let page = self.client.get(self.url("/login")).send().await.expect("login page");
+        let page = self
+            .client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("login page");
         let pre = set_cookie_value(page.headers(), "aims_csrf").expect("csrf cookie");
         let html = page.text().await.expect("html");
         let csrf = csrf_in(&html).expect("csrf field");
@@ -148,7 +205,11 @@ impl TestApp {
             .client
             .post(self.url("/login"))
             .header(COOKIE, format!("aims_csrf={pre}"))
-            .form(&[("_csrf", csrf.as_str()), ("email", email), ("password", password)])
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
             .send()
             .await
             .expect("login");
@@ -205,7 +266,10 @@ pub async fn json(res: Response) -> (StatusCode, Value) {
         .unwrap_or(false);
     let body: Value = res.json().await.unwrap_or(Value::Null);
     if status.is_client_error() {
-        assert!(is_problem, "a {status} must be application/problem+json, got {body}");
+        assert!(
+            is_problem,
+            "a {status} must be application/problem+json, got {body}"
+        );
     }
     (status, body)
 }
@@ -240,7 +304,10 @@ impl FreshDb {
             }
             None => {
                 let path = self.data_dir.join("aims.db");
-                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.expect("connect sqlite");
+                let mut c =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .expect("connect sqlite");
                 sqlx::raw_sql(sql).execute(&mut c).await.expect("raw sql");
             }
         }
@@ -252,8 +319,13 @@ pub fn aims(db: &FreshDb, args: &[&str], stdin: Option<&str>) -> (i32, String, S
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aims"));
-    cmd.args(db.cli_args()).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.env_remove("AIMS_DATABASE_URL").env_remove("AIMS_DATA_DIR");
+    cmd.args(db.cli_args())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.env_remove("AIMS_DATABASE_URL")
+        .env_remove("AIMS_DATA_DIR");
     let mut child = cmd.spawn().expect("spawn aims");
     if let Some(mut si) = child.stdin.take() {
         if let Some(text) = stdin {
