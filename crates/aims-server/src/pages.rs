@@ -899,7 +899,11 @@ struct AuditPage {
     entity_id: String,
     actor: String,
     next_query: Option<String>,
+    entity_types: &'static [&'static str],
 }
+
+/// The record types the audit trail knows, offered in its filter.
+const ENTITY_TYPES: &[&str] = &["organization", "user", "member", "api_token"];
 
 async fn audit(
     State(s): State<AppState>,
@@ -944,6 +948,7 @@ async fn audit(
         entity_id: filter.entity_id.unwrap_or_default(),
         actor: filter.actor.unwrap_or_default(),
         next_query,
+        entity_types: ENTITY_TYPES,
     }))
 }
 

@@ -1,0 +1,106 @@
+// The first-run journey in a real browser: setup, sign-in, an API token, the audit trail.
+// Runs `aims serve` (AIMS_BIN) on a fresh data folder, or on AIMS_DATABASE_URL when set.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const bin = process.env.AIMS_BIN ?? "../target/debug/aims";
+const artifacts = new URL("./artifacts/", import.meta.url).pathname;
+const label = process.env.AIMS_DATABASE_URL ? "postgres" : "sqlite";
+let server, browser, base, setupLink;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), "aims-e2e-"));
+  server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data-dir", dataDir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: server.stdout });
+  await new Promise((resolve, reject) => {
+    server.on("exit", (code) => reject(new Error(`aims serve exited with ${code}`)));
+    lines.on("line", (line) => {
+      const url = line.match(/http:\/\/\S+/)?.[0];
+      if (line.startsWith("aims is running at")) base = url;
+      if (line.includes("/setup?token=")) {
+        setupLink = url;
+        resolve();
+      }
+    });
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+});
+
+test(`first run, sign-in, API token and audit trail (${label})`, async () => {
+  const page = await browser.newPage();
+
+  // First run: the setup link creates the organization and its admin.
+  await page.goto(setupLink);
+  await page.fill("#org_name", "Acme AI");
+  await page.fill("#org_slug", "Acme AI"); // wrong on purpose
+  await page.fill("#name", "Ann Admin");
+  await page.fill("#email", "ann@acme.test");
+  await page.fill("#password", "correct horse battery staple");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent("#org_slug-error"), /lowercase letters/);
+  assert.equal(await page.inputValue("#org_name"), "Acme AI", "input is kept after an error");
+  await page.fill("#org_slug", "acme-ai");
+  await page.fill("#password", "correct horse battery staple");
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${base}/o/acme-ai`);
+  assert.match(await page.textContent("h1"), /Acme AI/);
+  await page.screenshot({ path: `${artifacts}home-${label}.png`, fullPage: true });
+
+  // Sign out, then sign in again.
+  await page.click("text=Sign out");
+  await page.waitForURL(`${base}/login`);
+  await page.fill("#email", "ann@acme.test");
+  await page.fill("#password", "wrong password here");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent(".error"), /wrong/);
+  await page.fill("#password", "correct horse battery staple");
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${base}/o/acme-ai`);
+
+  // Create an API token; it is shown once and works against the API.
+  await page.click("nav >> text=API tokens");
+  await page.fill("#token-name", "inventory sync");
+  await page.selectOption("#token-role", "contributor");
+  await page.click("text=Create token");
+  const token = (await page.textContent("#new-token")).trim();
+  assert.match(token, /^aims_[0-9a-f]{64}$/);
+  await page.screenshot({ path: `${artifacts}tokens-${label}.png`, fullPage: true });
+  const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).token_role, "contributor");
+
+  // The audit trail shows what happened, and filters.
+  await page.click("nav >> text=Audit trail");
+  const rows = await page.locator("table.data tbody tr").allTextContents();
+  assert.ok(rows.some((r) => r.includes("api_token")), rows.join("\n"));
+  assert.ok(rows.some((r) => r.includes("organization")), rows.join("\n"));
+  await page.fill("input[name=entity_type]", "api_token");
+  await page.click("text=Filter");
+  const filtered = await page.locator("table.data tbody tr").allTextContents();
+  assert.equal(filtered.length, 1);
+  await page.screenshot({ path: `${artifacts}audit-${label}.png`, fullPage: true });
+
+  // The token can be revoked from the page.
+  await page.click("nav >> text=API tokens");
+  await page.click("text=Revoke");
+  const after = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(after.status, 401);
+});
