@@ -110,26 +110,25 @@ pub fn catalog(
             .get(&Some(r.reference.as_str()))
             .cloned()
             .unwrap_or_default();
-        let (groups, controls): (Vec<_>, Vec<_>) =
-            kids.into_iter().partition(|k| as_group && !k.assessable);
-        if !groups.is_empty() {
-            o.insert(
-                "groups".into(),
-                Value::Array(groups.iter().map(|k| node(ctx, k, true)).collect()),
-            );
-        }
-        if !controls.is_empty() {
-            o.insert(
-                "controls".into(),
-                Value::Array(controls.iter().map(|k| node(ctx, k, false)).collect()),
-            );
-        }
+        insert_children(ctx, &mut o, &kids, as_group);
         Value::Object(o)
+    }
+
+    /// OSCAL lets a group hold either groups or controls, not both: children become groups
+    /// only when all of them are headings (not assessable); under a control all are controls.
+    fn insert_children(ctx: &Ctx, o: &mut Map<String, Value>, kids: &[&RequirementDef], in_group: bool) {
+        if kids.is_empty() {
+            return;
+        }
+        if in_group && kids.iter().all(|k| !k.assessable) {
+            o.insert("groups".into(), Value::Array(kids.iter().map(|k| node(ctx, k, true)).collect()));
+        } else {
+            o.insert("controls".into(), Value::Array(kids.iter().map(|k| node(ctx, k, false)).collect()));
+        }
     }
 
     let ctx = Ctx { ids, children };
     let roots = ctx.children.get(&None).cloned().unwrap_or_default();
-    let (groups, controls): (Vec<_>, Vec<_>) = roots.into_iter().partition(|r| !r.assessable);
     let mut cat = Map::new();
     cat.insert(
         "uuid".into(),
@@ -143,18 +142,7 @@ pub fn catalog(
         md["remarks"] = json!(p);
     }
     cat.insert("metadata".into(), md);
-    if !groups.is_empty() {
-        cat.insert(
-            "groups".into(),
-            Value::Array(groups.iter().map(|g| node(&ctx, g, true)).collect()),
-        );
-    }
-    if !controls.is_empty() {
-        cat.insert(
-            "controls".into(),
-            Value::Array(controls.iter().map(|c| node(&ctx, c, false)).collect()),
-        );
-    }
+    insert_children(&ctx, &mut cat, &roots, true);
     json!({ "catalog": Value::Object(cat) })
 }
 

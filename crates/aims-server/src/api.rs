@@ -79,7 +79,9 @@ pub fn routes() -> Router<AppState> {
 pub struct ApiDoc;
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_catalog::CatalogDoc::openapi());
+    Json(doc)
 }
 
 /// Keyset pagination: `limit` (1–200, default 50) and the `cursor` a previous page returned.

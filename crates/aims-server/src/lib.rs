@@ -1,10 +1,13 @@
 //! The web application and the JSON API of aims, over the same store functions.
 
 pub mod api;
+pub mod api_catalog;
 pub mod auth;
+pub mod catalog;
 pub mod error;
 pub mod extract;
 mod pages;
+mod pages_catalog;
 
 use aims_store::Store;
 use axum::extract::{DefaultBodyLimit, State};
@@ -36,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(api::routes())
+        .merge(api_catalog::routes())
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())

@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/tokens/{id}/revoke", post(token_revoke))
         .route("/o/{slug}/audit", get(audit))
         .route("/o/{slug}/settings", get(settings).post(settings_save))
+        .merge(crate::pages_catalog::routes())
         .fallback(|| async {
             PageError::Status(StatusCode::NOT_FOUND, "There is no page here.".into())
         })
@@ -57,7 +58,7 @@ async fn css() -> impl IntoResponse {
 // ---------------------------------------------------------------- errors and layout
 
 /// What a page handler answers instead of its page.
-pub enum PageError {
+pub(crate) enum PageError {
     Redirect(String),
     Status(StatusCode, String),
 }
@@ -120,7 +121,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn render<T: Template>(t: &T) -> Response {
+pub(crate) fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -170,14 +171,14 @@ impl Layout {
 }
 
 /// A signed-in user's context within one organization.
-struct OrgCtx {
-    user: SessionUser,
-    org: OrgMembership,
-    orgs: Vec<OrgMembership>,
+pub(crate) struct OrgCtx {
+    pub(crate) user: SessionUser,
+    pub(crate) org: OrgMembership,
+    pub(crate) orgs: Vec<OrgMembership>,
 }
 
 impl OrgCtx {
-    fn layout(&self, title: &str, active: &'static str) -> Layout {
+    pub(crate) fn layout(&self, title: &str, active: &'static str) -> Layout {
         Layout {
             title: title.to_string(),
             user: Some(self.user.clone()),
@@ -187,14 +188,14 @@ impl OrgCtx {
             active,
         }
     }
-    fn actor(&self) -> Actor {
+    pub(crate) fn actor(&self) -> Actor {
         Actor {
             user_id: Some(self.user.user_id),
             token_id: None,
             label: self.user.email.clone(),
         }
     }
-    fn require(&self, p: Permission) -> Result<(), PageError> {
+    pub(crate) fn require(&self, p: Permission) -> Result<(), PageError> {
         if self.org.role.permissions().allows(p) {
             Ok(())
         } else {
@@ -204,7 +205,7 @@ impl OrgCtx {
             ))
         }
     }
-    fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
+    pub(crate) fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
         check_csrf(&self.user.csrf_token, sent)
     }
 }
@@ -231,7 +232,7 @@ async fn require_session(s: &AppState, headers: &HeaderMap) -> Result<SessionUse
         .ok_or_else(|| PageError::Redirect("/login".into()))
 }
 
-async fn org_ctx(s: &AppState, headers: &HeaderMap, slug: &str) -> Result<OrgCtx, PageError> {
+pub(crate) async fn org_ctx(s: &AppState, headers: &HeaderMap, slug: &str) -> Result<OrgCtx, PageError> {
     let user = require_session(s, headers).await?;
     let orgs = s.store.user_orgs(user.user_id).await?;
     // Not a member reads the same as no such organization: nothing leaks about other tenants.

@@ -184,3 +184,159 @@ pub type BackupRow = serde_json::Map<String, serde_json::Value>;
 pub type BackupSink<'a> = dyn FnMut(&str, BackupRow) -> std::io::Result<()> + Send + 'a;
 /// One parsed line of a backup file: (line number, table, row), or a message naming the line.
 pub type RestoreItem = Result<(usize, String, BackupRow), String>;
+
+/// A list of strings stored as a JSON array in a text column.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct TextList(pub Vec<String>);
+
+impl TryFrom<String> for TextList {
+    type Error = serde_json::Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&s).map(TextList)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Framework {
+    pub id: i64,
+    /// Set for a framework an organization imported; empty for the built-in library.
+    pub org_id: Option<i64>,
+    pub key: String,
+    pub name: String,
+    pub version: i64,
+    pub publisher: Option<String>,
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub provenance: Option<String>,
+    pub urn: Option<String>,
+    pub builtin: bool,
+    #[serde(skip)]
+    pub content_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct FrameworkSummary {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub framework: Framework,
+    pub requirement_count: i64,
+    pub assessable_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Requirement {
+    pub id: i64,
+    pub framework_id: i64,
+    #[sqlx(rename = "ref")]
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub kind: String,
+    pub parent_id: Option<i64>,
+    pub assessable: bool,
+    pub position: i64,
+    pub depth: i64,
+    pub description: Option<String>,
+    #[sqlx(rename = "evidence_json", try_from = "String")]
+    pub evidence: TextList,
+    #[sqlx(rename = "questions_json", try_from = "String")]
+    pub questions: TextList,
+    #[sqlx(rename = "documents_json", try_from = "String")]
+    pub documents: TextList,
+    pub urn: Option<String>,
+    pub withdrawn: bool,
+}
+
+/// A mapping seen from one requirement: the requirement at the other end.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct MappingView {
+    pub id: i64,
+    /// The relation read from the requirement being viewed to the other one.
+    pub relation: String,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    /// `outgoing` when the viewed requirement is the mapping's source, `incoming` otherwise.
+    pub direction: String,
+    pub other_id: i64,
+    pub other_ref: String,
+    pub other_title: String,
+    pub framework_key: String,
+    pub framework_name: String,
+    pub set_key: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct MappingSet {
+    pub id: i64,
+    pub org_id: Option<i64>,
+    pub key: String,
+    pub name: String,
+    pub version: i64,
+    pub source_framework_id: i64,
+    pub target_framework_id: i64,
+    pub description: Option<String>,
+    pub builtin: bool,
+}
+
+/// One row of a mapping set by refs, for export.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MappingRow {
+    pub from_ref: String,
+    pub to_ref: String,
+    pub relation: String,
+    pub source: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// `framework` or `mapping_set`.
+    pub kind: String,
+    pub key: String,
+    /// `created`, `upgraded` or `unchanged`.
+    pub outcome: String,
+    pub version: i64,
+    pub requirements: usize,
+    pub withdrawn: usize,
+    pub mappings: usize,
+}
+
+/// An implemented control that covers a requirement directly.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DirectCover {
+    pub requirement_id: i64,
+    pub control_id: i64,
+    pub control_number: i64,
+    pub control_name: String,
+}
+
+/// An implemented control that covers a requirement through a mapping.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MappedCover {
+    pub requirement_id: i64,
+    pub via_id: i64,
+    pub via_ref: String,
+    pub via_framework: String,
+    /// The relation as stored (from the mapping's source to its target).
+    pub relation: String,
+    /// `forward` when the covered requirement is the mapping's target.
+    pub direction: String,
+    pub control_id: i64,
+    pub control_number: i64,
+    pub control_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Control {
+    pub id: i64,
+    pub org_id: i64,
+    pub number: i64,
+    pub name: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
