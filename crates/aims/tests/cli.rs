@@ -344,7 +344,7 @@ async fn a_database_from_a_newer_aims_is_refused(b: Backend) {
     let db = FreshDb::new(b).await;
     let (code, out, _) = aims(&db, &["migrate"], None);
     assert_eq!(code, 0);
-    assert!(out.contains("schema version 1"), "{out}");
+    assert!(out.contains("database is at schema version"), "{out}");
     let checksum = if b == Backend::Sqlite {
         "X'00'"
     } else {
