@@ -116,14 +116,25 @@ pub fn catalog(
 
     /// OSCAL lets a group hold either groups or controls, not both: children become groups
     /// only when all of them are headings (not assessable); under a control all are controls.
-    fn insert_children(ctx: &Ctx, o: &mut Map<String, Value>, kids: &[&RequirementDef], in_group: bool) {
+    fn insert_children(
+        ctx: &Ctx,
+        o: &mut Map<String, Value>,
+        kids: &[&RequirementDef],
+        in_group: bool,
+    ) {
         if kids.is_empty() {
             return;
         }
         if in_group && kids.iter().all(|k| !k.assessable) {
-            o.insert("groups".into(), Value::Array(kids.iter().map(|k| node(ctx, k, true)).collect()));
+            o.insert(
+                "groups".into(),
+                Value::Array(kids.iter().map(|k| node(ctx, k, true)).collect()),
+            );
         } else {
-            o.insert("controls".into(), Value::Array(kids.iter().map(|k| node(ctx, k, false)).collect()));
+            o.insert(
+                "controls".into(),
+                Value::Array(kids.iter().map(|k| node(ctx, k, false)).collect()),
+            );
         }
     }
 
@@ -153,7 +164,15 @@ pub struct MappingExport {
     pub version: i64,
     pub source_framework: (String, i64),
     pub target_framework: (String, i64),
-    pub rows: Vec<(String, String, Relation, Option<String>, Option<String>)>,
+    pub rows: Vec<MappingExportRow>,
+}
+
+pub struct MappingExportRow {
+    pub from: String,
+    pub to: String,
+    pub relation: Relation,
+    pub source: Option<String>,
+    pub note: Option<String>,
 }
 
 /// A mapping collection holding one OSCAL `mapping` per crosswalk.
@@ -164,7 +183,7 @@ pub fn mapping_collection(title: &str, sets: &[MappingExport], last_modified: &s
             let maps: Vec<Value> = s
                 .rows
                 .iter()
-                .map(|(from, to, rel, source, note)| {
+                .map(|MappingExportRow { from, to, relation: rel, source, note }| {
                     let mut m = json!({
                         "uuid": stable_uuid(&format!("map:{}:{from}:{to}", s.key)),
                         "relationship": rel.oscal_token(),

@@ -23,10 +23,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/api/v1/frameworks",
-            get(list_frameworks).post(import_library).layer(DefaultBodyLimit::max(MAX_LIBRARY_BYTES)),
+            get(list_frameworks)
+                .post(import_library)
+                .layer(DefaultBodyLimit::max(MAX_LIBRARY_BYTES)),
         )
         .route("/api/v1/frameworks/{key}", get(get_framework))
-        .route("/api/v1/frameworks/{key}/requirements", get(list_requirements))
+        .route(
+            "/api/v1/frameworks/{key}/requirements",
+            get(list_requirements),
+        )
         .route("/api/v1/frameworks/{key}/coverage", get(framework_coverage))
         .route("/api/v1/frameworks/{key}/export", get(export_framework))
         .route("/api/v1/requirements/{id}", get(get_requirement))
@@ -36,14 +41,42 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_frameworks, import_library, get_framework, list_requirements, framework_coverage, export_framework, get_requirement, list_mapping_sets, export_mappings),
-    components(schemas(FrameworkSummary, Requirement, MappingView, MappingSet, ImportReport, Coverage, TreeNode, RequirementDetail, FrameworkList, RequirementList))
+    paths(
+        list_frameworks,
+        import_library,
+        get_framework,
+        list_requirements,
+        framework_coverage,
+        export_framework,
+        get_requirement,
+        list_mapping_sets,
+        export_mappings
+    ),
+    components(schemas(
+        FrameworkSummary,
+        Requirement,
+        MappingView,
+        MappingSet,
+        ImportReport,
+        Coverage,
+        TreeNode,
+        RequirementDetail,
+        FrameworkList,
+        RequirementList
+    ))
 )]
 pub struct CatalogDoc;
 
-async fn framework(s: &AppState, caller: &ApiCaller, key: &str) -> Result<FrameworkSummary, Problem> {
+async fn framework(
+    s: &AppState,
+    caller: &ApiCaller,
+    key: &str,
+) -> Result<FrameworkSummary, Problem> {
     caller.require(Permission::Read)?;
-    s.store.framework_by_key(Some(caller.org_id), key).await?.ok_or_else(|| Problem::not_found("framework"))
+    s.store
+        .framework_by_key(Some(caller.org_id), key)
+        .await?
+        .ok_or_else(|| Problem::not_found("framework"))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -53,25 +86,49 @@ pub struct FrameworkList {
 
 /// The built-in frameworks and those the organization imported.
 #[utoipa::path(get, path = "/api/v1/frameworks", responses((status = 200, body = FrameworkList)))]
-async fn list_frameworks(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<FrameworkList>, Problem> {
+async fn list_frameworks(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<FrameworkList>, Problem> {
     caller.require(Permission::Read)?;
-    Ok(Json(FrameworkList { items: s.store.list_frameworks(Some(caller.org_id)).await? }))
+    Ok(Json(FrameworkList {
+        items: s.store.list_frameworks(Some(caller.org_id)).await?,
+    }))
 }
 
 /// Import a library (aims YAML or a CISO Assistant library), as the raw request body.
 /// Re-importing the same file changes nothing; a higher version upgrades in place.
 #[utoipa::path(post, path = "/api/v1/frameworks", request_body(content = String, content_type = "application/yaml"),
     responses((status = 201, body = [ImportReport]), (status = 200, body = [ImportReport], description = "nothing changed"), (status = 422, body = ProblemBody), (status = 403, body = ProblemBody)))]
-async fn import_library(State(s): State<AppState>, caller: ApiCaller, body: Bytes) -> Result<(StatusCode, Json<Vec<ImportReport>>), Problem> {
+async fn import_library(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Vec<ImportReport>>), Problem> {
     caller.require(Permission::Administer)?;
-    let text = std::str::from_utf8(&body).map_err(|_| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "library", "is not UTF-8 text"))?;
-    let reports = catalog::import(&s.store, Some(caller.org_id), Some(&caller.actor()), text).await?;
-    let status = if reports.iter().all(|r| r.outcome == "unchanged") { StatusCode::OK } else { StatusCode::CREATED };
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "library",
+            "is not UTF-8 text",
+        )
+    })?;
+    let reports =
+        catalog::import(&s.store, Some(caller.org_id), Some(&caller.actor()), text).await?;
+    let status = if reports.iter().all(|r| r.outcome == "unchanged") {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((status, Json(reports)))
 }
 
 #[utoipa::path(get, path = "/api/v1/frameworks/{key}", responses((status = 200, body = FrameworkSummary), (status = 404, body = ProblemBody)))]
-async fn get_framework(State(s): State<AppState>, caller: ApiCaller, PathParam(key): PathParam<String>) -> Result<Json<FrameworkSummary>, Problem> {
+async fn get_framework(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(key): PathParam<String>,
+) -> Result<Json<FrameworkSummary>, Problem> {
     Ok(Json(framework(&s, &caller, &key).await?))
 }
 
@@ -98,16 +155,29 @@ async fn list_requirements(
     QueryParams(p): QueryParams<RequirementParams>,
 ) -> Result<Json<RequirementList>, Problem> {
     let fw = framework(&s, &caller, &key).await?;
-    let items = s.store.list_requirements(fw.framework.id, p.q.as_deref()).await?;
+    let items = s
+        .store
+        .list_requirements(fw.framework.id, p.q.as_deref())
+        .await?;
     match p.view.as_deref().unwrap_or("flat") {
         "flat" => Ok(Json(RequirementList::Flat { items })),
-        "tree" => Ok(Json(RequirementList::Tree { tree: catalog::tree(items) })),
-        _ => Err(Problem::field(StatusCode::BAD_REQUEST, "view", "must be `flat` or `tree`")),
+        "tree" => Ok(Json(RequirementList::Tree {
+            tree: catalog::tree(items),
+        })),
+        _ => Err(Problem::field(
+            StatusCode::BAD_REQUEST,
+            "view",
+            "must be `flat` or `tree`",
+        )),
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/frameworks/{key}/coverage", responses((status = 200, body = Coverage)))]
-async fn framework_coverage(State(s): State<AppState>, caller: ApiCaller, PathParam(key): PathParam<String>) -> Result<Json<Coverage>, Problem> {
+async fn framework_coverage(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(key): PathParam<String>,
+) -> Result<Json<Coverage>, Problem> {
     let fw = framework(&s, &caller, &key).await?;
     Ok(Json(catalog::coverage(&s.store, caller.org_id, &fw).await?))
 }
@@ -130,13 +200,28 @@ async fn export_framework(
     match p.format.as_deref().unwrap_or("yaml") {
         "yaml" => {
             let text = catalog::export_yaml(&s.store, &fw).await?;
-            Ok(([(header::CONTENT_TYPE, "application/yaml".to_string()), (header::CONTENT_DISPOSITION, attach("yaml"))], text).into_response())
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/yaml".to_string()),
+                    (header::CONTENT_DISPOSITION, attach("yaml")),
+                ],
+                text,
+            )
+                .into_response())
         }
         "oscal" => {
             let doc = catalog::export_oscal(&s.store, &fw).await?;
-            Ok(([(header::CONTENT_DISPOSITION, attach("oscal.json"))], Json(doc)).into_response())
+            Ok((
+                [(header::CONTENT_DISPOSITION, attach("oscal.json"))],
+                Json(doc),
+            )
+                .into_response())
         }
-        _ => Err(Problem::field(StatusCode::BAD_REQUEST, "format", "must be `yaml` or `oscal`")),
+        _ => Err(Problem::field(
+            StatusCode::BAD_REQUEST,
+            "format",
+            "must be `yaml` or `oscal`",
+        )),
     }
 }
 
@@ -151,23 +236,52 @@ pub struct RequirementDetail {
 }
 
 #[utoipa::path(get, path = "/api/v1/requirements/{id}", responses((status = 200, body = RequirementDetail), (status = 404, body = ProblemBody)))]
-async fn get_requirement(State(s): State<AppState>, caller: ApiCaller, PathParam(id): PathParam<i64>) -> Result<Json<RequirementDetail>, Problem> {
+async fn get_requirement(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<RequirementDetail>, Problem> {
     caller.require(Permission::Read)?;
-    let (requirement, fw) = s.store.get_requirement(Some(caller.org_id), id).await?.ok_or_else(|| Problem::not_found("requirement"))?;
-    let mappings = s.store.requirement_mappings(Some(caller.org_id), id).await?;
-    Ok(Json(RequirementDetail { requirement, framework_key: fw.key, framework_name: fw.name, mappings }))
+    let (requirement, fw) = s
+        .store
+        .get_requirement(Some(caller.org_id), id)
+        .await?
+        .ok_or_else(|| Problem::not_found("requirement"))?;
+    let mappings = s
+        .store
+        .requirement_mappings(Some(caller.org_id), id)
+        .await?;
+    Ok(Json(RequirementDetail {
+        requirement,
+        framework_key: fw.key,
+        framework_name: fw.name,
+        mappings,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/mapping-sets", responses((status = 200, body = [MappingSet])))]
-async fn list_mapping_sets(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<MappingSet>>, Problem> {
+async fn list_mapping_sets(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<MappingSet>>, Problem> {
     caller.require(Permission::Read)?;
     Ok(Json(s.store.list_mapping_sets(Some(caller.org_id)).await?))
 }
 
 /// Every crosswalk visible to the organization, as an OSCAL 1.2 mapping collection.
 #[utoipa::path(get, path = "/api/v1/mapping-sets/export", responses((status = 200, description = "OSCAL mapping collection")))]
-async fn export_mappings(State(s): State<AppState>, caller: ApiCaller) -> Result<Response, Problem> {
+async fn export_mappings(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Response, Problem> {
     caller.require(Permission::Read)?;
     let doc = catalog::export_mappings_oscal(&s.store, Some(caller.org_id)).await?;
-    Ok(([(header::CONTENT_DISPOSITION, "attachment; filename=\"aims-crosswalks.oscal.json\"")], Json(doc)).into_response())
+    Ok((
+        [(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"aims-crosswalks.oscal.json\"",
+        )],
+        Json(doc),
+    )
+        .into_response())
 }

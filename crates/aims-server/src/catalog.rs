@@ -26,7 +26,9 @@ pub async fn ensure_builtin(store: &Store) -> Result<Vec<ImportReport>, String> 
 
 /// Parses an uploaded library: the aims format, or a CISO Assistant library.
 pub fn parse_upload(text: &str) -> Result<Vec<Library>, Problem> {
-    let invalid = |e: aims_catalog::LibraryError| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "library", e.0);
+    let invalid = |e: aims_catalog::LibraryError| {
+        Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "library", e.0)
+    };
     if ciso::looks_like_ciso(text) {
         ciso::parse(text).map_err(invalid)
     } else {
@@ -35,9 +37,16 @@ pub fn parse_upload(text: &str) -> Result<Vec<Library>, Problem> {
 }
 
 /// Imports an uploaded library into an organization (`None`: the shared catalog, CLI only).
-pub async fn import(store: &Store, org_id: Option<i64>, actor: Option<&Actor>, text: &str) -> Result<Vec<ImportReport>, Problem> {
+pub async fn import(
+    store: &Store,
+    org_id: Option<i64>,
+    actor: Option<&Actor>,
+    text: &str,
+) -> Result<Vec<ImportReport>, Problem> {
     let libs = parse_upload(text)?;
-    Ok(store.import_libraries(org_id, &libs, false, actor, Utc::now()).await?)
+    Ok(store
+        .import_libraries(org_id, &libs, false, actor, Utc::now())
+        .await?)
 }
 
 fn now_rfc3339() -> String {
@@ -45,7 +54,10 @@ fn now_rfc3339() -> String {
 }
 
 /// A framework as stored, back in library form (current requirements only).
-pub async fn to_library(store: &Store, fw: &FrameworkSummary) -> Result<(FrameworkMeta, Vec<RequirementDef>), Problem> {
+pub async fn to_library(
+    store: &Store,
+    fw: &FrameworkSummary,
+) -> Result<(FrameworkMeta, Vec<RequirementDef>), Problem> {
     let reqs = store.list_requirements(fw.framework.id, None).await?;
     let ref_of: HashMap<i64, String> = reqs.iter().map(|r| (r.id, r.reference.clone())).collect();
     let f = &fw.framework;
@@ -82,13 +94,19 @@ pub async fn export_yaml(store: &Store, fw: &FrameworkSummary) -> Result<String,
     library::to_yaml(&meta, &reqs).map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.0))
 }
 
-pub async fn export_oscal(store: &Store, fw: &FrameworkSummary) -> Result<serde_json::Value, Problem> {
+pub async fn export_oscal(
+    store: &Store,
+    fw: &FrameworkSummary,
+) -> Result<serde_json::Value, Problem> {
     let (meta, reqs) = to_library(store, fw).await?;
     Ok(oscal::catalog(&meta, &reqs, &now_rfc3339()))
 }
 
 /// Every crosswalk visible to the organization as one OSCAL mapping collection.
-pub async fn export_mappings_oscal(store: &Store, org_id: Option<i64>) -> Result<serde_json::Value, Problem> {
+pub async fn export_mappings_oscal(
+    store: &Store,
+    org_id: Option<i64>,
+) -> Result<serde_json::Value, Problem> {
     let frameworks: HashMap<i64, (String, i64)> = store
         .list_frameworks(org_id)
         .await?
@@ -98,7 +116,10 @@ pub async fn export_mappings_oscal(store: &Store, org_id: Option<i64>) -> Result
     let mut sets = vec![];
     for s in store.list_mapping_sets(org_id).await? {
         let rows = store.mapping_rows(s.id).await?;
-        let (Some(src), Some(tgt)) = (frameworks.get(&s.source_framework_id), frameworks.get(&s.target_framework_id)) else {
+        let (Some(src), Some(tgt)) = (
+            frameworks.get(&s.source_framework_id),
+            frameworks.get(&s.target_framework_id),
+        ) else {
             continue;
         };
         sets.push(oscal::MappingExport {
@@ -109,14 +130,24 @@ pub async fn export_mappings_oscal(store: &Store, org_id: Option<i64>) -> Result
             target_framework: tgt.clone(),
             rows: rows
                 .into_iter()
-                .map(|r| (r.from_ref, r.to_ref, Relation::parse(&r.relation).unwrap_or(Relation::Related), r.source, r.note))
+                .map(|r| oscal::MappingExportRow {
+                    relation: Relation::parse(&r.relation).unwrap_or(Relation::Related),
+                    from: r.from_ref,
+                    to: r.to_ref,
+                    source: r.source,
+                    note: r.note,
+                })
                 .collect(),
         });
     }
     if sets.iter().all(|s| s.rows.is_empty()) {
         return Err(Problem::not_found("crosswalk"));
     }
-    Ok(oscal::mapping_collection("aims catalog crosswalks", &sets, &now_rfc3339()))
+    Ok(oscal::mapping_collection(
+        "aims catalog crosswalks",
+        &sets,
+        &now_rfc3339(),
+    ))
 }
 
 /// A requirement with its children, for tree views.
@@ -136,12 +167,18 @@ pub fn tree(reqs: Vec<Requirement>) -> Vec<TreeNode> {
         let parent = r.parent_id.filter(|p| present.contains(p));
         children.entry(parent).or_default().push(r);
     }
-    fn build(parent: Option<i64>, children: &mut HashMap<Option<i64>, Vec<Requirement>>) -> Vec<TreeNode> {
+    fn build(
+        parent: Option<i64>,
+        children: &mut HashMap<Option<i64>, Vec<Requirement>>,
+    ) -> Vec<TreeNode> {
         let kids = children.remove(&parent).unwrap_or_default();
         kids.into_iter()
             .map(|r| {
                 let id = r.id;
-                TreeNode { requirement: r, children: build(Some(id), children) }
+                TreeNode {
+                    requirement: r,
+                    children: build(Some(id), children),
+                }
             })
             .collect()
     }
@@ -190,36 +227,50 @@ pub struct Coverage {
 /// Coverage of a framework by the organization's implemented controls. The rule: a
 /// requirement is covered when an implemented control is linked to it, or to a requirement
 /// mapped onto it as equivalent or wider (superset); other mappings make it partially covered.
-pub async fn coverage(store: &Store, org_id: i64, fw: &FrameworkSummary) -> Result<Coverage, Problem> {
+pub async fn coverage(
+    store: &Store,
+    org_id: i64,
+    fw: &FrameworkSummary,
+) -> Result<Coverage, Problem> {
     let reqs = store.list_requirements(fw.framework.id, None).await?;
     let (direct, mapped) = store.coverage_sources(org_id, fw.framework.id).await?;
     let mut paths: HashMap<i64, Vec<CoveragePath>> = HashMap::new();
     for d in direct {
-        paths.entry(d.requirement_id).or_default().push(CoveragePath {
-            control_id: d.control_id,
-            control_ref: format!("CTL-{}", d.control_number),
-            control_name: d.control_name,
-            via_requirement_id: None,
-            via_ref: None,
-            via_framework: None,
-            relation: None,
-            full: true,
-        });
+        paths
+            .entry(d.requirement_id)
+            .or_default()
+            .push(CoveragePath {
+                control_id: d.control_id,
+                control_ref: format!("CTL-{}", d.control_number),
+                control_name: d.control_name,
+                via_requirement_id: None,
+                via_ref: None,
+                via_framework: None,
+                relation: None,
+                full: true,
+            });
     }
     for m in mapped {
         let stored = Relation::parse(&m.relation).unwrap_or(Relation::Related);
         // Read the relation from the via requirement (where the control is) to the covered one.
-        let rel = if m.direction == "forward" { stored } else { stored.inverse() };
-        paths.entry(m.requirement_id).or_default().push(CoveragePath {
-            control_id: m.control_id,
-            control_ref: format!("CTL-{}", m.control_number),
-            control_name: m.control_name,
-            via_requirement_id: Some(m.via_id),
-            via_ref: Some(m.via_ref),
-            via_framework: Some(m.via_framework),
-            relation: Some(rel.as_str().to_string()),
-            full: rel.fully_covers(),
-        });
+        let rel = if m.direction == "forward" {
+            stored
+        } else {
+            stored.inverse()
+        };
+        paths
+            .entry(m.requirement_id)
+            .or_default()
+            .push(CoveragePath {
+                control_id: m.control_id,
+                control_ref: format!("CTL-{}", m.control_number),
+                control_name: m.control_name,
+                via_requirement_id: Some(m.via_id),
+                via_ref: Some(m.via_ref),
+                via_framework: Some(m.via_framework),
+                relation: Some(rel.as_str().to_string()),
+                full: rel.fully_covers(),
+            });
     }
     let mut items = vec![];
     let (mut covered, mut partial) = (0, 0);
@@ -239,7 +290,13 @@ pub async fn coverage(store: &Store, org_id: i64, fw: &FrameworkSummary) -> Resu
             "partial" => partial += 1,
             _ => {}
         }
-        items.push(CoverageItem { requirement_id: r.id, reference: r.reference, title: r.title, status: status.into(), paths: p });
+        items.push(CoverageItem {
+            requirement_id: r.id,
+            reference: r.reference,
+            title: r.title,
+            status: status.into(),
+            paths: p,
+        });
     }
     let assessable = items.len();
     Ok(Coverage {
@@ -248,7 +305,11 @@ pub async fn coverage(store: &Store, org_id: i64, fw: &FrameworkSummary) -> Resu
         covered,
         partial,
         uncovered: assessable - covered - partial,
-        percent: if assessable == 0 { 0.0 } else { (covered as f64 * 1000.0 / assessable as f64).round() / 10.0 },
+        percent: if assessable == 0 {
+            0.0
+        } else {
+            (covered as f64 * 1000.0 / assessable as f64).round() / 10.0
+        },
         items,
     })
 }

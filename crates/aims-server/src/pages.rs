@@ -232,7 +232,11 @@ async fn require_session(s: &AppState, headers: &HeaderMap) -> Result<SessionUse
         .ok_or_else(|| PageError::Redirect("/login".into()))
 }
 
-pub(crate) async fn org_ctx(s: &AppState, headers: &HeaderMap, slug: &str) -> Result<OrgCtx, PageError> {
+pub(crate) async fn org_ctx(
+    s: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+) -> Result<OrgCtx, PageError> {
     let user = require_session(s, headers).await?;
     let orgs = s.store.user_orgs(user.user_id).await?;
     // Not a member reads the same as no such organization: nothing leaks about other tenants.

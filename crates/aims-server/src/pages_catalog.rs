@@ -5,7 +5,9 @@ use crate::catalog::{self, Coverage};
 use crate::pages::{org_ctx, render, Layout, OrgCtx, PageError};
 use crate::AppState;
 use aims_domain::Permission;
-use aims_store::{Control, Framework, FrameworkSummary, ImportReport, MappingSet, MappingView, Requirement};
+use aims_store::{
+    Control, Framework, FrameworkSummary, ImportReport, MappingSet, MappingView, Requirement,
+};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -19,16 +21,25 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/catalog", get(frameworks))
         .route(
             "/o/{slug}/catalog/import",
-            axum::routing::post(import).layer(DefaultBodyLimit::max(crate::api_catalog::MAX_LIBRARY_BYTES + 64 * 1024)),
+            axum::routing::post(import).layer(DefaultBodyLimit::max(
+                crate::api_catalog::MAX_LIBRARY_BYTES + 64 * 1024,
+            )),
         )
-        .route("/o/{slug}/catalog/crosswalks.oscal.json", get(export_crosswalks))
+        .route(
+            "/o/{slug}/catalog/crosswalks.oscal.json",
+            get(export_crosswalks),
+        )
         .route("/o/{slug}/catalog/{key}", get(framework_tree))
         .route("/o/{slug}/catalog/{key}/coverage", get(coverage))
         .route("/o/{slug}/catalog/{key}/export", get(export))
         .route("/o/{slug}/requirements/{id}", get(requirement))
 }
 
-async fn framework_for(s: &AppState, ctx: &OrgCtx, key: &str) -> Result<FrameworkSummary, PageError> {
+async fn framework_for(
+    s: &AppState,
+    ctx: &OrgCtx,
+    key: &str,
+) -> Result<FrameworkSummary, PageError> {
     s.store
         .framework_by_key(Some(ctx.org.org_id), key)
         .await?
@@ -55,7 +66,12 @@ impl CatalogPage {
     }
 }
 
-async fn catalog_page(s: &AppState, ctx: &OrgCtx, reports: Vec<ImportReport>, error: Option<String>) -> Result<CatalogPage, PageError> {
+async fn catalog_page(
+    s: &AppState,
+    ctx: &OrgCtx,
+    reports: Vec<ImportReport>,
+    error: Option<String>,
+) -> Result<CatalogPage, PageError> {
     Ok(CatalogPage {
         layout: ctx.layout("Frameworks", "catalog"),
         frameworks: s.store.list_frameworks(Some(ctx.org.org_id)).await?,
@@ -65,12 +81,21 @@ async fn catalog_page(s: &AppState, ctx: &OrgCtx, reports: Vec<ImportReport>, er
     })
 }
 
-async fn frameworks(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn frameworks(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     Ok(render(&catalog_page(&s, &ctx, vec![], None).await?))
 }
 
-async fn import(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>, mut form: Multipart) -> Result<Response, PageError> {
+async fn import(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    mut form: Multipart,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let bad = |m: String| PageError::Status(StatusCode::BAD_REQUEST, m);
     let (mut csrf, mut text) = (String::new(), None);
@@ -87,12 +112,18 @@ async fn import(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<
         None => Err("Choose a library file to import.".to_string()),
         Some(bytes) => match std::str::from_utf8(bytes) {
             Err(_) => Err("The file is not UTF-8 text.".to_string()),
-            Ok(t) => catalog::import(&s.store, Some(ctx.org.org_id), Some(&ctx.actor()), t).await.map_err(|p| p.detail),
+            Ok(t) => catalog::import(&s.store, Some(ctx.org.org_id), Some(&ctx.actor()), t)
+                .await
+                .map_err(|p| p.detail),
         },
     };
     match result {
         Ok(reports) => Ok(render(&catalog_page(&s, &ctx, reports, None).await?)),
-        Err(e) => Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&catalog_page(&s, &ctx, vec![], Some(e)).await?)).into_response()),
+        Err(e) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&catalog_page(&s, &ctx, vec![], Some(e)).await?),
+        )
+            .into_response()),
     }
 }
 
@@ -110,12 +141,22 @@ struct FrameworkPage {
     q: String,
 }
 
-async fn framework_tree(State(s): State<AppState>, headers: HeaderMap, Path((slug, key)): Path<(String, String)>, Query(tq): Query<TreeQuery>) -> Result<Response, PageError> {
+async fn framework_tree(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, key)): Path<(String, String)>,
+    Query(tq): Query<TreeQuery>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fw = framework_for(&s, &ctx, &key).await?;
     let q = tq.q.unwrap_or_default();
     let requirements = s.store.list_requirements(fw.framework.id, Some(&q)).await?;
-    Ok(render(&FrameworkPage { layout: ctx.layout(&fw.framework.name, "catalog"), fw, requirements, q }))
+    Ok(render(&FrameworkPage {
+        layout: ctx.layout(&fw.framework.name, "catalog"),
+        fw,
+        requirements,
+        q,
+    }))
 }
 
 #[derive(Template)]
@@ -142,11 +183,19 @@ impl CoveragePage {
     }
 }
 
-async fn coverage(State(s): State<AppState>, headers: HeaderMap, Path((slug, key)): Path<(String, String)>) -> Result<Response, PageError> {
+async fn coverage(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, key)): Path<(String, String)>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fw = framework_for(&s, &ctx, &key).await?;
     let cov = catalog::coverage(&s.store, ctx.org.org_id, &fw).await?;
-    Ok(render(&CoveragePage { layout: ctx.layout("Coverage", "catalog"), fw, cov }))
+    Ok(render(&CoveragePage {
+        layout: ctx.layout("Coverage", "catalog"),
+        fw,
+        cov,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -154,21 +203,51 @@ struct FormatQuery {
     format: Option<String>,
 }
 
-async fn export(State(s): State<AppState>, headers: HeaderMap, Path((slug, key)): Path<(String, String)>, Query(fq): Query<FormatQuery>) -> Result<Response, PageError> {
+async fn export(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, key)): Path<(String, String)>,
+    Query(fq): Query<FormatQuery>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fw = framework_for(&s, &ctx, &key).await?;
     let attach = |ext: &str| format!("attachment; filename=\"{}.{ext}\"", fw.framework.key);
     match fq.format.as_deref().unwrap_or("yaml") {
-        "yaml" => Ok(([(header::CONTENT_TYPE, "application/yaml".to_string()), (header::CONTENT_DISPOSITION, attach("yaml"))], catalog::export_yaml(&s.store, &fw).await?).into_response()),
-        "oscal" => Ok(([(header::CONTENT_DISPOSITION, attach("oscal.json"))], Json(catalog::export_oscal(&s.store, &fw).await?)).into_response()),
-        _ => Err(PageError::Status(StatusCode::BAD_REQUEST, "format: must be yaml or oscal".into())),
+        "yaml" => Ok((
+            [
+                (header::CONTENT_TYPE, "application/yaml".to_string()),
+                (header::CONTENT_DISPOSITION, attach("yaml")),
+            ],
+            catalog::export_yaml(&s.store, &fw).await?,
+        )
+            .into_response()),
+        "oscal" => Ok((
+            [(header::CONTENT_DISPOSITION, attach("oscal.json"))],
+            Json(catalog::export_oscal(&s.store, &fw).await?),
+        )
+            .into_response()),
+        _ => Err(PageError::Status(
+            StatusCode::BAD_REQUEST,
+            "format: must be yaml or oscal".into(),
+        )),
     }
 }
 
-async fn export_crosswalks(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn export_crosswalks(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let doc = catalog::export_mappings_oscal(&s.store, Some(ctx.org.org_id)).await?;
-    Ok(([(header::CONTENT_DISPOSITION, "attachment; filename=\"aims-crosswalks.oscal.json\"")], Json(doc)).into_response())
+    Ok((
+        [(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"aims-crosswalks.oscal.json\"",
+        )],
+        Json(doc),
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -181,14 +260,27 @@ struct RequirementPage {
     controls: Vec<Control>,
 }
 
-async fn requirement(State(s): State<AppState>, headers: HeaderMap, Path((slug, id)): Path<(String, i64)>) -> Result<Response, PageError> {
+async fn requirement(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let (r, fw) = s
         .store
         .get_requirement(Some(ctx.org.org_id), id)
         .await?
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such requirement.".into()))?;
-    let mappings = s.store.requirement_mappings(Some(ctx.org.org_id), id).await?;
+    let mappings = s
+        .store
+        .requirement_mappings(Some(ctx.org.org_id), id)
+        .await?;
     let controls = s.store.controls_for_requirement(ctx.org.org_id, id).await?;
-    Ok(render(&RequirementPage { layout: ctx.layout(&format!("{} {}", r.reference, r.title), "catalog"), r, fw, mappings, controls }))
+    Ok(render(&RequirementPage {
+        layout: ctx.layout(&format!("{} {}", r.reference, r.title), "catalog"),
+        r,
+        fw,
+        mappings,
+        controls,
+    }))
 }

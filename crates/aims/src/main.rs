@@ -213,7 +213,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             secure_cookies,
         } => {
             let store = open(&cli.db).await?;
-            aims_server::catalog::ensure_builtin(&store).await.map_err(|e| anyhow!(e))?;
+            aims_server::catalog::ensure_builtin(&store)
+                .await
+                .map_err(|e| anyhow!(e))?;
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
@@ -236,7 +238,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let store = open(&cli.db).await?;
-            aims_server::catalog::ensure_builtin(&store).await.map_err(|e| anyhow!(e))?;
+            aims_server::catalog::ensure_builtin(&store)
+                .await
+                .map_err(|e| anyhow!(e))?;
             println!(
                 "database is at schema version {}",
                 store.schema_version().await?
@@ -339,7 +343,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Catalog(cmd) => {
             let store = open(&cli.db).await?;
-            aims_server::catalog::ensure_builtin(&store).await.map_err(|e| anyhow!(e))?;
+            aims_server::catalog::ensure_builtin(&store)
+                .await
+                .map_err(|e| anyhow!(e))?;
             catalog_command(&store, cmd).await
         }
         Command::Backup { file } => {
@@ -412,7 +418,14 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
     match cmd {
         CatalogCommand::List => {
             for f in store.list_frameworks(None).await? {
-                println!("{:<20} v{:<3} {:>4} requirements ({:>3} assessable)  {}", f.framework.key, f.framework.version, f.requirement_count, f.assessable_count, f.framework.name);
+                println!(
+                    "{:<20} v{:<3} {:>4} requirements ({:>3} assessable)  {}",
+                    f.framework.key,
+                    f.framework.version,
+                    f.requirement_count,
+                    f.assessable_count,
+                    f.framework.name
+                );
             }
             for m in store.list_mapping_sets(None).await? {
                 println!("{:<40} v{:<3} crosswalk  {}", m.key, m.version, m.name);
@@ -420,11 +433,18 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
         }
         CatalogCommand::Show { reference } => {
             let found = match reference.split_once(':') {
-                Some((key, r)) => store.requirement_by_ref(None, key, r).await?.into_iter().collect::<Vec<_>>(),
+                Some((key, r)) => store
+                    .requirement_by_ref(None, key, r)
+                    .await?
+                    .into_iter()
+                    .collect::<Vec<_>>(),
                 None => {
                     let mut v = vec![];
                     for f in store.list_frameworks(None).await? {
-                        if let Some(r) = store.requirement_by_ref(None, &f.framework.key, &reference).await? {
+                        if let Some(r) = store
+                            .requirement_by_ref(None, &f.framework.key, &reference)
+                            .await?
+                        {
                             v.push(r);
                         }
                     }
@@ -435,46 +455,113 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 bail!("no requirement `{reference}` in the catalog (try `framework-key:ref`, e.g. iso42001-2023:A.6.2.4)");
             }
             for r in found {
-                let (_, fw) = store.get_requirement(None, r.id).await?.ok_or_else(|| anyhow!("requirement vanished"))?;
-                println!("{} {} — {} ({}{})", fw.key, r.reference, r.title, r.kind, if r.assessable { ", assessable" } else { "" });
+                let (_, fw) = store
+                    .get_requirement(None, r.id)
+                    .await?
+                    .ok_or_else(|| anyhow!("requirement vanished"))?;
+                println!(
+                    "{} {} — {} ({}{})",
+                    fw.key,
+                    r.reference,
+                    r.title,
+                    r.kind,
+                    if r.assessable { ", assessable" } else { "" }
+                );
                 if let Some(d) = &r.description {
                     println!("  {d}");
                 }
-                for (label, list) in [("evidence", &r.evidence.0), ("question", &r.questions.0), ("document", &r.documents.0)] {
+                for (label, list) in [
+                    ("evidence", &r.evidence.0),
+                    ("question", &r.questions.0),
+                    ("document", &r.documents.0),
+                ] {
                     for item in list.iter() {
                         println!("  {label}: {item}");
                     }
                 }
                 for m in store.requirement_mappings(None, r.id).await? {
-                    let arrow = if m.direction == "outgoing" { "->" } else { "<-" };
-                    println!("  {arrow} {}:{} {} [{}]", m.framework_key, m.other_ref, m.other_title, m.relation);
+                    let arrow = if m.direction == "outgoing" {
+                        "->"
+                    } else {
+                        "<-"
+                    };
+                    println!(
+                        "  {arrow} {}:{} {} [{}]",
+                        m.framework_key, m.other_ref, m.other_title, m.relation
+                    );
                 }
             }
         }
         CatalogCommand::Import { file, org } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {} as text", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {} as text", file.display()))?;
             let org_id = match &org {
-                Some(slug) => Some(store.org_by_slug(slug).await?.ok_or_else(|| anyhow!("--org: no organization `{slug}`"))?.id),
+                Some(slug) => Some(
+                    store
+                        .org_by_slug(slug)
+                        .await?
+                        .ok_or_else(|| anyhow!("--org: no organization `{slug}`"))?
+                        .id,
+                ),
                 None => None,
             };
             let actor = aims_store::Actor::cli();
-            let reports = aims_server::catalog::import(store, org_id, Some(&actor), &text).await.map_err(|p| {
-                let fields: Vec<String> = p.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-                anyhow!("{}: {}", file.display(), if fields.is_empty() { p.detail } else { fields.join("; ") })
-            })?;
+            let reports = aims_server::catalog::import(store, org_id, Some(&actor), &text)
+                .await
+                .map_err(|p| {
+                    let fields: Vec<String> = p
+                        .errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect();
+                    anyhow!(
+                        "{}: {}",
+                        file.display(),
+                        if fields.is_empty() {
+                            p.detail
+                        } else {
+                            fields.join("; ")
+                        }
+                    )
+                })?;
             for r in reports {
-                println!("{} {} v{}: {} ({} requirements, {} withdrawn, {} mappings)", r.kind, r.key, r.version, r.outcome, r.requirements, r.withdrawn, r.mappings);
+                println!(
+                    "{} {} v{}: {} ({} requirements, {} withdrawn, {} mappings)",
+                    r.kind, r.key, r.version, r.outcome, r.requirements, r.withdrawn, r.mappings
+                );
             }
         }
         CatalogCommand::Export { key, format } => {
-            let fw = store.framework_by_key(None, &key).await?.ok_or_else(|| anyhow!("no framework `{key}` (see `aims catalog list`)"))?;
+            let fw = store
+                .framework_by_key(None, &key)
+                .await?
+                .ok_or_else(|| anyhow!("no framework `{key}` (see `aims catalog list`)"))?;
             match format {
-                ExportFormat::Yaml => print!("{}", aims_server::catalog::export_yaml(store, &fw).await.map_err(problem)?),
-                ExportFormat::Oscal => println!("{}", serde_json::to_string_pretty(&aims_server::catalog::export_oscal(store, &fw).await.map_err(problem)?)?),
+                ExportFormat::Yaml => print!(
+                    "{}",
+                    aims_server::catalog::export_yaml(store, &fw)
+                        .await
+                        .map_err(problem)?
+                ),
+                ExportFormat::Oscal => println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &aims_server::catalog::export_oscal(store, &fw)
+                            .await
+                            .map_err(problem)?
+                    )?
+                ),
             }
         }
         CatalogCommand::ExportMappings => {
-            println!("{}", serde_json::to_string_pretty(&aims_server::catalog::export_mappings_oscal(store, None).await.map_err(problem)?)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &aims_server::catalog::export_mappings_oscal(store, None)
+                        .await
+                        .map_err(problem)?
+                )?
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
