@@ -6,8 +6,8 @@ mod common;
 use aims_domain::Role;
 use aims_store::Actor;
 use common::*;
-use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use reqwest::StatusCode;
+use serde_json::Value;
 
 on_both_backends!(
     builtin_content_is_complete_and_crosswalked,
@@ -591,5 +591,4 @@ async fn exports_and_pages(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let _ = Method::GET;
 }
