@@ -3,6 +3,8 @@
 //! Everything here is unit-testable; callers pass time in.
 
 pub mod audit;
+pub mod classify;
+pub mod register;
 pub mod role;
 pub mod validate;
 
