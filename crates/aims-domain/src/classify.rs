@@ -118,23 +118,35 @@ impl Answers {
         let mut inv = Invalid::default();
         for p in &self.prohibited_practices {
             if !PROHIBITED.iter().any(|(k, _)| k == p) {
-                inv.push("prohibited_practices", format!("`{p}` is not an Art. 5(1) point (a to h)"));
+                inv.push(
+                    "prohibited_practices",
+                    format!("`{p}` is not an Art. 5(1) point (a to h)"),
+                );
             }
         }
         for u in &self.annex_iii_use_cases {
             if !ANNEX_III.iter().any(|(k, _)| k == u) {
-                inv.push("annex_iii_use_cases", format!("`{u}` is not an Annex III use case"));
+                inv.push(
+                    "annex_iii_use_cases",
+                    format!("`{u}` is not an Annex III use case"),
+                );
             }
         }
         if let Some(e) = &self.annex_iii_exception {
             if !EXCEPTIONS.iter().any(|(k, _)| k == e) {
                 inv.push("annex_iii_exception", "must be one of a, b, c, d");
             } else if self.annex_iii_use_cases.is_empty() {
-                inv.push("annex_iii_exception", "applies only to a system with an Annex III use case");
+                inv.push(
+                    "annex_iii_exception",
+                    "applies only to a system with an Annex III use case",
+                );
             }
         }
         if self.systemic_risk && !self.general_purpose_model {
-            inv.push("systemic_risk", "applies only to a general-purpose AI model");
+            inv.push(
+                "systemic_risk",
+                "applies only to a general-purpose AI model",
+            );
         }
         if self.rationale.chars().count() > 20_000 {
             inv.push("rationale", "must be at most 20000 characters");
@@ -144,7 +156,12 @@ impl Answers {
 }
 
 fn ob(article: &str, summary: &str, role: &str, from: &str) -> Obligation {
-    Obligation { article: article.into(), summary: summary.into(), role: role.into(), applies_from: from.into() }
+    Obligation {
+        article: article.into(),
+        summary: summary.into(),
+        role: role.into(),
+        applies_from: from.into(),
+    }
 }
 
 /// Classifies a system. `roles` are the organization's EU AI Act roles for it
@@ -153,26 +170,53 @@ pub fn classify(a: &Answers, roles: &[&str]) -> Classification {
     let has = |r: &str| roles.contains(&r);
     let provider = has("provider") || has("product_manufacturer");
     let mut reasons = vec![];
-    let mut obligations = vec![ob("Art. 4", "Ensure sufficient AI literacy of the staff who deal with the system", "anyone", PROHIBITIONS_APPLY)];
+    let mut obligations = vec![ob(
+        "Art. 4",
+        "Ensure sufficient AI literacy of the staff who deal with the system",
+        "anyone",
+        PROHIBITIONS_APPLY,
+    )];
 
-    let transparency = a.interacts_with_people || a.generates_synthetic_content || a.emotion_or_biometric_categorisation || a.deep_fakes_or_public_text;
+    let transparency = a.interacts_with_people
+        || a.generates_synthetic_content
+        || a.emotion_or_biometric_categorisation
+        || a.deep_fakes_or_public_text;
     let annex_iii = !a.annex_iii_use_cases.is_empty();
     let exception = a.annex_iii_exception.is_some() && !a.profiles_natural_persons;
 
     let tier = if !a.prohibited_practices.is_empty() {
-        let points: Vec<String> = a.prohibited_practices.iter().map(|p| format!("Art. 5(1)({p})")).collect();
-        reasons.push(format!("It falls under a prohibited practice: {}.", points.join(", ")));
-        obligations.push(ob("Art. 5", "Do not place on the market, put into service or use the system", "anyone", PROHIBITIONS_APPLY));
+        let points: Vec<String> = a
+            .prohibited_practices
+            .iter()
+            .map(|p| format!("Art. 5(1)({p})"))
+            .collect();
+        reasons.push(format!(
+            "It falls under a prohibited practice: {}.",
+            points.join(", ")
+        ));
+        obligations.push(ob(
+            "Art. 5",
+            "Do not place on the market, put into service or use the system",
+            "anyone",
+            PROHIBITIONS_APPLY,
+        ));
         "prohibited"
     } else if a.annex_i_safety_component || (annex_iii && !exception) {
         let from = if a.annex_i_safety_component {
             reasons.push("It is a product or safety component under Annex I legislation that needs third-party conformity assessment (Art. 6(1)).".into());
-            if annex_iii && !exception { GENERAL_APPLY } else { ANNEX_I_APPLY }
+            if annex_iii && !exception {
+                GENERAL_APPLY
+            } else {
+                ANNEX_I_APPLY
+            }
         } else {
             GENERAL_APPLY
         };
         if annex_iii && !exception {
-            reasons.push(format!("It is intended for an Annex III use case ({}) (Art. 6(2)).", a.annex_iii_use_cases.join(", ")));
+            reasons.push(format!(
+                "It is intended for an Annex III use case ({}) (Art. 6(2)).",
+                a.annex_iii_use_cases.join(", ")
+            ));
             if a.annex_iii_exception.is_some() && a.profiles_natural_persons {
                 reasons.push("The Art. 6(3) exception cannot apply because the system profiles natural persons.".into());
             }
@@ -181,7 +225,10 @@ pub fn classify(a: &Answers, roles: &[&str]) -> Classification {
             for (art, what) in [
                 ("Art. 9", "Run a risk management system over the life cycle"),
                 ("Art. 10", "Govern training, validation and test data"),
-                ("Art. 11", "Draw up and keep technical documentation (Annex IV)"),
+                (
+                    "Art. 11",
+                    "Draw up and keep technical documentation (Annex IV)",
+                ),
                 ("Art. 12", "Enable automatic event logging"),
                 ("Art. 13", "Give deployers instructions for use"),
                 ("Art. 14", "Design for effective human oversight"),
@@ -203,13 +250,28 @@ pub fn classify(a: &Answers, roles: &[&str]) -> Classification {
             obligations.push(ob("Art. 27", "Assess the impact on fundamental rights before first use (public bodies and certain private deployers)", "deployer", from));
         }
         if has("importer") {
-            obligations.push(ob("Art. 23", "Verify conformity before placing on the market", "importer", from));
+            obligations.push(ob(
+                "Art. 23",
+                "Verify conformity before placing on the market",
+                "importer",
+                from,
+            ));
         }
         if has("distributor") {
-            obligations.push(ob("Art. 24", "Verify CE marking and documentation before making available", "distributor", from));
+            obligations.push(ob(
+                "Art. 24",
+                "Verify CE marking and documentation before making available",
+                "distributor",
+                from,
+            ));
         }
         if has("authorised_representative") {
-            obligations.push(ob("Art. 22", "Carry out the tasks of the provider's mandate", "authorised_representative", from));
+            obligations.push(ob(
+                "Art. 22",
+                "Carry out the tasks of the provider's mandate",
+                "authorised_representative",
+                from,
+            ));
         }
         "high_risk"
     } else {
@@ -218,13 +280,21 @@ pub fn classify(a: &Answers, roles: &[&str]) -> Classification {
             reasons.push(format!("It has an Annex III use case, but the Art. 6(3)({e}) exception applies and it does not profile natural persons."));
             if provider {
                 obligations.push(ob("Art. 6", "Document the assessment that the system is not high-risk before placing it on the market (Art. 6(4))", "provider", GENERAL_APPLY));
-                obligations.push(ob("Art. 49", "Register the system (Art. 49(2))", "provider", GENERAL_APPLY));
+                obligations.push(ob(
+                    "Art. 49",
+                    "Register the system (Art. 49(2))",
+                    "provider",
+                    GENERAL_APPLY,
+                ));
             }
         }
         if transparency {
             "transparency"
         } else {
-            reasons.push("No prohibited practice, no high-risk route and no transparency case applies.".into());
+            reasons.push(
+                "No prohibited practice, no high-risk route and no transparency case applies."
+                    .into(),
+            );
             "minimal"
         }
     };
@@ -233,25 +303,50 @@ pub fn classify(a: &Answers, roles: &[&str]) -> Classification {
         if a.interacts_with_people {
             reasons.push("It interacts directly with people (Art. 50(1)).".into());
             if provider {
-                obligations.push(ob("Art. 50", "Tell people they are interacting with an AI system", "provider", GENERAL_APPLY));
+                obligations.push(ob(
+                    "Art. 50",
+                    "Tell people they are interacting with an AI system",
+                    "provider",
+                    GENERAL_APPLY,
+                ));
             }
         }
         if a.generates_synthetic_content {
             reasons.push("It generates synthetic content (Art. 50(2)).".into());
             if provider {
-                obligations.push(ob("Art. 50", "Mark generated content as artificial in a machine-readable way", "provider", GENERAL_APPLY));
+                obligations.push(ob(
+                    "Art. 50",
+                    "Mark generated content as artificial in a machine-readable way",
+                    "provider",
+                    GENERAL_APPLY,
+                ));
             }
         }
         if a.emotion_or_biometric_categorisation {
-            reasons.push("It recognises emotions or categorises people biometrically (Art. 50(3)).".into());
+            reasons.push(
+                "It recognises emotions or categorises people biometrically (Art. 50(3)).".into(),
+            );
             if has("deployer") {
-                obligations.push(ob("Art. 50", "Inform the people exposed to the system", "deployer", GENERAL_APPLY));
+                obligations.push(ob(
+                    "Art. 50",
+                    "Inform the people exposed to the system",
+                    "deployer",
+                    GENERAL_APPLY,
+                ));
             }
         }
         if a.deep_fakes_or_public_text {
-            reasons.push("It produces deep fakes or text published to inform the public (Art. 50(4)).".into());
+            reasons.push(
+                "It produces deep fakes or text published to inform the public (Art. 50(4))."
+                    .into(),
+            );
             if has("deployer") {
-                obligations.push(ob("Art. 50", "Disclose that the content is artificially generated or manipulated", "deployer", GENERAL_APPLY));
+                obligations.push(ob(
+                    "Art. 50",
+                    "Disclose that the content is artificially generated or manipulated",
+                    "deployer",
+                    GENERAL_APPLY,
+                ));
             }
         }
     }
@@ -263,7 +358,9 @@ pub fn classify(a: &Answers, roles: &[&str]) -> Classification {
         obligations.push(ob("Art. 53", "Keep model documentation, inform downstream providers, have a copyright policy, publish a training content summary", "provider", GPAI_APPLY));
         if a.systemic_risk {
             obligations.push(ob("Art. 55", "Evaluate and mitigate systemic risks, report serious incidents, ensure cybersecurity", "provider", GPAI_APPLY));
-            reasons.push("It includes a general-purpose AI model with systemic risk (Arts. 51, 55).".into());
+            reasons.push(
+                "It includes a general-purpose AI model with systemic risk (Arts. 51, 55).".into(),
+            );
             Some("gpai_systemic_risk".to_string())
         } else {
             reasons.push("It includes a general-purpose AI model (Art. 53).".into());
@@ -273,7 +370,13 @@ pub fn classify(a: &Answers, roles: &[&str]) -> Classification {
         None
     };
 
-    Classification { tier: tier.into(), gpai, transparency_obligations: transparency && tier != "prohibited", reasons, obligations }
+    Classification {
+        tier: tier.into(),
+        gpai,
+        transparency_obligations: transparency && tier != "prohibited",
+        reasons,
+        obligations,
+    }
 }
 
 #[cfg(test)]
@@ -286,7 +389,11 @@ mod tests {
 
     #[test]
     fn prohibited_wins() {
-        let a = Answers { prohibited_practices: vec!["c".into()], annex_iii_use_cases: vec!["Annex III point 4(a)".into()], ..Default::default() };
+        let a = Answers {
+            prohibited_practices: vec!["c".into()],
+            annex_iii_use_cases: vec!["Annex III point 4(a)".into()],
+            ..Default::default()
+        };
         let c = classify(&a, &["provider"]);
         assert_eq!(c.tier, "prohibited");
         assert!(articles(&c).contains(&"Art. 5"));
@@ -295,13 +402,22 @@ mod tests {
 
     #[test]
     fn annex_iii_is_high_risk_with_provider_and_deployer_duties() {
-        let a = Answers { annex_iii_use_cases: vec!["Annex III point 4(a)".into()], ..Default::default() };
+        let a = Answers {
+            annex_iii_use_cases: vec!["Annex III point 4(a)".into()],
+            ..Default::default()
+        };
         let c = classify(&a, &["provider", "deployer"]);
         assert_eq!(c.tier, "high_risk");
-        for art in ["Art. 9", "Art. 10", "Art. 14", "Art. 17", "Art. 43", "Art. 72", "Art. 26", "Art. 27"] {
+        for art in [
+            "Art. 9", "Art. 10", "Art. 14", "Art. 17", "Art. 43", "Art. 72", "Art. 26", "Art. 27",
+        ] {
             assert!(articles(&c).contains(&art), "{art}");
         }
-        assert!(c.obligations.iter().filter(|o| o.article == "Art. 9").all(|o| o.applies_from == "2026-08-02"));
+        assert!(c
+            .obligations
+            .iter()
+            .filter(|o| o.article == "Art. 9")
+            .all(|o| o.applies_from == "2026-08-02"));
         // A deployer alone gets deployer duties only.
         let d = classify(&a, &["deployer"]);
         assert!(!articles(&d).contains(&"Art. 9") && articles(&d).contains(&"Art. 26"));
@@ -309,49 +425,103 @@ mod tests {
 
     #[test]
     fn exception_applies_unless_profiling() {
-        let a = Answers { annex_iii_use_cases: vec!["Annex III point 4(a)".into()], annex_iii_exception: Some("a".into()), ..Default::default() };
+        let a = Answers {
+            annex_iii_use_cases: vec!["Annex III point 4(a)".into()],
+            annex_iii_exception: Some("a".into()),
+            ..Default::default()
+        };
         let c = classify(&a, &["provider"]);
         assert_eq!(c.tier, "minimal");
         assert!(articles(&c).contains(&"Art. 6") && articles(&c).contains(&"Art. 49"));
-        let profiling = Answers { profiles_natural_persons: true, ..a };
+        let profiling = Answers {
+            profiles_natural_persons: true,
+            ..a
+        };
         let c = classify(&profiling, &["provider"]);
         assert_eq!(c.tier, "high_risk");
-        assert!(c.reasons.iter().any(|r| r.contains("profiles natural persons")));
+        assert!(c
+            .reasons
+            .iter()
+            .any(|r| r.contains("profiles natural persons")));
     }
 
     #[test]
     fn annex_i_route_applies_later() {
-        let a = Answers { annex_i_safety_component: true, ..Default::default() };
+        let a = Answers {
+            annex_i_safety_component: true,
+            ..Default::default()
+        };
         let c = classify(&a, &["product_manufacturer"]);
         assert_eq!(c.tier, "high_risk");
-        assert!(c.obligations.iter().any(|o| o.article == "Art. 43" && o.applies_from == "2027-08-02"));
+        assert!(c
+            .obligations
+            .iter()
+            .any(|o| o.article == "Art. 43" && o.applies_from == "2027-08-02"));
     }
 
     #[test]
     fn transparency_and_minimal_and_gpai() {
-        let chat = Answers { interacts_with_people: true, generates_synthetic_content: true, ..Default::default() };
+        let chat = Answers {
+            interacts_with_people: true,
+            generates_synthetic_content: true,
+            ..Default::default()
+        };
         let c = classify(&chat, &["provider"]);
         assert_eq!(c.tier, "transparency");
-        assert_eq!(c.obligations.iter().filter(|o| o.article == "Art. 50").count(), 2);
+        assert_eq!(
+            c.obligations
+                .iter()
+                .filter(|o| o.article == "Art. 50")
+                .count(),
+            2
+        );
         let plain = classify(&Answers::default(), &["deployer"]);
         assert_eq!(plain.tier, "minimal");
         assert_eq!(articles(&plain), ["Art. 4"]);
-        let gpai = classify(&Answers { general_purpose_model: true, systemic_risk: true, ..Default::default() }, &["provider"]);
+        let gpai = classify(
+            &Answers {
+                general_purpose_model: true,
+                systemic_risk: true,
+                ..Default::default()
+            },
+            &["provider"],
+        );
         assert_eq!(gpai.gpai.as_deref(), Some("gpai_systemic_risk"));
         assert!(articles(&gpai).contains(&"Art. 55"));
         // High-risk systems that also chat carry Art. 50 duties too.
-        let both = classify(&Answers { annex_iii_use_cases: vec!["Annex III point 5(b)".into()], interacts_with_people: true, ..Default::default() }, &["provider"]);
+        let both = classify(
+            &Answers {
+                annex_iii_use_cases: vec!["Annex III point 5(b)".into()],
+                interacts_with_people: true,
+                ..Default::default()
+            },
+            &["provider"],
+        );
         assert_eq!(both.tier, "high_risk");
         assert!(both.transparency_obligations && articles(&both).contains(&"Art. 50"));
     }
 
     #[test]
     fn answers_are_checked() {
-        let bad = Answers { prohibited_practices: vec!["z".into()], annex_iii_exception: Some("e".into()), systemic_risk: true, ..Default::default() };
+        let bad = Answers {
+            prohibited_practices: vec!["z".into()],
+            annex_iii_exception: Some("e".into()),
+            systemic_risk: true,
+            ..Default::default()
+        };
         let e = bad.check().unwrap_err();
-        for f in ["prohibited_practices", "annex_iii_exception", "systemic_risk"] {
+        for f in [
+            "prohibited_practices",
+            "annex_iii_exception",
+            "systemic_risk",
+        ] {
             assert!(e.message_for(f).is_some(), "{f}");
         }
-        assert!(Answers { annex_iii_exception: Some("a".into()), ..Default::default() }.check().is_err());
+        assert!(Answers {
+            annex_iii_exception: Some("a".into()),
+            ..Default::default()
+        }
+        .check()
+        .is_err());
     }
 }

@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     /// One line of text.
-    Text { max: usize },
+    Text {
+        max: usize,
+    },
     /// Several paragraphs.
     LongText,
     /// One value out of a fixed list.
@@ -18,7 +20,10 @@ pub enum FieldKind {
     Bool,
     /// A calendar date, `YYYY-MM-DD`.
     Date,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// A member of the organization (a user id).
     Member,
     /// A record of another register of the same organization (its table name).
@@ -80,7 +85,10 @@ impl RegisterSpec {
     /// Parses `AIS-7` (or `7`) into the number 7.
     pub fn parse_reference(&self, s: &str) -> Option<i64> {
         let s = s.trim();
-        let n = s.strip_prefix(self.prefix).and_then(|r| r.strip_prefix('-')).unwrap_or(s);
+        let n = s
+            .strip_prefix(self.prefix)
+            .and_then(|r| r.strip_prefix('-'))
+            .unwrap_or(s);
         n.parse().ok().filter(|n: &i64| *n > 0)
     }
 }
@@ -101,7 +109,10 @@ pub struct RecordInput {
 }
 
 fn label_of(opts: &[(&str, &str)]) -> String {
-    opts.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    opts.iter()
+        .map(|(k, _)| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Accepts an enum value by key or by its label (case-insensitive), as people type in CSV files.
@@ -151,7 +162,9 @@ pub fn check_field(f: &'static FieldSpec, v: &Value) -> Result<FieldValue, Strin
             _ => Err("must be text".into()),
         },
         FieldKind::LongText => match v {
-            Value::String(s) if s.chars().count() > 20_000 => Err("must be at most 20000 characters".into()),
+            Value::String(s) if s.chars().count() > 20_000 => {
+                Err("must be at most 20000 characters".into())
+            }
             Value::String(s) => Ok(FieldValue::Text(Some(s.trim().to_string()))),
             _ => Err("must be text".into()),
         },
@@ -165,20 +178,31 @@ pub fn check_field(f: &'static FieldSpec, v: &Value) -> Result<FieldValue, Strin
             let items: Vec<String> = match v {
                 Value::Array(a) => a
                     .iter()
-                    .map(|x| x.as_str().map(str::to_string).ok_or_else(|| "must be a list of texts".to_string()))
+                    .map(|x| {
+                        x.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| "must be a list of texts".to_string())
+                    })
                     .collect::<Result<_, _>>()?,
                 // CSV and forms: separated by `;` or `,`.
-                Value::String(s) => s.split([';', ',']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+                Value::String(s) => s
+                    .split([';', ','])
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect(),
                 _ => return Err("must be a list".into()),
             };
             let mut keys: Vec<&str> = vec![];
             for i in &items {
-                let k = enum_key(opts, i).ok_or_else(|| format!("`{i}` is not one of {}", label_of(opts)))?;
+                let k = enum_key(opts, i)
+                    .ok_or_else(|| format!("`{i}` is not one of {}", label_of(opts)))?;
                 if !keys.contains(&k) {
                     keys.push(k);
                 }
             }
-            Ok(FieldValue::Text(Some(serde_json::to_string(&keys).unwrap_or_default())))
+            Ok(FieldValue::Text(Some(
+                serde_json::to_string(&keys).unwrap_or_default(),
+            )))
         }
         FieldKind::Bool => match v {
             Value::Bool(b) => Ok(FieldValue::Bool(*b)),
@@ -206,8 +230,18 @@ pub fn check_field(f: &'static FieldSpec, v: &Value) -> Result<FieldValue, Strin
             Ok(FieldValue::Int(Some(n)))
         }
         FieldKind::Member | FieldKind::Ref(_) => match v {
-            Value::Number(n) => n.as_i64().filter(|n| *n > 0).map(|n| FieldValue::Int(Some(n))).ok_or_else(|| "must be an id".into()),
-            Value::String(s) => s.trim().parse::<i64>().ok().filter(|n| *n > 0).map(|n| FieldValue::Int(Some(n))).ok_or_else(|| "must be an id".into()),
+            Value::Number(n) => n
+                .as_i64()
+                .filter(|n| *n > 0)
+                .map(|n| FieldValue::Int(Some(n)))
+                .ok_or_else(|| "must be an id".into()),
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|n| FieldValue::Int(Some(n)))
+                .ok_or_else(|| "must be an id".into()),
             _ => Err("must be an id".into()),
         },
     }
@@ -216,11 +250,17 @@ pub fn check_field(f: &'static FieldSpec, v: &Value) -> Result<FieldValue, Strin
 /// Checks a JSON object against the register. With `partial`, absent fields are left as
 /// they are (an update); otherwise absent fields take their empty value (a create).
 /// Unknown fields, computed fields and `version` are refused or skipped as appropriate.
-pub fn check_input(spec: &'static RegisterSpec, obj: &Map<String, Value>, partial: bool) -> Result<RecordInput, Invalid> {
+pub fn check_input(
+    spec: &'static RegisterSpec,
+    obj: &Map<String, Value>,
+    partial: bool,
+) -> Result<RecordInput, Invalid> {
     let mut inv = Invalid::default();
     let mut out = RecordInput::default();
     for key in obj.keys() {
-        let known = spec.field(key).is_some_and(|f| !f.computed) || spec.link(key).is_some() || key == "version";
+        let known = spec.field(key).is_some_and(|f| !f.computed)
+            || spec.link(key).is_some()
+            || key == "version";
         if !known {
             inv.push(key, "is not a field of this record");
         }
@@ -239,7 +279,8 @@ pub fn check_input(spec: &'static RegisterSpec, obj: &Map<String, Value>, partia
             None if partial => {}
             None => out.links.push((l, vec![])),
             Some(Value::Array(a)) => {
-                let ids: Option<Vec<i64>> = a.iter().map(|x| x.as_i64().filter(|n| *n > 0)).collect();
+                let ids: Option<Vec<i64>> =
+                    a.iter().map(|x| x.as_i64().filter(|n| *n > 0)).collect();
                 match ids {
                     Some(mut ids) => {
                         ids.sort_unstable();
@@ -259,15 +300,27 @@ pub fn check_input(spec: &'static RegisterSpec, obj: &Map<String, Value>, partia
 /// The label of an enum or multi value, for pages and exports.
 pub fn option_label(f: &FieldSpec, key: &str) -> String {
     match f.kind {
-        FieldKind::Enum(opts) | FieldKind::Multi(opts) => {
-            opts.iter().find(|(k, _)| *k == key).map(|(_, l)| l.to_string()).unwrap_or_else(|| key.to_string())
-        }
+        FieldKind::Enum(opts) | FieldKind::Multi(opts) => opts
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| key.to_string()),
         _ => key.to_string(),
     }
 }
 
 const fn field(name: &'static str, label: &'static str, kind: FieldKind) -> FieldSpec {
-    FieldSpec { name, label, kind, required: false, help: "", list: false, filter: false, sort: false, computed: false }
+    FieldSpec {
+        name,
+        label,
+        kind,
+        required: false,
+        help: "",
+        list: false,
+        filter: false,
+        sort: false,
+        computed: false,
+    }
 }
 
 impl FieldSpec {
@@ -319,13 +372,22 @@ pub const ROLES: &[(&str, &str)] = &[
     ("importer", "Importer (EU AI Act)"),
     ("distributor", "Distributor (EU AI Act)"),
     ("product_manufacturer", "Product manufacturer (EU AI Act)"),
-    ("authorised_representative", "Authorised representative (EU AI Act)"),
+    (
+        "authorised_representative",
+        "Authorised representative (EU AI Act)",
+    ),
 ];
 
 pub const AUTOMATION: &[(&str, &str)] = &[
     ("assistive", "Assistive: a person decides"),
-    ("partial", "Partial automation: a person approves each output"),
-    ("conditional", "Conditional automation: a person can intervene"),
+    (
+        "partial",
+        "Partial automation: a person approves each output",
+    ),
+    (
+        "conditional",
+        "Conditional automation: a person can intervene",
+    ),
     ("high", "High automation: a person monitors"),
     ("full", "Full automation: no person involved"),
 ];
@@ -463,7 +525,12 @@ pub const DUE_DILIGENCE: &[(&str, &str)] = &[
     ("expired", "Expired"),
 ];
 
-pub const RISK_RATINGS: &[(&str, &str)] = &[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")];
+pub const RISK_RATINGS: &[(&str, &str)] = &[
+    ("low", "Low"),
+    ("medium", "Medium"),
+    ("high", "High"),
+    ("critical", "Critical"),
+];
 
 pub const SUPPLIERS: RegisterSpec = RegisterSpec {
     table: "suppliers",
@@ -505,9 +572,19 @@ mod tests {
 
     #[test]
     fn create_requires_and_checks_every_field() {
-        let e = check_input(&AI_SYSTEMS, &obj(json!({"lifecycle_stage": "launch", "next_review": "2026-13-01", "colour": "red"})), false).unwrap_err();
+        let e = check_input(
+            &AI_SYSTEMS,
+            &obj(
+                json!({"lifecycle_stage": "launch", "next_review": "2026-13-01", "colour": "red"}),
+            ),
+            false,
+        )
+        .unwrap_err();
         assert_eq!(e.message_for("name"), Some("is required"));
-        assert!(e.message_for("lifecycle_stage").unwrap().contains("`inception`"));
+        assert!(e
+            .message_for("lifecycle_stage")
+            .unwrap()
+            .contains("`inception`"));
         assert!(e.message_for("next_review").is_some());
         assert!(e.message_for("colour").is_some());
         assert!(e.message_for("risk_tier").is_none());
@@ -521,19 +598,43 @@ mod tests {
             false,
         )
         .unwrap();
-        let v = |n: &str| ok.values.iter().find(|(f, _)| f.name == n).map(|(_, v)| v.clone());
-        assert_eq!(v("lifecycle_stage"), Some(FieldValue::Text(Some("operation_monitoring".into()))));
+        let v = |n: &str| {
+            ok.values
+                .iter()
+                .find(|(f, _)| f.name == n)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            v("lifecycle_stage"),
+            Some(FieldValue::Text(Some("operation_monitoring".into())))
+        );
         assert_eq!(v("personal_data"), Some(FieldValue::Bool(true)));
-        assert_eq!(v("roles"), Some(FieldValue::Text(Some("[\"provider\",\"deployer\"]".into()))));
+        assert_eq!(
+            v("roles"),
+            Some(FieldValue::Text(Some("[\"provider\",\"deployer\"]".into())))
+        );
         assert_eq!(ok.links[0].1, vec![1, 3]);
     }
 
     #[test]
     fn partial_updates_leave_absent_fields() {
-        let ok = check_input(&SUPPLIERS, &obj(json!({"risk_rating": "high", "version": 2})), true).unwrap();
+        let ok = check_input(
+            &SUPPLIERS,
+            &obj(json!({"risk_rating": "high", "version": 2})),
+            true,
+        )
+        .unwrap();
         assert_eq!(ok.values.len(), 1);
-        let e = check_input(&SUPPLIERS, &obj(json!({"review_cadence_months": 500})), true).unwrap_err();
-        assert!(e.message_for("review_cadence_months").unwrap().contains("between"));
+        let e = check_input(
+            &SUPPLIERS,
+            &obj(json!({"review_cadence_months": 500})),
+            true,
+        )
+        .unwrap_err();
+        assert!(e
+            .message_for("review_cadence_months")
+            .unwrap()
+            .contains("between"));
     }
 
     #[test]

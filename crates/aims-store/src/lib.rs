@@ -13,6 +13,11 @@ use std::time::Duration;
 
 pub use types::*;
 
+use aims_domain::register::{FieldSpec, FieldValue, RecordInput, RegisterSpec};
+
+/// A register record as JSON: id, reference, every field, created_at, updated_at, version.
+pub type Record = serde_json::Map<String, serde_json::Value>;
+
 mod sqlite_backend {
     type DB = sqlx::Sqlite;
     const IS_POSTGRES: bool = false;
@@ -514,6 +519,109 @@ impl Store {
         requirement_id: i64,
     ) -> R<Vec<Control>> {
         dispatch!(self.controls_for_requirement(org_id, requirement_id))
+    }
+
+    // registers
+    #[allow(clippy::too_many_arguments)]
+    pub async fn register_list(
+        &self,
+        org_id: i64,
+        spec: &RegisterSpec,
+        filters: &[(&'static FieldSpec, FieldValue)],
+        search: Option<&str>,
+        sort: Option<(&'static FieldSpec, bool)>,
+        cursor: Option<(String, i64)>,
+        limit: i64,
+    ) -> R<Vec<Record>> {
+        dispatch!(self.register_list(org_id, spec, filters, search, sort, cursor, limit))
+    }
+    pub async fn register_get(
+        &self,
+        org_id: i64,
+        spec: &RegisterSpec,
+        id: i64,
+    ) -> R<Option<Record>> {
+        dispatch!(self.register_get(org_id, spec, id))
+    }
+    pub async fn register_links(
+        &self,
+        spec: &RegisterSpec,
+        id: i64,
+    ) -> R<Vec<(String, Vec<LinkedRecord>)>> {
+        dispatch!(self.register_links(spec, id))
+    }
+    pub async fn register_referrers(
+        &self,
+        org_id: i64,
+        spec: &RegisterSpec,
+        id: i64,
+    ) -> R<Vec<(String, Vec<LinkedRecord>)>> {
+        dispatch!(self.register_referrers(org_id, spec, id))
+    }
+    pub async fn register_create(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        spec: &RegisterSpec,
+        input: &RecordInput,
+        now: DateTime<Utc>,
+    ) -> R<Record> {
+        dispatch!(self.register_create(actor, org_id, spec, input, now))
+    }
+    #[allow(clippy::too_many_arguments)]
+    pub async fn register_update(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        spec: &RegisterSpec,
+        id: i64,
+        version: i64,
+        input: &RecordInput,
+        now: DateTime<Utc>,
+    ) -> R<Record> {
+        dispatch!(self.register_update(actor, org_id, spec, id, version, input, now))
+    }
+    pub async fn register_delete(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        spec: &RegisterSpec,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> R<()> {
+        dispatch!(self.register_delete(actor, org_id, spec, id, now))
+    }
+    pub async fn register_import(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        spec: &RegisterSpec,
+        rows: &[(usize, RecordInput)],
+        now: DateTime<Utc>,
+    ) -> R<Vec<Record>> {
+        dispatch!(self.register_import(actor, org_id, spec, rows, now))
+    }
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_classification(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        id: i64,
+        version: i64,
+        classification: &serde_json::Value,
+        tier: &str,
+        now: DateTime<Utc>,
+    ) -> R<Record> {
+        dispatch!(self.set_classification(actor, org_id, id, version, classification, tier, now))
+    }
+    pub async fn import_inventory_plan(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        plan: &InventoryPlan,
+        now: DateTime<Utc>,
+    ) -> R<InventoryImportReport> {
+        dispatch!(self.import_inventory_plan(actor, org_id, plan, now))
     }
 
     // backup and restore

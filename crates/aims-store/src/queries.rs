@@ -740,6 +740,47 @@ const BACKUP_TABLES: &[BackupTable] = &[
     ("audit_events", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("seq", Col::Int), ("at", Col::Time), ("actor_user_id", Col::OptInt), ("actor_token_id", Col::OptInt), ("actor_label", Col::Text), ("action", Col::Text), ("entity_type", Col::Text), ("entity_id", Col::Text), ("before_json", Col::OptText), ("after_json", Col::OptText), ("prev_hash", Col::Text), ("hash", Col::Text)]),
 ];
 
+/// (table, has identity id, ORDER BY, columns) with owned column names.
+type BackupTableOwned = (String, bool, String, Vec<(String, Col)>);
+
+/// The static tables plus every register (described by its spec), in foreign-key order;
+/// the audit tables come last so restore can verify them against everything else.
+fn backup_tables() -> Vec<BackupTableOwned> {
+    let own = |(t, id, order, cols): &BackupTable| -> BackupTableOwned {
+        (t.to_string(), *id, order.to_string(), cols.iter().map(|(n, c)| (n.to_string(), *c)).collect())
+    };
+    let (audit, rest): (Vec<&BackupTable>, Vec<&BackupTable>) = BACKUP_TABLES.iter().partition(|t| t.0.starts_with("audit_"));
+    let mut out: Vec<BackupTableOwned> = rest.into_iter().map(own).collect();
+    // Registers without reference fields first, so referenced rows exist before their referrers.
+    let mut registers: Vec<&RegisterSpec> = aims_domain::register::REGISTERS.to_vec();
+    registers.sort_by_key(|r| r.fields.iter().any(|f| matches!(f.kind, FieldKind::Ref(_))));
+    for r in registers {
+        let mut cols = vec![("id".to_string(), Col::Int), ("org_id".to_string(), Col::Int), ("number".to_string(), Col::Int)];
+        for f in r.fields {
+            let c = match f.kind {
+                FieldKind::Bool => Col::Bool,
+                FieldKind::Int { .. } | FieldKind::Member | FieldKind::Ref(_) => Col::OptInt,
+                _ if f.sort => Col::Text,
+                _ => Col::OptText,
+            };
+            cols.push((f.name.to_string(), c));
+        }
+        if r.table == "ai_systems" {
+            cols.push(("classification_json".into(), Col::OptText));
+        }
+        cols.extend([("created_at".to_string(), Col::Time), ("updated_at".to_string(), Col::Time), ("version".to_string(), Col::Int)]);
+        out.push((r.table.to_string(), true, "id".to_string(), cols));
+    }
+    out.push((
+        "record_links".into(),
+        false,
+        "a_table, a_id, b_table, b_id".into(),
+        ["org_id", "a_table", "a_id", "b_table", "b_id"].iter().map(|n| (n.to_string(), if n.ends_with("table") { Col::Text } else { Col::Int })).collect(),
+    ));
+    out.extend(audit.into_iter().map(own));
+    out
+}
+
 /// Streams every backed-up table to `sink` as (table, row) pairs; memory stays flat.
 pub async fn backup_rows(
     p: &Pools,
@@ -748,25 +789,25 @@ pub async fn backup_rows(
     let mut count = 0;
     // One read transaction so the backup is a consistent snapshot.
     let mut tx = p.read.begin().await?;
-    for (table, _, order_by, cols) in BACKUP_TABLES {
-        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+    for (table, _, order_by, cols) in backup_tables() {
+        let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
         let sql = format!("SELECT {} FROM {table} ORDER BY {order_by}", names.join(", "));
         let mut rows = sqlx::query(&sql).fetch(&mut *tx);
         while let Some(row) = rows.try_next().await? {
             let mut obj = serde_json::Map::new();
             for (name, kind) in cols.iter() {
                 let v = match kind {
-                    Col::Bool => serde_json::Value::from(row.try_get::<bool, _>(*name)?),
-                    Col::Int => serde_json::Value::from(row.try_get::<i64, _>(*name)?),
-                    Col::OptInt => serde_json::Value::from(row.try_get::<Option<i64>, _>(*name)?),
-                    Col::Text => serde_json::Value::from(row.try_get::<String, _>(*name)?),
-                    Col::OptText => serde_json::Value::from(row.try_get::<Option<String>, _>(*name)?),
-                    Col::Time => serde_json::Value::from(row.try_get::<DateTime<Utc>, _>(*name)?.to_rfc3339()),
-                    Col::OptTime => serde_json::Value::from(row.try_get::<Option<DateTime<Utc>>, _>(*name)?.map(|t| t.to_rfc3339())),
+                    Col::Bool => serde_json::Value::from(row.try_get::<bool, _>(name.as_str())?),
+                    Col::Int => serde_json::Value::from(row.try_get::<i64, _>(name.as_str())?),
+                    Col::OptInt => serde_json::Value::from(row.try_get::<Option<i64>, _>(name.as_str())?),
+                    Col::Text => serde_json::Value::from(row.try_get::<String, _>(name.as_str())?),
+                    Col::OptText => serde_json::Value::from(row.try_get::<Option<String>, _>(name.as_str())?),
+                    Col::Time => serde_json::Value::from(row.try_get::<DateTime<Utc>, _>(name.as_str())?.to_rfc3339()),
+                    Col::OptTime => serde_json::Value::from(row.try_get::<Option<DateTime<Utc>>, _>(name.as_str())?.map(|t| t.to_rfc3339())),
                 };
-                obj.insert(name.to_string(), v);
+                obj.insert(name.clone(), v);
             }
-            sink(table, obj).map_err(|e| StoreError::Io(e.to_string()))?;
+            sink(&table, obj).map_err(|e| StoreError::Io(e.to_string()))?;
             count += 1;
         }
     }
@@ -791,20 +832,21 @@ pub async fn restore_rows(
     for table in ["requirement_mappings", "mapping_sets", "control_requirements", "controls", "requirements", "frameworks"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
+    let tables = backup_tables();
     let mut count = 0;
     for item in rows {
         let (line, table, row) = item.map_err(StoreError::Backup)?;
         let bad = |m: String| StoreError::Backup(format!("line {line}: {m}"));
-        let (_, _, _, cols) = BACKUP_TABLES
+        let (_, _, _, cols) = tables
             .iter()
             .find(|(t, _, _, _)| *t == table)
             .ok_or_else(|| bad(format!("unknown table `{table}`")))?;
-        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
         let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
         let sql = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), placeholders.join(", "));
         let mut q = sqlx::query(&sql);
         for (name, kind) in cols.iter() {
-            let v = row.get(*name).cloned().unwrap_or(serde_json::Value::Null);
+            let v = row.get(name.as_str()).cloned().unwrap_or(serde_json::Value::Null);
             let wrong = || bad(format!("column `{name}` of `{table}` has a wrong value: {v}"));
             let time = |v: &serde_json::Value| -> std::result::Result<DateTime<Utc>, StoreError> {
                 v.as_str()
@@ -830,7 +872,7 @@ pub async fn restore_rows(
     }
     if IS_POSTGRES {
         // Explicit ids were inserted: move each identity past them.
-        for (table, has_id, _, _) in BACKUP_TABLES {
+        for (table, has_id, _, _) in &tables {
             if *has_id {
                 sqlx::query(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
@@ -1359,4 +1401,515 @@ pub async fn controls_for_requirement(p: &Pools, org_id: i64, requirement_id: i6
     .bind(requirement_id)
     .fetch_all(&p.read)
     .await?)
+}
+
+// ---------------------------------------------------------------- registers (inventory and later ones)
+
+use aims_domain::register::{FieldKind, FieldSpec, FieldValue, RecordInput, RegisterSpec};
+
+use crate::Record;
+type Q<'q> = sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>;
+
+fn bind_field<'q>(q: Q<'q>, f: &FieldSpec, v: &FieldValue) -> Q<'q> {
+    match v {
+        // Sortable text columns hold '' for empty so their indexes serve keyset pagination.
+        FieldValue::Text(t) if f.sort => q.bind(t.clone().unwrap_or_default()),
+        FieldValue::Text(t) => q.bind(t.clone()),
+        FieldValue::Bool(b) => q.bind(*b),
+        FieldValue::Int(i) => q.bind(*i),
+    }
+}
+
+fn row_to_record(spec: &RegisterSpec, row: &<DB as sqlx::Database>::Row) -> Result<Record> {
+    let mut o = Record::new();
+    let id: i64 = row.try_get("id")?;
+    let number: i64 = row.try_get("number")?;
+    o.insert("id".into(), id.into());
+    o.insert("reference".into(), spec.reference(number).into());
+    for f in spec.fields {
+        let v = match f.kind {
+            FieldKind::Bool => serde_json::Value::from(row.try_get::<bool, _>(f.name)?),
+            FieldKind::Int { .. } | FieldKind::Member | FieldKind::Ref(_) => serde_json::Value::from(row.try_get::<Option<i64>, _>(f.name)?),
+            FieldKind::Multi(_) => match row.try_get::<Option<String>, _>(f.name)? {
+                Some(s) if !s.is_empty() => serde_json::from_str(&s)?,
+                _ => serde_json::Value::Array(vec![]),
+            },
+            _ => serde_json::Value::from(row.try_get::<Option<String>, _>(f.name)?.filter(|s| !s.is_empty())),
+        };
+        o.insert(f.name.into(), v);
+    }
+    if spec.table == "ai_systems" {
+        let c: Option<String> = row.try_get("classification_json")?;
+        o.insert("classification".into(), c.map(|s| serde_json::from_str(&s)).transpose()?.unwrap_or(serde_json::Value::Null));
+    }
+    o.insert("created_at".into(), row.try_get::<DateTime<Utc>, _>("created_at")?.to_rfc3339().into());
+    o.insert("updated_at".into(), row.try_get::<DateTime<Utc>, _>("updated_at")?.to_rfc3339().into());
+    o.insert("version".into(), row.try_get::<i64, _>("version")?.into());
+    Ok(o)
+}
+
+/// A page of a register. `sort` is a sortable field (or None for newest first); the cursor is
+/// the (sort value, id) of the last row of the previous page.
+#[allow(clippy::too_many_arguments)]
+pub async fn register_list(
+    p: &Pools,
+    org_id: i64,
+    spec: &RegisterSpec,
+    filters: &[(&'static FieldSpec, FieldValue)],
+    search: Option<&str>,
+    sort: Option<(&'static FieldSpec, bool)>,
+    cursor: Option<(String, i64)>,
+    limit: i64,
+) -> Result<Vec<Record>> {
+    let mut q: QueryBuilder<DB> = QueryBuilder::new(format!("SELECT * FROM {} WHERE org_id = ", spec.table));
+    q.push_bind(org_id);
+    for (f, v) in filters {
+        match v {
+            FieldValue::Text(t) if f.sort => {
+                q.push(format!(" AND {} = ", f.name)).push_bind(t.clone().unwrap_or_default());
+            }
+            FieldValue::Text(Some(t)) => {
+                q.push(format!(" AND {} = ", f.name)).push_bind(t.clone());
+            }
+            FieldValue::Text(None) | FieldValue::Int(None) => {
+                q.push(format!(" AND {} IS NULL", f.name));
+            }
+            FieldValue::Bool(b) => {
+                q.push(format!(" AND {} = ", f.name)).push_bind(*b);
+            }
+            FieldValue::Int(Some(i)) => {
+                q.push(format!(" AND {} = ", f.name)).push_bind(*i);
+            }
+        }
+    }
+    if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        q.push(" AND LOWER(name) LIKE ").push_bind(format!("%{}%", s.to_lowercase()));
+    }
+    match (sort, cursor) {
+        (Some((f, desc)), Some((v, id))) => {
+            let op = if desc { "<" } else { ">" };
+            q.push(format!(" AND ({} {op} ", f.name)).push_bind(v.clone());
+            q.push(format!(" OR ({} = ", f.name)).push_bind(v);
+            q.push(format!(" AND id {op} ")).push_bind(id);
+            q.push("))");
+        }
+        (None, Some((_, id))) => {
+            q.push(" AND id < ").push_bind(id);
+        }
+        _ => {}
+    }
+    match sort {
+        Some((f, desc)) => {
+            let dir = if desc { "DESC" } else { "ASC" };
+            q.push(format!(" ORDER BY {} {dir}, id {dir}", f.name));
+        }
+        None => {
+            q.push(" ORDER BY id DESC");
+        }
+    }
+    q.push(" LIMIT ").push_bind(limit);
+    let rows = q.build().fetch_all(&p.read).await?;
+    rows.iter().map(|r| row_to_record(spec, r)).collect()
+}
+
+async fn fetch_record(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64) -> Result<Option<Record>> {
+    let row = sqlx::query(&format!("SELECT * FROM {} WHERE org_id = $1 AND id = $2", spec.table))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| row_to_record(spec, &r)).transpose()
+}
+
+pub async fn register_get(p: &Pools, org_id: i64, spec: &RegisterSpec, id: i64) -> Result<Option<Record>> {
+    let row = sqlx::query(&format!("SELECT * FROM {} WHERE org_id = $1 AND id = $2", spec.table))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(&p.read)
+        .await?;
+    row.map(|r| row_to_record(spec, &r)).transpose()
+}
+
+/// Link pairs are stored once, with the tables in alphabetical order.
+fn link_key<'a>(t1: &'a str, id1: i64, t2: &'a str, id2: i64) -> (&'a str, i64, &'a str, i64) {
+    if t1 <= t2 {
+        (t1, id1, t2, id2)
+    } else {
+        (t2, id2, t1, id1)
+    }
+}
+
+/// The records linked to one record, per link of its register: one query per link kind.
+async fn links_in(c: &mut <DB as sqlx::Database>::Connection, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
+    let mut out = vec![];
+    for l in spec.links {
+        let (mine, other) = if spec.table <= l.other { ("a", "b") } else { ("b", "a") };
+        let rows: Vec<LinkedRecord> = sqlx::query_as(&format!(
+            "SELECT o.id, o.number, o.name FROM record_links k JOIN {t} o ON o.id = k.{other}_id \
+             WHERE k.{mine}_table = $1 AND k.{mine}_id = $2 AND k.{other}_table = $3 ORDER BY o.id",
+            t = l.other
+        ))
+        .bind(spec.table)
+        .bind(id)
+        .bind(l.other)
+        .fetch_all(&mut *c)
+        .await?;
+        out.push((l.field.to_string(), rows));
+    }
+    Ok(out)
+}
+
+pub async fn register_links(p: &Pools, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
+    let mut c = p.read.acquire().await?;
+    links_in(&mut c, spec, id).await
+}
+
+/// Records of other registers that point at this one through a reference field (for example
+/// the models of a supplier).
+pub async fn register_referrers(p: &Pools, org_id: i64, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
+    let mut out = vec![];
+    for other in aims_domain::register::REGISTERS {
+        for f in other.fields.iter().filter(|f| f.kind == FieldKind::Ref(spec.table)) {
+            let rows: Vec<LinkedRecord> = sqlx::query_as(&format!(
+                "SELECT id, number, name FROM {} WHERE org_id = $1 AND {} = $2 ORDER BY number",
+                other.table, f.name
+            ))
+            .bind(org_id)
+            .bind(id)
+            .fetch_all(&p.read)
+            .await?;
+            out.push((other.table.to_string(), rows));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that member and record references point into the organization.
+async fn check_refs(tx: &mut Tx<'_>, org_id: i64, input: &RecordInput) -> Result<()> {
+    let mut inv = aims_domain::Invalid::default();
+    for (f, v) in &input.values {
+        let FieldValue::Int(Some(id)) = v else { continue };
+        let n: i64 = match f.kind {
+            FieldKind::Member => sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND user_id = $2")
+                .bind(org_id)
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?,
+            FieldKind::Ref(t) => sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t} WHERE org_id = $1 AND id = $2"))
+                .bind(org_id)
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?,
+            _ => 1,
+        };
+        if n == 0 {
+            inv.push(f.name, match f.kind {
+                FieldKind::Member => "is not a member of this organization".to_string(),
+                _ => format!("no such {} in this organization", f.label.to_lowercase()),
+            });
+        }
+    }
+    for (l, ids) in &input.links {
+        for id in ids {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {} WHERE org_id = $1 AND id = $2", l.other))
+                .bind(org_id)
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+            if n == 0 {
+                inv.push(l.field, format!("{id} is not a record of this organization"));
+            }
+        }
+    }
+    inv.into_result().map_err(StoreError::Invalid)
+}
+
+async fn set_links(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64, input: &RecordInput) -> Result<()> {
+    for (l, ids) in &input.links {
+        let (at, bt) = if spec.table <= l.other { (spec.table, l.other) } else { (l.other, spec.table) };
+        let mine = if spec.table <= l.other { "a" } else { "b" };
+        sqlx::query(&format!("DELETE FROM record_links WHERE a_table = $1 AND b_table = $2 AND {mine}_id = $3"))
+            .bind(at)
+            .bind(bt)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        for other in ids {
+            let (a_table, a_id, b_table, b_id) = link_key(spec.table, id, l.other, *other);
+            sqlx::query("INSERT INTO record_links (org_id, a_table, a_id, b_table, b_id) VALUES ($1, $2, $3, $4, $5)")
+                .bind(org_id)
+                .bind(a_table)
+                .bind(a_id)
+                .bind(b_table)
+                .bind(b_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds one link if it is not there yet (imports).
+async fn add_link(tx: &mut Tx<'_>, org_id: i64, t1: &str, id1: i64, t2: &str, id2: i64) -> Result<()> {
+    let (a_table, a_id, b_table, b_id) = link_key(t1, id1, t2, id2);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record_links WHERE a_table = $1 AND a_id = $2 AND b_table = $3 AND b_id = $4")
+        .bind(a_table)
+        .bind(a_id)
+        .bind(b_table)
+        .bind(b_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if n == 0 {
+        sqlx::query("INSERT INTO record_links (org_id, a_table, a_id, b_table, b_id) VALUES ($1, $2, $3, $4, $5)")
+            .bind(org_id)
+            .bind(a_table)
+            .bind(a_id)
+            .bind(b_table)
+            .bind(b_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A record with its links, as the audit trail keeps it.
+async fn snapshot(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64) -> Result<Option<Record>> {
+    let Some(mut rec) = fetch_record(tx, org_id, spec, id).await? else { return Ok(None) };
+    for (field, linked) in links_in(&mut *tx, spec, id).await? {
+        rec.insert(field, linked.iter().map(|l| l.id).collect::<Vec<_>>().into());
+    }
+    Ok(Some(rec))
+}
+
+/// Serialises writers of one organization (record numbers, the audit chain) on PostgreSQL;
+/// on SQLite the write lock already does.
+async fn lock_org(tx: &mut Tx<'_>, org_id: i64) -> Result<()> {
+    sqlx::query("UPDATE audit_heads SET seq = seq WHERE org_id = $1").bind(org_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn create_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterSpec, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
+    let now = micros(now);
+    check_refs(tx, org_id, input).await?;
+    let number: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE org_id = $1", spec.table))
+        .bind(org_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut cols = vec!["org_id", "number", "created_at", "updated_at", "version"];
+    cols.extend(input.values.iter().map(|(f, _)| f.name));
+    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("INSERT INTO {} ({}) VALUES ({}) RETURNING id", spec.table, cols.join(", "), placeholders.join(", "));
+    let mut q = sqlx::query(&sql).bind(org_id).bind(number).bind(now).bind(now).bind(1_i64);
+    for (f, v) in &input.values {
+        q = bind_field(q, f, v);
+    }
+    let id: i64 = q.fetch_one(&mut **tx).await?.try_get("id")?;
+    set_links(tx, org_id, spec, id, input).await?;
+    let after = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    append_event(tx, org_id, actor, action::CREATE, spec.table, &id.to_string(), None::<&()>, Some(&after), now).await?;
+    Ok(after)
+}
+
+/// A field value as a record shows it (the inverse of binding it).
+fn value_json(f: &FieldSpec, v: &FieldValue) -> serde_json::Value {
+    match v {
+        FieldValue::Bool(b) => (*b).into(),
+        FieldValue::Int(i) => (*i).into(),
+        FieldValue::Text(t) => match (f.kind, t.as_deref().filter(|s| !s.is_empty())) {
+            (FieldKind::Multi(_), Some(s)) => serde_json::from_str(s).unwrap_or(serde_json::Value::Null),
+            (FieldKind::Multi(_), None) => serde_json::Value::Array(vec![]),
+            (_, t) => t.into(),
+        },
+    }
+}
+
+/// Applies an update; with `version` None the caller has already checked it (imports).
+/// An update that changes nothing writes nothing.
+#[allow(clippy::too_many_arguments)]
+async fn update_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterSpec, id: i64, version: Option<i64>, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
+    let now = micros(now);
+    let before = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
+    if let Some(v) = version {
+        if v != current {
+            return Err(StoreError::stale(current));
+        }
+    }
+    let changes_value = input.values.iter().any(|(f, v)| before.get(f.name) != Some(&value_json(f, v)));
+    let changes_links = input.links.iter().any(|(l, ids)| before.get(l.field) != Some(&serde_json::Value::from(ids.clone())));
+    if !changes_value && !changes_links {
+        return Ok(before);
+    }
+    check_refs(tx, org_id, input).await?;
+    let sets: Vec<String> = input.values.iter().enumerate().map(|(i, (f, _))| format!(", {} = ${}", f.name, i + 4)).collect();
+    let sql = format!("UPDATE {} SET updated_at = $3, version = version + 1{} WHERE org_id = $1 AND id = $2", spec.table, sets.concat());
+    let mut q = sqlx::query(&sql).bind(org_id).bind(id).bind(now);
+    for (f, v) in &input.values {
+        q = bind_field(q, f, v);
+    }
+    q.execute(&mut **tx).await?;
+    set_links(tx, org_id, spec, id, input).await?;
+    let after = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    append_event(tx, org_id, actor, action::UPDATE, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    Ok(after)
+}
+
+pub async fn register_create(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let rec = create_in(&mut tx, actor, org_id, spec, input, now).await?;
+    tx.commit().await?;
+    Ok(rec)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn register_update(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, id: i64, version: i64, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let rec = update_in(&mut tx, actor, org_id, spec, id, Some(version), input, now).await?;
+    tx.commit().await?;
+    Ok(rec)
+}
+
+/// Deletes a record and its links; refused while another record refers to it.
+pub async fn register_delete(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, id: i64, now: DateTime<Utc>) -> Result<()> {
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    for other in aims_domain::register::REGISTERS {
+        for f in other.fields.iter().filter(|f| f.kind == FieldKind::Ref(spec.table)) {
+            let users: Vec<i64> = sqlx::query_scalar(&format!("SELECT number FROM {} WHERE org_id = $1 AND {} = $2 ORDER BY number LIMIT 5", other.table, f.name))
+                .bind(org_id)
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+            if !users.is_empty() {
+                let refs: Vec<String> = users.iter().map(|n| other.reference(*n)).collect();
+                return Err(StoreError::Conflict(format!(
+                    "{} is still the {} of {}: change those first",
+                    spec.reference(before.get("reference").and_then(|r| r.as_str()).and_then(|r| spec.parse_reference(r)).unwrap_or(0)),
+                    f.label.to_lowercase(),
+                    refs.join(", ")
+                )));
+            }
+        }
+    }
+    sqlx::query("DELETE FROM record_links WHERE (a_table = $1 AND a_id = $2) OR (b_table = $1 AND b_id = $2)")
+        .bind(spec.table)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(&format!("DELETE FROM {} WHERE org_id = $1 AND id = $2", spec.table))
+        .bind(org_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    append_event(&mut tx, org_id, actor, action::DELETE, spec.table, &id.to_string(), Some(&before), None::<&()>, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates many records in one transaction: all or nothing. A failing row is named.
+pub async fn register_import(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, rows: &[(usize, RecordInput)], now: DateTime<Utc>) -> Result<Vec<Record>> {
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (line, input) in rows {
+        match create_in(&mut tx, actor, org_id, spec, input, now).await {
+            Ok(r) => out.push(r),
+            Err(StoreError::Invalid(inv)) => {
+                let named = inv.0.into_iter().map(|e| aims_domain::FieldError { field: format!("line {line}: {}", e.field), message: e.message }).collect();
+                return Err(StoreError::Invalid(aims_domain::Invalid(named)));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Stores an AI system's classification: the answers, the result and its tier.
+pub async fn set_classification(p: &Pools, actor: &Actor, org_id: i64, id: i64, version: i64, classification: &serde_json::Value, tier: &str, now: DateTime<Utc>) -> Result<Record> {
+    let spec = &aims_domain::register::AI_SYSTEMS;
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before = fetch_record(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
+    if current != version {
+        return Err(StoreError::stale(current));
+    }
+    sqlx::query("UPDATE ai_systems SET classification_json = $3, risk_tier = $4, updated_at = $5, version = version + 1 WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(id)
+        .bind(serde_json::to_string(classification)?)
+        .bind(tier)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let after = fetch_record(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    let pick = |r: &Record| serde_json::json!({"risk_tier": r.get("risk_tier"), "classification": r.get("classification")});
+    append_event(&mut tx, org_id, actor, "classify", spec.table, &id.to_string(), Some(&pick(&before)), Some(&pick(&after)), now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Imports an inventory plan (from a CycloneDX BOM) in one transaction. Records are matched
+/// by their external reference, so importing the same BOM twice creates no duplicates.
+pub async fn import_inventory_plan(p: &Pools, actor: &Actor, org_id: i64, plan: &InventoryPlan, now: DateTime<Utc>) -> Result<InventoryImportReport> {
+    use aims_domain::register::{AI_MODELS, DATASETS, SUPPLIERS};
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let mut report = InventoryImportReport::default();
+    let mut ids: std::collections::HashMap<(&str, String), i64> = std::collections::HashMap::new();
+    for item in &plan.items {
+        let spec: &RegisterSpec = match item.table.as_str() {
+            "suppliers" => &SUPPLIERS,
+            "ai_models" => &AI_MODELS,
+            _ => &DATASETS,
+        };
+        let mut input = item.input.clone();
+        if let Some(sup) = &item.supplier_ref {
+            if let Some(sid) = ids.get(&("suppliers", sup.clone())) {
+                if let Some(f) = spec.field("supplier_id") {
+                    input.values.push((f, FieldValue::Int(Some(*sid))));
+                }
+            }
+        }
+        let existing: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {} WHERE org_id = $1 AND external_ref = $2", spec.table))
+            .bind(org_id)
+            .bind(&item.external_ref)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let rec = match existing {
+            Some(id) => {
+                let r = update_in(&mut tx, actor, org_id, spec, id, None, &input, now).await?;
+                report.matched += 1;
+                r
+            }
+            None => {
+                let r = create_in(&mut tx, actor, org_id, spec, &input, now).await?;
+                report.created += 1;
+                r
+            }
+        };
+        let id = rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
+        ids.insert((spec.table, item.external_ref.clone()), id);
+        report.records.push((spec.table.to_string(), id, rec.get("reference").and_then(|v| v.as_str()).unwrap_or("").to_string()));
+    }
+    for (a, b) in &plan.links {
+        let (Some(ida), Some(idb)) = (ids.get(&(a.0.as_str(), a.1.clone())), ids.get(&(b.0.as_str(), b.1.clone()))) else { continue };
+        add_link(&mut tx, org_id, &a.0, *ida, &b.0, *idb).await?;
+    }
+    if let Some(system_id) = plan.system_id {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ai_systems WHERE org_id = $1 AND id = $2").bind(org_id).bind(system_id).fetch_one(&mut *tx).await?;
+        if n == 0 {
+            return Err(StoreError::Invalid(aims_domain::Invalid::field("system_id", "no such AI system in this organization")));
+        }
+        for (table, id, _) in &report.records {
+            add_link(&mut tx, org_id, "ai_systems", system_id, table, *id).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
 }

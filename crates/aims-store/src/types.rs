@@ -340,3 +340,40 @@ pub struct Control {
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
+
+/// A record a link points to: enough to show and link it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LinkedRecord {
+    pub id: i64,
+    pub number: i64,
+    pub name: String,
+}
+
+/// One record to create or update from an import, matched by `external_ref`.
+#[derive(Debug, Clone)]
+pub struct PlanItem {
+    /// `suppliers`, `ai_models` or `datasets`.
+    pub table: String,
+    pub external_ref: String,
+    pub input: aims_domain::register::RecordInput,
+    /// The external_ref of this record's supplier, if any.
+    pub supplier_ref: Option<String>,
+}
+
+/// What an inventory import will write: records (suppliers first) and links by external ref.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryPlan {
+    pub items: Vec<PlanItem>,
+    pub links: Vec<((String, String), (String, String))>,
+    /// Link every imported record to this AI system.
+    pub system_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct InventoryImportReport {
+    pub created: usize,
+    pub matched: usize,
+    /// (table, id, reference) of every record touched.
+    #[schema(value_type = Vec<Object>)]
+    pub records: Vec<(String, i64, String)>,
+}
