@@ -81,6 +81,7 @@ pub struct ApiDoc;
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_catalog::CatalogDoc::openapi());
+    doc.merge(crate::api_registers::openapi());
     Json(doc)
 }
 

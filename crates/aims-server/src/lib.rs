@@ -2,8 +2,11 @@
 
 pub mod api;
 pub mod api_catalog;
+pub mod api_registers;
 pub mod auth;
 pub mod catalog;
+pub mod cyclonedx;
+pub mod registers;
 pub mod error;
 pub mod extract;
 mod pages;
@@ -40,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(api::routes())
         .merge(api_catalog::routes())
+        .merge(api_registers::routes())
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
