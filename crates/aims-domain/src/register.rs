@@ -458,7 +458,7 @@ pub const AI_MODELS: RegisterSpec = RegisterSpec {
     intro: "The models inside your AI systems: built in-house, used as a service, or taken as open weights.",
     fields: &[
         field("name", "Name", FieldKind::Text { max: 200 }).required().list().sort(),
-        field("version", "Version", FieldKind::Text { max: 100 }).list(),
+        field("model_version", "Version", FieldKind::Text { max: 100 }).list(),
         field("task", "Type or task", FieldKind::Text { max: 200 }).list().help("For example: classification, text generation, ranking."),
         field("source", "Source", FieldKind::Enum(MODEL_SOURCES)).list().filter().sort(),
         field("supplier_id", "Supplier", FieldKind::Ref("suppliers")).list().filter(),

@@ -6,11 +6,11 @@ pub mod api_registers;
 pub mod auth;
 pub mod catalog;
 pub mod cyclonedx;
-pub mod registers;
 pub mod error;
 pub mod extract;
 mod pages;
 mod pages_catalog;
+pub mod registers;
 
 use aims_store::Store;
 use axum::extract::{DefaultBodyLimit, State};

@@ -2,7 +2,10 @@
 //! CSV import (with a row-by-row report) and CSV/XLSX export.
 
 use crate::error::Problem;
-use aims_domain::register::{check_field, check_input, option_label, FieldKind, FieldSpec, FieldValue, RecordInput, RegisterSpec, REGISTERS};
+use aims_domain::register::{
+    check_field, check_input, option_label, FieldKind, FieldSpec, FieldValue, RecordInput,
+    RegisterSpec, REGISTERS,
+};
 use aims_domain::{FieldError, Invalid};
 use aims_store::{Member, Record, Store};
 use axum::http::StatusCode;
@@ -27,29 +30,55 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// Parses query pairs; unknown parameters and bad values are named.
-    pub fn parse(spec: &'static RegisterSpec, pairs: &[(String, String)], default_limit: i64) -> Result<ListQuery, Problem> {
+    pub fn parse(
+        spec: &'static RegisterSpec,
+        pairs: &[(String, String)],
+        default_limit: i64,
+    ) -> Result<ListQuery, Problem> {
         let bad = |field: &str, m: String| Problem::field(StatusCode::BAD_REQUEST, field, m);
-        let mut q = ListQuery { limit: default_limit, ..Default::default() };
+        let mut q = ListQuery {
+            limit: default_limit,
+            ..Default::default()
+        };
         for (k, v) in pairs {
             match k.as_str() {
                 "limit" => {
-                    q.limit = v.parse().ok().filter(|n| (1..=500).contains(n)).ok_or_else(|| bad("limit", "must be between 1 and 500".into()))?;
+                    q.limit = v
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=500).contains(n))
+                        .ok_or_else(|| bad("limit", "must be between 1 and 500".into()))?;
                 }
-                "cursor" if !v.is_empty() => q.cursor = Some(decode_cursor(v).ok_or_else(|| bad("cursor", "is not a cursor this API returned".into()))?),
+                "cursor" if !v.is_empty() => {
+                    q.cursor =
+                        Some(decode_cursor(v).ok_or_else(|| {
+                            bad("cursor", "is not a cursor this API returned".into())
+                        })?)
+                }
                 "cursor" => {}
                 "q" => q.search = Some(v.clone()).filter(|s| !s.trim().is_empty()),
                 "sort" if v.is_empty() => {}
                 "sort" => {
-                    let (name, desc) = v.strip_prefix('-').map(|n| (n, true)).unwrap_or((v.as_str(), false));
-                    let f = spec.field(name).filter(|f| f.sort).ok_or_else(|| bad("sort", format!("`{name}` is not a sortable field")))?;
+                    let (name, desc) = v
+                        .strip_prefix('-')
+                        .map(|n| (n, true))
+                        .unwrap_or((v.as_str(), false));
+                    let f = spec
+                        .field(name)
+                        .filter(|f| f.sort)
+                        .ok_or_else(|| bad("sort", format!("`{name}` is not a sortable field")))?;
                     q.sort = Some((f, desc));
                 }
                 name => {
-                    let f = spec.field(name).filter(|f| f.filter).ok_or_else(|| bad(name, "is not a filter of this list".into()))?;
+                    let f = spec
+                        .field(name)
+                        .filter(|f| f.filter)
+                        .ok_or_else(|| bad(name, "is not a filter of this list".into()))?;
                     if v.is_empty() {
                         continue;
                     }
-                    let val = check_field(f, &Value::String(v.clone())).map_err(|m| bad(name, m))?;
+                    let val =
+                        check_field(f, &Value::String(v.clone())).map_err(|m| bad(name, m))?;
                     q.filters.push((f, val));
                     q.raw_filters.push((name.to_string(), v.clone()));
                 }
@@ -65,7 +94,10 @@ impl ListQuery {
             p.push(("q".into(), s.clone()));
         }
         if let Some((f, desc)) = self.sort {
-            p.push(("sort".into(), format!("{}{}", if desc { "-" } else { "" }, f.name)));
+            p.push((
+                "sort".into(),
+                format!("{}{}", if desc { "-" } else { "" }, f.name),
+            ));
         }
         p
     }
@@ -80,15 +112,36 @@ pub fn decode_cursor(s: &str) -> Option<(String, i64)> {
 }
 
 /// Fetches one page plus one row, and returns the page with the next cursor.
-pub async fn list_page(store: &Store, org_id: i64, spec: &'static RegisterSpec, q: &ListQuery) -> Result<(Vec<Record>, Option<String>), Problem> {
+pub async fn list_page(
+    store: &Store,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    q: &ListQuery,
+) -> Result<(Vec<Record>, Option<String>), Problem> {
     let mut rows = store
-        .register_list(org_id, spec, &q.filters, q.search.as_deref(), q.sort, q.cursor.clone(), q.limit + 1)
+        .register_list(
+            org_id,
+            spec,
+            &q.filters,
+            q.search.as_deref(),
+            q.sort,
+            q.cursor.clone(),
+            q.limit + 1,
+        )
         .await?;
     let more = rows.len() as i64 > q.limit;
     rows.truncate(q.limit as usize);
     let next = if more {
         rows.last().map(|r| {
-            let v = q.sort.map(|(f, _)| r.get(f.name).and_then(|v| v.as_str()).unwrap_or("").to_string()).unwrap_or_default();
+            let v = q
+                .sort
+                .map(|(f, _)| {
+                    r.get(f.name)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .unwrap_or_default();
             encode_cursor(&v, r.get("id").and_then(|v| v.as_i64()).unwrap_or(0))
         })
     } else {
@@ -114,15 +167,30 @@ impl Lookups {
         }
         for f in spec.fields {
             if let FieldKind::Ref(table) = f.kind {
-                let other = REGISTERS.iter().find(|r| r.table == table).copied().ok_or_else(|| Problem::not_found("register"))?;
+                let other = REGISTERS
+                    .iter()
+                    .find(|r| r.table == table)
+                    .copied()
+                    .ok_or_else(|| Problem::not_found("register"))?;
                 let mut map = HashMap::new();
-                let mut q = ListQuery { limit: 500, ..Default::default() };
+                let mut q = ListQuery {
+                    limit: 500,
+                    ..Default::default()
+                };
                 loop {
                     let (rows, next) = list_page(store, org_id, other, &q).await?;
                     for r in rows {
                         let id = r.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
-                        let reference = r.get("reference").and_then(|v| v.as_str()).unwrap_or("").to_string();
-                        let name = r.get("name").and_then(|v| v.as_str()).unwrap_or("").to_string();
+                        let reference = r
+                            .get("reference")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("")
+                            .to_string();
+                        let name = r
+                            .get("name")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("")
+                            .to_string();
                         map.insert(id, (reference, name));
                     }
                     match next {
@@ -137,15 +205,25 @@ impl Lookups {
     }
 
     pub fn member_email(&self, id: i64) -> Option<&str> {
-        self.members.iter().find(|m| m.user_id == id).map(|m| m.email.as_str())
+        self.members
+            .iter()
+            .find(|m| m.user_id == id)
+            .map(|m| m.email.as_str())
     }
 
     fn member_by_email(&self, email: &str) -> Option<i64> {
-        self.members.iter().find(|m| m.email.eq_ignore_ascii_case(email.trim())).map(|m| m.user_id)
+        self.members
+            .iter()
+            .find(|m| m.email.eq_ignore_ascii_case(email.trim()))
+            .map(|m| m.user_id)
     }
 
     fn record_by_reference(&self, table: &str, reference: &str) -> Option<i64> {
-        self.records.get(table)?.iter().find(|(_, (r, n))| r.eq_ignore_ascii_case(reference.trim()) || n == reference.trim()).map(|(id, _)| *id)
+        self.records
+            .get(table)?
+            .iter()
+            .find(|(_, (r, n))| r.eq_ignore_ascii_case(reference.trim()) || n == reference.trim())
+            .map(|(id, _)| *id)
     }
 }
 
@@ -156,8 +234,17 @@ pub fn display(f: &FieldSpec, v: Option<&Value>, lookups: &Lookups) -> String {
         (_, Value::Null) => String::new(),
         (FieldKind::Bool, Value::Bool(b)) => if *b { "yes" } else { "no" }.into(),
         (FieldKind::Enum(_), Value::String(s)) => option_label(f, s),
-        (FieldKind::Multi(_), Value::Array(a)) => a.iter().filter_map(|x| x.as_str()).map(|s| option_label(f, s)).collect::<Vec<_>>().join("; "),
-        (FieldKind::Member, Value::Number(n)) => n.as_i64().and_then(|id| lookups.member_email(id)).map(str::to_string).unwrap_or_else(|| n.to_string()),
+        (FieldKind::Multi(_), Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str())
+            .map(|s| option_label(f, s))
+            .collect::<Vec<_>>()
+            .join("; "),
+        (FieldKind::Member, Value::Number(n)) => n
+            .as_i64()
+            .and_then(|id| lookups.member_email(id))
+            .map(str::to_string)
+            .unwrap_or_else(|| n.to_string()),
         (FieldKind::Ref(t), Value::Number(n)) => n
             .as_i64()
             .and_then(|id| lookups.records.get(t).and_then(|m| m.get(&id)))
@@ -171,7 +258,11 @@ pub fn display(f: &FieldSpec, v: Option<&Value>, lookups: &Lookups) -> String {
 /// The value written into a CSV cell: keys for enums (so the file imports back), e-mails, references.
 fn csv_value(f: &FieldSpec, v: Option<&Value>, lookups: &Lookups) -> String {
     match (f.kind, v) {
-        (FieldKind::Multi(_), Some(Value::Array(a))) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(";"),
+        (FieldKind::Multi(_), Some(Value::Array(a))) => a
+            .iter()
+            .filter_map(|x| x.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
         (FieldKind::Enum(_), Some(Value::String(s))) => s.clone(),
         (FieldKind::Ref(t), Some(Value::Number(n))) => n
             .as_i64()
@@ -195,23 +286,49 @@ pub fn csv_header(spec: &RegisterSpec) -> Result<Vec<u8>, Problem> {
     w.into_inner().map_err(internal)
 }
 
-pub fn csv_rows(spec: &RegisterSpec, rows: &[Record], lookups: &Lookups) -> Result<Vec<u8>, Problem> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(vec![]);
+pub fn csv_rows(
+    spec: &RegisterSpec,
+    rows: &[Record],
+    lookups: &Lookups,
+) -> Result<Vec<u8>, Problem> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(vec![]);
     for r in rows {
-        let mut cells = vec![r.get("reference").and_then(|v| v.as_str()).unwrap_or("").to_string()];
-        cells.extend(spec.fields.iter().map(|f| csv_value(f, r.get(f.name), lookups)));
+        let mut cells = vec![r
+            .get("reference")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()];
+        cells.extend(
+            spec.fields
+                .iter()
+                .map(|f| csv_value(f, r.get(f.name), lookups)),
+        );
         w.write_record(&cells).map_err(internal)?;
     }
     w.into_inner().map_err(internal)
 }
 
 fn internal<E: std::fmt::Display>(e: E) -> Problem {
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, format!("export failed: {e}"))
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("export failed: {e}"),
+    )
 }
 
 /// Every row of the filtered list, in pages (an XLSX file is built whole).
-pub async fn all_rows(store: &Store, org_id: i64, spec: &'static RegisterSpec, q: &ListQuery) -> Result<Vec<Record>, Problem> {
-    let mut q = ListQuery { limit: 500, cursor: None, ..q.clone() };
+pub async fn all_rows(
+    store: &Store,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    q: &ListQuery,
+) -> Result<Vec<Record>, Problem> {
+    let mut q = ListQuery {
+        limit: 500,
+        cursor: None,
+        ..q.clone()
+    };
     let mut out = vec![];
     loop {
         let (rows, next) = list_page(store, org_id, spec, &q).await?;
@@ -228,12 +345,16 @@ pub fn xlsx(spec: &RegisterSpec, rows: &[Record], lookups: &Lookups) -> Result<V
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(spec.plural).map_err(internal)?;
-    let head = Format::new().set_bold().set_background_color("#E7EEFB").set_align(FormatAlign::Top);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#E7EEFB")
+        .set_align(FormatAlign::Top);
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let mut labels = vec!["Reference"];
     labels.extend(spec.fields.iter().map(|f| f.label));
     for (c, l) in labels.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *l, &head).map_err(internal)?;
+        ws.write_with_format(0, c as u16, *l, &head)
+            .map_err(internal)?;
         let width = match spec.fields.get(c.wrapping_sub(1)).map(|f| f.kind) {
             Some(FieldKind::LongText) => 50.0,
             Some(FieldKind::Bool) | Some(FieldKind::Date) => 12.0,
@@ -243,13 +364,26 @@ pub fn xlsx(spec: &RegisterSpec, rows: &[Record], lookups: &Lookups) -> Result<V
     }
     for (i, r) in rows.iter().enumerate() {
         let row = (i + 1) as u32;
-        ws.write_with_format(row, 0, r.get("reference").and_then(|v| v.as_str()).unwrap_or(""), &wrap).map_err(internal)?;
+        ws.write_with_format(
+            row,
+            0,
+            r.get("reference").and_then(|v| v.as_str()).unwrap_or(""),
+            &wrap,
+        )
+        .map_err(internal)?;
         for (c, f) in spec.fields.iter().enumerate() {
-            ws.write_with_format(row, (c + 1) as u16, display(f, r.get(f.name), lookups), &wrap).map_err(internal)?;
+            ws.write_with_format(
+                row,
+                (c + 1) as u16,
+                display(f, r.get(f.name), lookups),
+                &wrap,
+            )
+            .map_err(internal)?;
         }
     }
     ws.set_freeze_panes(1, 0).map_err(internal)?;
-    ws.autofilter(0, 0, rows.len() as u32, spec.fields.len() as u16).map_err(internal)?;
+    ws.autofilter(0, 0, rows.len() as u32, spec.fields.len() as u16)
+        .map_err(internal)?;
     wb.save_to_buffer().map_err(internal)
 }
 
@@ -262,9 +396,25 @@ pub struct CsvReport {
 
 /// Reads a CSV file for a register. The header names fields (or their labels); `reference`
 /// is ignored; members are given by e-mail, records by reference (SUP-3) or name.
-pub fn read_csv(spec: &'static RegisterSpec, text: &str, lookups: &Lookups) -> Result<CsvReport, Problem> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = rdr.headers().map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "line 1", format!("the header row cannot be read: {e}")))?.clone();
+pub fn read_csv(
+    spec: &'static RegisterSpec,
+    text: &str,
+    lookups: &Lookups,
+) -> Result<CsvReport, Problem> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| {
+            Problem::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "line 1",
+                format!("the header row cannot be read: {e}"),
+            )
+        })?
+        .clone();
     let mut fields: Vec<Option<&'static FieldSpec>> = vec![];
     let mut inv = Invalid::default();
     for h in headers.iter() {
@@ -273,10 +423,18 @@ pub fn read_csv(spec: &'static RegisterSpec, text: &str, lookups: &Lookups) -> R
             fields.push(None);
             continue;
         }
-        match spec.fields.iter().find(|f| !f.computed && (f.name.eq_ignore_ascii_case(h) || f.label.eq_ignore_ascii_case(h))) {
+        match spec.fields.iter().find(|f| {
+            !f.computed && (f.name.eq_ignore_ascii_case(h) || f.label.eq_ignore_ascii_case(h))
+        }) {
             Some(f) => fields.push(Some(f)),
             None => {
-                inv.push("line 1", format!("column `{h}` is not a field of {}", spec.plural.to_lowercase()));
+                inv.push(
+                    "line 1",
+                    format!(
+                        "column `{h}` is not a field of {}",
+                        spec.plural.to_lowercase()
+                    ),
+                );
                 fields.push(None);
             }
         }
@@ -284,14 +442,21 @@ pub fn read_csv(spec: &'static RegisterSpec, text: &str, lookups: &Lookups) -> R
     if !inv.is_empty() {
         return Err(Problem::invalid(inv));
     }
-    let mut report = CsvReport { rows: vec![], errors: vec![], total: 0 };
+    let mut report = CsvReport {
+        rows: vec![],
+        errors: vec![],
+        total: 0,
+    };
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
         report.total += 1;
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                report.errors.push(FieldError { field: format!("line {line}"), message: e.to_string() });
+                report.errors.push(FieldError {
+                    field: format!("line {line}"),
+                    message: e.to_string(),
+                });
                 continue;
             }
         };
@@ -300,20 +465,30 @@ pub fn read_csv(spec: &'static RegisterSpec, text: &str, lookups: &Lookups) -> R
         for (cell, f) in rec.iter().zip(&fields) {
             let Some(f) = f else { continue };
             let v = match f.kind {
-                FieldKind::Member if !cell.is_empty() && cell.parse::<i64>().is_err() => match lookups.member_by_email(cell) {
-                    Some(id) => Value::from(id),
-                    None => {
-                        row_errors.push(FieldError { field: format!("line {line}: {}", f.name), message: format!("`{cell}` is not a member of this organization") });
-                        continue;
+                FieldKind::Member if !cell.is_empty() && cell.parse::<i64>().is_err() => {
+                    match lookups.member_by_email(cell) {
+                        Some(id) => Value::from(id),
+                        None => {
+                            row_errors.push(FieldError {
+                                field: format!("line {line}: {}", f.name),
+                                message: format!("`{cell}` is not a member of this organization"),
+                            });
+                            continue;
+                        }
                     }
-                },
-                FieldKind::Ref(t) if !cell.is_empty() && cell.parse::<i64>().is_err() => match lookups.record_by_reference(t, cell) {
-                    Some(id) => Value::from(id),
-                    None => {
-                        row_errors.push(FieldError { field: format!("line {line}: {}", f.name), message: format!("`{cell}` is not a record of this organization") });
-                        continue;
+                }
+                FieldKind::Ref(t) if !cell.is_empty() && cell.parse::<i64>().is_err() => {
+                    match lookups.record_by_reference(t, cell) {
+                        Some(id) => Value::from(id),
+                        None => {
+                            row_errors.push(FieldError {
+                                field: format!("line {line}: {}", f.name),
+                                message: format!("`{cell}` is not a record of this organization"),
+                            });
+                            continue;
+                        }
                     }
-                },
+                }
                 _ => Value::String(cell.to_string()),
             };
             obj.insert(f.name.to_string(), v);
@@ -323,18 +498,31 @@ pub fn read_csv(spec: &'static RegisterSpec, text: &str, lookups: &Lookups) -> R
             Ok(_) => report.errors.extend(row_errors),
             Err(inv) => {
                 report.errors.extend(row_errors);
-                report.errors.extend(inv.0.into_iter().map(|e| FieldError { field: format!("line {line}: {}", e.field), message: e.message }));
+                report.errors.extend(inv.0.into_iter().map(|e| FieldError {
+                    field: format!("line {line}: {}", e.field),
+                    message: e.message,
+                }));
             }
         }
     }
     if report.total == 0 {
-        return Err(Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "file", "has a header but no rows"));
+        return Err(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file",
+            "has a header but no rows",
+        ));
     }
     Ok(report)
 }
 
 /// Imports a CSV file: nothing is written unless every row is valid.
-pub async fn import_csv(store: &Store, actor: &aims_store::Actor, org_id: i64, spec: &'static RegisterSpec, text: &str) -> Result<Vec<Record>, Problem> {
+pub async fn import_csv(
+    store: &Store,
+    actor: &aims_store::Actor,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    text: &str,
+) -> Result<Vec<Record>, Problem> {
     let lookups = Lookups::load(store, org_id, spec).await?;
     let report = read_csv(spec, text, &lookups)?;
     if !report.errors.is_empty() {
@@ -345,5 +533,7 @@ pub async fn import_csv(store: &Store, actor: &aims_store::Actor, org_id: i64, s
             errors: report.errors,
         });
     }
-    Ok(store.register_import(actor, org_id, spec, &report.rows, chrono::Utc::now()).await?)
+    Ok(store
+        .register_import(actor, org_id, spec, &report.rows, chrono::Utc::now())
+        .await?)
 }

@@ -1829,6 +1829,7 @@ pub async fn register_import(p: &Pools, actor: &Actor, org_id: i64, spec: &Regis
 }
 
 /// Stores an AI system's classification: the answers, the result and its tier.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_classification(p: &Pools, actor: &Actor, org_id: i64, id: i64, version: i64, classification: &serde_json::Value, tier: &str, now: DateTime<Utc>) -> Result<Record> {
     let spec = &aims_domain::register::AI_SYSTEMS;
     let now = micros(now);
@@ -1872,6 +1873,7 @@ pub async fn import_inventory_plan(p: &Pools, actor: &Actor, org_id: i64, plan: 
         if let Some(sup) = &item.supplier_ref {
             if let Some(sid) = ids.get(&("suppliers", sup.clone())) {
                 if let Some(f) = spec.field("supplier_id") {
+                    input.values.retain(|(g, _)| g.name != f.name);
                     input.values.push((f, FieldValue::Int(Some(*sid))));
                 }
             }

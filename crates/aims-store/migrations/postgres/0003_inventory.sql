@@ -71,7 +71,7 @@ CREATE TABLE ai_models (
     org_id BIGINT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     number BIGINT NOT NULL,
     name TEXT NOT NULL DEFAULT '',
-    version TEXT,
+    model_version TEXT,
     task TEXT,
     source TEXT NOT NULL DEFAULT '',
     supplier_id BIGINT REFERENCES suppliers(id),

@@ -71,7 +71,7 @@ CREATE TABLE ai_models (
     org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     number INTEGER NOT NULL,
     name TEXT NOT NULL DEFAULT '',
-    version TEXT,
+    model_version TEXT,
     task TEXT,
     source TEXT NOT NULL DEFAULT '',
     supplier_id INTEGER REFERENCES suppliers(id),
