@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 mod pages;
 mod pages_catalog;
+mod pages_registers;
 pub mod registers;
 
 use aims_store::Store;

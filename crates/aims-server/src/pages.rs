@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/audit", get(audit))
         .route("/o/{slug}/settings", get(settings).post(settings_save))
         .merge(crate::pages_catalog::routes())
+        .merge(crate::pages_registers::routes())
         .fallback(|| async {
             PageError::Status(StatusCode::NOT_FOUND, "There is no page here.".into())
         })

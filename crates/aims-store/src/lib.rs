@@ -624,6 +624,15 @@ impl Store {
         dispatch!(self.import_inventory_plan(actor, org_id, plan, now))
     }
 
+    pub async fn register_ids_by_numbers(
+        &self,
+        org_id: i64,
+        spec: &RegisterSpec,
+        numbers: &[i64],
+    ) -> R<Vec<(i64, i64)>> {
+        dispatch!(self.register_ids_by_numbers(org_id, spec, numbers))
+    }
+
     // backup and restore
     pub async fn backup_rows(&self, sink: &mut BackupSink<'_>) -> R<u64> {
         dispatch!(self.backup_rows(sink))

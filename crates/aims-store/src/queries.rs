@@ -1915,3 +1915,18 @@ pub async fn import_inventory_plan(p: &Pools, actor: &Actor, org_id: i64, plan: 
     tx.commit().await?;
     Ok(report)
 }
+
+/// Ids of a register's records by their numbers (from references such as `AIS-7`).
+pub async fn register_ids_by_numbers(p: &Pools, org_id: i64, spec: &RegisterSpec, numbers: &[i64]) -> Result<Vec<(i64, i64)>> {
+    if numbers.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q: QueryBuilder<DB> = QueryBuilder::new(format!("SELECT number, id FROM {} WHERE org_id = ", spec.table));
+    q.push_bind(org_id).push(" AND number IN (");
+    let mut sep = q.separated(", ");
+    for n in numbers {
+        sep.push_bind(*n);
+    }
+    q.push(")");
+    Ok(q.build_query_as().fetch_all(&p.read).await?)
+}

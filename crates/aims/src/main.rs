@@ -78,6 +78,9 @@ enum Command {
     /// Browse, import and export the framework catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Import into and export from the AI system inventory.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
     /// Write every record and the audit trail to a backup file (JSON lines).
     Backup {
         /// The file to write.
@@ -161,6 +164,46 @@ enum CatalogCommand {
     },
     /// Export every shared crosswalk as an OSCAL mapping collection to standard output.
     ExportMappings,
+}
+
+#[derive(Subcommand)]
+enum InventoryCommand {
+    /// Import a CSV file into a register, or a CycloneDX BOM into the inventory. All or nothing.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: InventoryFormat,
+        /// The register a CSV file fills: ai-systems, models, datasets or suppliers.
+        #[arg(long, default_value = "ai-systems")]
+        register: String,
+        /// With a BOM: link what it contains to this AI system (e.g. AIS-3).
+        #[arg(long)]
+        system: Option<String>,
+    },
+    /// Export a register as CSV or XLSX, or one AI system as a CycloneDX 1.6 BOM.
+    Export {
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: InventoryFormat,
+        #[arg(long, default_value = "ai-systems")]
+        register: String,
+        /// With --format cyclonedx: the AI system to export (e.g. AIS-3).
+        #[arg(long)]
+        system: Option<String>,
+        /// Write here instead of standard output (needed for xlsx).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum InventoryFormat {
+    Csv,
+    Xlsx,
+    Cyclonedx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -347,6 +390,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow!(e))?;
             catalog_command(&store, cmd).await
+        }
+        Command::Inventory(cmd) => {
+            let store = open(&cli.db).await?;
+            aims_server::catalog::ensure_builtin(&store)
+                .await
+                .map_err(|e| anyhow!(e))?;
+            inventory_command(&store, cmd).await
         }
         Command::Backup { file } => {
             let store = open(&cli.db).await?;
@@ -562,6 +612,151 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                         .map_err(problem)?
                 )?
             );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn system_id(store: &Store, org_id: i64, reference: &str) -> anyhow::Result<i64> {
+    let spec = &aims_domain::register::AI_SYSTEMS;
+    let n = spec
+        .parse_reference(reference)
+        .ok_or_else(|| anyhow!("--system: `{reference}` is not a reference like AIS-3"))?;
+    store
+        .register_ids_by_numbers(org_id, spec, &[n])
+        .await?
+        .first()
+        .map(|(_, id)| *id)
+        .ok_or_else(|| anyhow!("--system: {reference} does not exist in this organization"))
+}
+
+async fn inventory_command(store: &Store, cmd: InventoryCommand) -> anyhow::Result<ExitCode> {
+    let problem = |p: aims_server::error::Problem| {
+        let fields: Vec<String> = p
+            .errors
+            .iter()
+            .map(|e| format!("  {}: {}", e.field, e.message))
+            .collect();
+        if fields.is_empty() {
+            anyhow!(p.detail)
+        } else {
+            anyhow!("{}\n{}", p.detail, fields.join("\n"))
+        }
+    };
+    let org_of = |slug: &str| {
+        let slug = slug.to_string();
+        async move {
+            store
+                .org_by_slug(&slug)
+                .await?
+                .ok_or_else(|| anyhow!("--org: no organization `{slug}`"))
+        }
+    };
+    let register = |r: &str| {
+        aims_server::registers::by_path(r).ok_or_else(|| {
+            anyhow!("--register: `{r}` is not one of ai-systems, models, datasets, suppliers")
+        })
+    };
+    let actor = aims_store::Actor::cli();
+    match cmd {
+        InventoryCommand::Import {
+            file,
+            org,
+            format,
+            register: reg,
+            system,
+        } => {
+            let org = org_of(&org).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {} as text", file.display()))?;
+            match format {
+                InventoryFormat::Csv => {
+                    let spec = register(&reg)?;
+                    let recs =
+                        aims_server::registers::import_csv(store, &actor, org.id, spec, &text)
+                            .await
+                            .map_err(problem)?;
+                    println!(
+                        "imported {} {} into {}",
+                        recs.len(),
+                        spec.plural.to_lowercase(),
+                        org.slug
+                    );
+                }
+                InventoryFormat::Cyclonedx => {
+                    let doc: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|e| anyhow!("{}: not JSON: {e}", file.display()))?;
+                    let mut plan = aims_server::cyclonedx::plan(&doc)
+                        .map_err(|inv| anyhow!("{}: {inv}", file.display()))?;
+                    if let Some(s) = system {
+                        plan.system_id = Some(system_id(store, org.id, &s).await?);
+                    }
+                    let r = store
+                        .import_inventory_plan(&actor, org.id, &plan, chrono::Utc::now())
+                        .await?;
+                    println!(
+                        "BOM imported into {}: {} new, {} already known",
+                        org.slug, r.created, r.matched
+                    );
+                }
+                InventoryFormat::Xlsx => {
+                    bail!("--format xlsx is for export; import CSV or CycloneDX")
+                }
+            }
+        }
+        InventoryCommand::Export {
+            org,
+            format,
+            register: reg,
+            system,
+            output,
+        } => {
+            let org = org_of(&org).await?;
+            let bytes: Vec<u8> = match format {
+                InventoryFormat::Cyclonedx => {
+                    let s = system
+                        .ok_or_else(|| anyhow!("--system is required with --format cyclonedx"))?;
+                    let id = system_id(store, org.id, &s).await?;
+                    let bom = aims_server::cyclonedx::export_system(store, org.id, id)
+                        .await
+                        .map_err(problem)?;
+                    serde_json::to_vec_pretty(&bom)?
+                }
+                InventoryFormat::Csv | InventoryFormat::Xlsx => {
+                    let spec = register(&reg)?;
+                    let q = aims_server::registers::ListQuery {
+                        limit: 500,
+                        ..Default::default()
+                    };
+                    let lookups = aims_server::registers::Lookups::load(store, org.id, spec)
+                        .await
+                        .map_err(problem)?;
+                    let rows = aims_server::registers::all_rows(store, org.id, spec, &q)
+                        .await
+                        .map_err(problem)?;
+                    if format == InventoryFormat::Csv {
+                        let mut out = aims_server::registers::csv_header(spec).map_err(problem)?;
+                        out.extend(
+                            aims_server::registers::csv_rows(spec, &rows, &lookups)
+                                .map_err(problem)?,
+                        );
+                        out
+                    } else {
+                        if output.is_none() {
+                            bail!("--output FILE is required for xlsx");
+                        }
+                        aims_server::registers::xlsx(spec, &rows, &lookups).map_err(problem)?
+                    }
+                }
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => std::io::stdout().write_all(&bytes)?,
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -14,6 +14,8 @@ on_both_backends!(
     classification_yields_tier_obligations_and_history,
     csv_import_is_all_or_nothing_and_exports_round_trip,
     cyclonedx_boms_import_once_and_export_valid,
+    pages_list_forms_import_and_classification,
+    cli_imports_and_exports_the_inventory,
 );
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
@@ -702,4 +704,297 @@ async fn cyclonedx_boms_import_once_and_export_valid(b: Backend) {
         serde_json::to_vec_pretty(&bom).unwrap(),
     )
     .unwrap();
+}
+
+async fn pages_list_forms_import_and_classification(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.user("acme", "ann@acme.test", Role::Contributor).await;
+    app.user("acme", "vera@acme.test", Role::Viewer).await;
+    let (_, session) = app.login("ann@acme.test", PASSWORD).await;
+    let session = session.unwrap();
+    let (s, html) = app.page(&session, "/o/acme/inventory/ai-systems").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("No ai systems yet") || html.contains("Add the first one"),
+        "empty state says what to do"
+    );
+    let csrf = csrf_in(&html).unwrap();
+
+    // A bad form keeps the input and puts the error beside the field.
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/inventory/ai-systems",
+            &[
+                ("_csrf", &csrf),
+                ("name", "Chat helper"),
+                ("lifecycle_stage", "nope"),
+                ("next_review", "tomorrow"),
+                ("model_ids", "MDL-9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"f-next_review-error\"")
+            && html.contains("id=\"f-lifecycle_stage-error\"")
+            && html.contains("MDL-9 does not exist"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Chat helper\""));
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/inventory/ai-systems",
+            &[
+                ("_csrf", &csrf),
+                ("name", "Chat helper"),
+                ("lifecycle_stage", "deployment"),
+                ("roles", "provider"),
+                ("roles", "deployer"),
+                ("personal_data", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (s, html) = app.page(&session, &location).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("AIS-1") && html.contains("Provider (EU AI Act); Deployer (EU AI Act)"));
+    // Edit with a stale version: 409, input kept.
+    let id = location.rsplit('/').next().unwrap();
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/inventory/ai-systems/{id}"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("name", "Chat helper v2"),
+                ("lifecycle_stage", "deployment"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/inventory/ai-systems/{id}"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("name", "Lost update?"),
+                ("lifecycle_stage", "deployment"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("value=\"Lost update?\""));
+    // Sorting and filtering links work without JavaScript.
+    let (s, html) = app
+        .page(
+            &session,
+            "/o/acme/inventory/ai-systems?lifecycle_stage=deployment&sort=-name",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Chat helper v2"));
+    let (s, _) = app
+        .page(&session, "/o/acme/inventory/ai-systems?lifecycle_stage=zzz")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Classification through the questionnaire.
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/inventory/ai-systems/{id}/classification"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "2"),
+                ("annex_iii_use_cases", "Annex III point 4(a)"),
+                ("interacts_with_people", "true"),
+                ("rationale", "Screens CVs"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app
+        .page(
+            &session,
+            &format!("/o/acme/inventory/ai-systems/{id}/classification"),
+        )
+        .await;
+    assert!(
+        html.contains("tier-high_risk") && html.contains("Art. 4") && html.contains("Screens CVs"),
+        "{html}"
+    );
+
+    // CSV import: a preview with the problems by line, then all or nothing.
+    let upload = |csv: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::text(csv).file_name("s.csv"),
+            );
+        app.client
+            .post(app.url("/o/acme/inventory/suppliers/import"))
+            .header("cookie", format!("aims_session={session}"))
+            .multipart(form)
+            .send()
+    };
+    let r = upload("name,risk_rating\nGood,low\nBad,extreme\n")
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("line 3: risk_rating") && !html.contains("/import/confirm"),
+        "{html}"
+    );
+    let r = upload("name,risk_rating\nGood,low\nAlso good,high\n")
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("/import/confirm"));
+    let csv_field = html
+        .split("<textarea name=\"csv\" hidden>")
+        .nth(1)
+        .unwrap()
+        .split("</textarea>")
+        .next()
+        .unwrap()
+        .replace("&#10;", "\n")
+        .replace("&#13;", "");
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/inventory/suppliers/import/confirm",
+            &[("_csrf", &csrf), ("csv", &csv_field)],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let (_, html) = app.page(&session, "/o/acme/inventory/suppliers").await;
+    assert!(html.contains("Also good") && html.contains("SUP-2"));
+
+    // A viewer reads but cannot post.
+    let (_, vs) = app.login("vera@acme.test", PASSWORD).await;
+    let vs = vs.unwrap();
+    let (_, html) = app.page(&vs, "/o/acme/inventory/ai-systems").await;
+    assert!(!html.contains("New AI system"));
+    let vcsrf = csrf_in(&html).unwrap();
+    let r = app
+        .post_form(
+            &vs,
+            "/o/acme/inventory/suppliers",
+            &[("_csrf", &vcsrf), ("name", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+async fn cli_imports_and_exports_the_inventory(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.user("acme", "ann@acme.test", Role::Admin).await;
+    let dir = app.db.data_dir.clone();
+    let csv = dir.join("systems.csv");
+    std::fs::write(&csv, "name,lifecycle_stage,owner_id,business_unit\nFraud screening,operation_monitoring,ann@acme.test,Payments\nChat,deployment,,Support\n").unwrap();
+    let (code, out, err) = aims(
+        &app.db,
+        &[
+            "inventory",
+            "import",
+            csv.to_str().unwrap(),
+            "--org",
+            "acme",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("imported 2 ai systems"), "{out}");
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "name,lifecycle_stage\nOk,deployment\nBroken,someday\n",
+    )
+    .unwrap();
+    let (code, _, err) = aims(
+        &app.db,
+        &[
+            "inventory",
+            "import",
+            bad.to_str().unwrap(),
+            "--org",
+            "acme",
+        ],
+        None,
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("line 3: lifecycle_stage"), "{err}");
+    let bom = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/formats/cyclonedx/examples/valid-machine-learning-1.6.json");
+    let (code, out, err) = aims(
+        &app.db,
+        &[
+            "inventory",
+            "import",
+            bom.to_str().unwrap(),
+            "--org",
+            "acme",
+            "--format",
+            "cyclonedx",
+            "--system",
+            "AIS-1",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("new"), "{out}");
+    let (code, out, _) = aims(&app.db, &["inventory", "export", "--org", "acme"], None);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.contains("ann@acme.test"));
+    let xlsx = dir.join("systems.xlsx");
+    let (code, _, err) = aims(
+        &app.db,
+        &[
+            "inventory",
+            "export",
+            "--org",
+            "acme",
+            "--format",
+            "xlsx",
+            "--output",
+            xlsx.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK");
+    let (code, out, err) = aims(
+        &app.db,
+        &[
+            "inventory",
+            "export",
+            "--org",
+            "acme",
+            "--format",
+            "cyclonedx",
+            "--system",
+            "AIS-1",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["components"][0]["name"], "stable-diffusion");
+    let (code, _, err) = aims(&app.db, &["inventory", "export", "--org", "nope"], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("--org"));
 }
