@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod classify;
 pub mod register;
+pub mod risk;
 pub mod role;
 pub mod validate;
 

@@ -554,8 +554,161 @@ pub const SUPPLIERS: RegisterSpec = RegisterSpec {
     links: &[LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" }],
 };
 
+pub const RISK_SOURCES: &[(&str, &str)] = &[
+    ("C.3.1", "Complexity of environment"),
+    ("C.3.2", "Lack of transparency and explainability"),
+    ("C.3.3", "Level of automation"),
+    ("C.3.4", "Machine learning"),
+    ("C.3.5", "System hardware issues"),
+    ("C.3.6", "System life cycle issues"),
+    ("C.3.7", "Technology readiness"),
+    ("other", "Other (our own)"),
+];
+
+pub const OBJECTIVES: &[(&str, &str)] = &[
+    ("C.2.1", "Accountability"),
+    ("C.2.2", "AI expertise"),
+    ("C.2.3", "Availability and quality of training and test data"),
+    ("C.2.4", "Environmental impact"),
+    ("C.2.5", "Fairness"),
+    ("C.2.6", "Maintainability"),
+    ("C.2.7", "Privacy"),
+    ("C.2.8", "Robustness"),
+    ("C.2.9", "Safety"),
+    ("C.2.10", "Security"),
+    ("C.2.11", "Transparency and explainability"),
+];
+
+pub const TREATMENTS: &[(&str, &str)] = &[("modify", "Modify (reduce)"), ("avoid", "Avoid"), ("share", "Share"), ("retain", "Retain")];
+
+pub const RISK_STATUSES: &[(&str, &str)] = &[
+    ("identified", "Identified"),
+    ("assessed", "Assessed"),
+    ("in_treatment", "In treatment"),
+    ("accepted", "Accepted"),
+    ("closed", "Closed"),
+];
+
+const SCALE: FieldKind = FieldKind::Int { min: 1, max: 10 };
+
+pub const RISKS: RegisterSpec = RegisterSpec {
+    table: "risks",
+    path: "risks",
+    prefix: "RSK",
+    singular: "risk",
+    plural: "Risks",
+    intro: "AI risks (6.1.2, 8.2): what could go wrong, for which systems, how likely and how bad before and after treatment, and who accepted what remains.",
+    fields: &[
+        field("name", "Title", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("description", "Description", FieldKind::LongText),
+        field("risk_source", "Risk source", FieldKind::Enum(RISK_SOURCES)).filter(),
+        field("objectives", "Objectives threatened", FieldKind::Multi(OBJECTIVES)),
+        field("owner_id", "Owner", FieldKind::Member).list().filter(),
+        field("inherent_likelihood", "Inherent likelihood", SCALE).filter(),
+        field("inherent_impact", "Inherent impact", SCALE).filter(),
+        field("treatment", "Treatment", FieldKind::Enum(TREATMENTS)).list().filter(),
+        field("residual_likelihood", "Residual likelihood", SCALE).filter(),
+        field("residual_impact", "Residual impact", SCALE).filter(),
+        field("status", "Status", FieldKind::Enum(RISK_STATUSES)).required().list().filter().sort(),
+        field("next_review", "Next review", FieldKind::Date).list().sort(),
+        field("inherent_score", "Inherent score", FieldKind::Int { min: 0, max: 100 }).list().computed(),
+        field("residual_score", "Residual score", FieldKind::Int { min: 0, max: 100 }).list().computed(),
+        field("accepted_by", "Accepted by", FieldKind::Member).computed(),
+        field("accepted_on", "Accepted on", FieldKind::Date).computed(),
+        field("acceptance_reason", "Acceptance reason", FieldKind::LongText).computed(),
+        field("top_management_acceptance", "Accepted by top management", FieldKind::Bool).computed(),
+    ],
+    links: &[
+        LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" },
+        LinkSpec { field: "control_ids", label: "Controls treating it", other: "controls" },
+    ],
+};
+
+pub const CONTROL_STATUSES: &[(&str, &str)] = &[("planned", "Planned"), ("in_progress", "In progress"), ("implemented", "Implemented"), ("retired", "Retired")];
+
+pub const EFFECTIVENESS: &[(&str, &str)] = &[
+    ("not_checked", "Not checked yet"),
+    ("effective", "Effective"),
+    ("partially_effective", "Partially effective"),
+    ("not_effective", "Not effective"),
+];
+
+pub const CONTROLS: RegisterSpec = RegisterSpec {
+    table: "controls",
+    path: "controls",
+    prefix: "CTL",
+    singular: "control",
+    plural: "Controls",
+    intro: "What the organization actually does. One control can implement requirements of several frameworks at once, treat risks, and is proven by evidence.",
+    fields: &[
+        field("name", "Name", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("description", "Description", FieldKind::LongText),
+        field("owner_id", "Owner", FieldKind::Member).list().filter(),
+        field("status", "Status", FieldKind::Enum(CONTROL_STATUSES)).required().list().filter().sort(),
+        field("effectiveness_method", "How effectiveness is checked", FieldKind::LongText),
+        field("last_result", "Last effectiveness result", FieldKind::Enum(EFFECTIVENESS)).list().filter(),
+        field("last_checked", "Last checked", FieldKind::Date),
+    ],
+    links: &[
+        LinkSpec { field: "requirement_ids", label: "Requirements it implements", other: "requirements" },
+        LinkSpec { field: "risk_ids", label: "Risks it treats", other: "risks" },
+        LinkSpec { field: "evidence_ids", label: "Evidence", other: "evidence" },
+    ],
+};
+
+pub const EVIDENCE_KINDS: &[(&str, &str)] = &[("file", "File"), ("link", "Link")];
+
+pub const EVIDENCE: RegisterSpec = RegisterSpec {
+    table: "evidence",
+    path: "evidence",
+    prefix: "EV",
+    singular: "evidence",
+    plural: "Evidence",
+    intro: "Proof that controls work: files stored by their SHA-256 (so a download proves they are unchanged) or links, with the date collected and how long they stay valid.",
+    fields: &[
+        field("name", "Title", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("description", "Description", FieldKind::LongText),
+        field("kind", "Kind", FieldKind::Enum(EVIDENCE_KINDS)).required().list().filter(),
+        field("url", "Link", FieldKind::Text { max: 2000 }),
+        field("collected_on", "Collected on", FieldKind::Date).list(),
+        field("valid_until", "Valid until", FieldKind::Date).list().sort(),
+        field("file_name", "File name", FieldKind::Text { max: 300 }).computed(),
+        field("file_sha256", "SHA-256", FieldKind::Text { max: 64 }).computed(),
+        field("file_size", "File size (bytes)", FieldKind::Int { min: 0, max: i64::MAX }).computed(),
+        field("media_type", "Media type", FieldKind::Text { max: 200 }).computed(),
+    ],
+    links: &[
+        LinkSpec { field: "control_ids", label: "Controls", other: "controls" },
+        LinkSpec { field: "requirement_ids", label: "Requirements", other: "requirements" },
+    ],
+};
+
+pub const IA_STATUSES: &[(&str, &str)] = &[("draft", "Draft"), ("in_review", "In review"), ("approved", "Approved"), ("superseded", "Superseded")];
+
+pub const IMPACT_ASSESSMENTS: RegisterSpec = RegisterSpec {
+    table: "impact_assessments",
+    path: "impact-assessments",
+    prefix: "AIA",
+    singular: "impact assessment",
+    plural: "Impact assessments",
+    intro: "AI system impact assessments (6.1.4, 8.4, A.5): the consequences of each system for individuals, groups and society, reviewed and approved by someone other than the author.",
+    fields: &[
+        field("name", "Title", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("system_id", "AI system", FieldKind::Ref("ai_systems")).required().list().filter(),
+        field("summary", "Summary", FieldKind::LongText),
+        field("review_interval_months", "Review every (months)", FieldKind::Int { min: 1, max: 60 }),
+        field("assessment_version", "Version", FieldKind::Int { min: 1, max: 100_000 }).list().computed(),
+        field("status", "Status", FieldKind::Enum(IA_STATUSES)).list().filter().sort().computed(),
+        field("author_id", "Author", FieldKind::Member).computed(),
+        field("approver_id", "Approved by", FieldKind::Member).computed(),
+        field("approved_on", "Approved on", FieldKind::Date).computed(),
+        field("stage_at_approval", "System stage when approved", FieldKind::Text { max: 50 }).computed(),
+    ],
+    links: &[],
+};
+
 /// Every register, for routing and look-ups by table.
-pub const REGISTERS: &[&RegisterSpec] = &[&AI_SYSTEMS, &AI_MODELS, &DATASETS, &SUPPLIERS];
+pub const REGISTERS: &[&RegisterSpec] = &[&AI_SYSTEMS, &AI_MODELS, &DATASETS, &SUPPLIERS, &RISKS, &CONTROLS, &EVIDENCE, &IMPACT_ASSESSMENTS];
 
 pub fn register_by_table(table: &str) -> Option<&'static RegisterSpec> {
     REGISTERS.iter().copied().find(|r| r.table == table)

@@ -712,6 +712,7 @@ pub async fn remove_member(p: &Pools, actor: &Actor, org_id: i64, user_id: i64, 
 #[derive(Clone, Copy)]
 enum Col {
     Bool,
+    OptBool,
     Int,
     OptInt,
     Text,
@@ -734,8 +735,10 @@ const BACKUP_TABLES: &[BackupTable] = &[
     ("requirements", true, "depth, id", &[("id", Col::Int), ("framework_id", Col::Int), ("ref", Col::Text), ("title", Col::Text), ("kind", Col::Text), ("parent_id", Col::OptInt), ("assessable", Col::Bool), ("position", Col::Int), ("depth", Col::Int), ("description", Col::OptText), ("evidence_json", Col::Text), ("questions_json", Col::Text), ("documents_json", Col::Text), ("urn", Col::OptText), ("withdrawn", Col::Bool), ("search_text", Col::Text)]),
     ("mapping_sets", true, "id", &[("id", Col::Int), ("org_id", Col::OptInt), ("key", Col::Text), ("name", Col::Text), ("version", Col::Int), ("source_framework_id", Col::Int), ("target_framework_id", Col::Int), ("description", Col::OptText), ("builtin", Col::Bool), ("content_hash", Col::Text), ("created_at", Col::Time), ("updated_at", Col::Time)]),
     ("requirement_mappings", true, "id", &[("id", Col::Int), ("set_id", Col::Int), ("from_id", Col::Int), ("to_id", Col::Int), ("relation", Col::Text), ("source", Col::OptText), ("note", Col::OptText)]),
-    ("controls", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("number", Col::Int), ("name", Col::Text), ("status", Col::Text), ("created_at", Col::Time), ("updated_at", Col::Time), ("version", Col::Int)]),
-    ("control_requirements", false, "control_id, requirement_id", &[("control_id", Col::Int), ("requirement_id", Col::Int)]),
+    ("risk_criteria", false, "org_id", &[("org_id", Col::Int), ("criteria_json", Col::Text), ("version", Col::Int), ("updated_at", Col::Time)]),
+    ("org_settings", false, "org_id", &[("org_id", Col::Int), ("lifecycle_gates", Col::Bool), ("version", Col::Int), ("updated_at", Col::Time)]),
+    ("soa_entries", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("requirement_id", Col::Int), ("applicable", Col::OptBool), ("justification", Col::OptText), ("status", Col::Text), ("version", Col::Int), ("updated_at", Col::Time)]),
+    ("soa_versions", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("number", Col::Int), ("approved_by", Col::OptInt), ("approved_at", Col::Time), ("note", Col::OptText), ("snapshot_json", Col::Text)]),
     ("audit_heads", false, "org_id", &[("org_id", Col::Int), ("seq", Col::Int), ("last_hash", Col::Text)]),
     ("audit_events", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("seq", Col::Int), ("at", Col::Time), ("actor_user_id", Col::OptInt), ("actor_token_id", Col::OptInt), ("actor_label", Col::Text), ("action", Col::Text), ("entity_type", Col::Text), ("entity_id", Col::Text), ("before_json", Col::OptText), ("after_json", Col::OptText), ("prev_hash", Col::Text), ("hash", Col::Text)]),
 ];
@@ -768,6 +771,9 @@ fn backup_tables() -> Vec<BackupTableOwned> {
         if r.table == "ai_systems" {
             cols.push(("classification_json".into(), Col::OptText));
         }
+        if r.table == "impact_assessments" {
+            cols.push(("entries_json".into(), Col::Text));
+        }
         cols.extend([("created_at".to_string(), Col::Time), ("updated_at".to_string(), Col::Time), ("version".to_string(), Col::Int)]);
         out.push((r.table.to_string(), true, "id".to_string(), cols));
     }
@@ -798,6 +804,7 @@ pub async fn backup_rows(
             for (name, kind) in cols.iter() {
                 let v = match kind {
                     Col::Bool => serde_json::Value::from(row.try_get::<bool, _>(name.as_str())?),
+                    Col::OptBool => serde_json::Value::from(row.try_get::<Option<bool>, _>(name.as_str())?),
                     Col::Int => serde_json::Value::from(row.try_get::<i64, _>(name.as_str())?),
                     Col::OptInt => serde_json::Value::from(row.try_get::<Option<i64>, _>(name.as_str())?),
                     Col::Text => serde_json::Value::from(row.try_get::<String, _>(name.as_str())?),
@@ -829,7 +836,7 @@ pub async fn restore_rows(
     }
     // With no organization yet, the catalog holds only built-in rows: replace them with the
     // backup's, so that requirement ids (and every link to them) come back unchanged.
-    for table in ["requirement_mappings", "mapping_sets", "control_requirements", "controls", "requirements", "frameworks"] {
+    for table in ["requirement_mappings", "mapping_sets", "requirements", "frameworks"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     let tables = backup_tables();
@@ -856,6 +863,7 @@ pub async fn restore_rows(
             };
             q = match kind {
                 Col::Bool => q.bind(v.as_bool().ok_or_else(wrong)?),
+                Col::OptBool => q.bind(if v.is_null() { None } else { Some(v.as_bool().ok_or_else(wrong)?) }),
                 Col::Int => q.bind(v.as_i64().ok_or_else(wrong)?),
                 Col::OptInt => q.bind(if v.is_null() { None } else { Some(v.as_i64().ok_or_else(wrong)?) }),
                 Col::Text => q.bind(v.as_str().ok_or_else(wrong)?.to_string()),
@@ -1323,9 +1331,10 @@ pub async fn mapping_rows(p: &Pools, set_id: i64) -> Result<Vec<MappingRow>> {
 /// statements, whatever the number of requirements.
 pub async fn coverage_sources(p: &Pools, org_id: i64, framework_id: i64) -> Result<(Vec<DirectCover>, Vec<MappedCover>)> {
     let direct: Vec<DirectCover> = sqlx::query_as(
-        "SELECT cr.requirement_id, c.id AS control_id, c.number AS control_number, c.name AS control_name \
-         FROM control_requirements cr JOIN controls c ON c.id = cr.control_id JOIN requirements r ON r.id = cr.requirement_id \
-         WHERE c.org_id = $1 AND c.status = 'implemented' AND r.framework_id = $2 ORDER BY c.number",
+        "SELECT cr.b_id AS requirement_id, c.id AS control_id, c.number AS control_number, c.name AS control_name \
+         FROM record_links cr JOIN controls c ON c.id = cr.a_id JOIN requirements r ON r.id = cr.b_id \
+         WHERE cr.a_table = 'controls' AND cr.b_table = 'requirements' \
+         AND c.org_id = $1 AND c.status = 'implemented' AND r.framework_id = $2 ORDER BY c.number",
     )
     .bind(org_id)
     .bind(framework_id)
@@ -1340,8 +1349,8 @@ pub async fn coverage_sources(p: &Pools, org_id: i64, framework_id: i64) -> Resu
              JOIN requirements vr ON vr.id = m.{via} \
              JOIN frameworks vf ON vf.id = vr.framework_id \
              JOIN mapping_sets s ON s.id = m.set_id \
-             JOIN control_requirements cr ON cr.requirement_id = m.{via} \
-             JOIN controls c ON c.id = cr.control_id \
+             JOIN record_links cr ON cr.a_table = 'controls' AND cr.b_table = 'requirements' AND cr.b_id = m.{via} \
+             JOIN controls c ON c.id = cr.a_id \
              WHERE tr.framework_id = $2 AND c.org_id = $1 AND c.status = 'implemented' AND (s.org_id IS NULL OR s.org_id = $1)"
         )
     };
@@ -1359,7 +1368,8 @@ pub async fn create_control(p: &Pools, actor: &Actor, org_id: i64, name: &str, s
         .fetch_one(&mut *tx)
         .await?;
     let control: Control = sqlx::query_as(
-        "INSERT INTO controls (org_id, number, name, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $5, 1) RETURNING *",
+        "INSERT INTO controls (org_id, number, name, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $5, 1) \
+         RETURNING id, org_id, number, name, status, created_at, updated_at, version",
     )
     .bind(org_id)
     .bind(number)
@@ -1379,11 +1389,7 @@ pub async fn create_control(p: &Pools, actor: &Actor, org_id: i64, name: &str, s
         if visible == 0 {
             return Err(StoreError::Invalid(aims_domain::Invalid::field(&format!("requirement_ids[{i}]"), "no such requirement")));
         }
-        sqlx::query("INSERT INTO control_requirements (control_id, requirement_id) VALUES ($1, $2)")
-            .bind(control.id)
-            .bind(rid)
-            .execute(&mut *tx)
-            .await?;
+        add_link(&mut tx, org_id, "controls", control.id, "requirements", *rid).await?;
     }
     let after = serde_json::json!({"control": &control, "requirement_ids": requirement_ids});
     append_event(&mut tx, org_id, actor, action::CREATE, "control", &control.id.to_string(), None::<&()>, Some(&after), now).await?;
@@ -1394,8 +1400,9 @@ pub async fn create_control(p: &Pools, actor: &Actor, org_id: i64, name: &str, s
 /// The organization's controls linked directly to a requirement.
 pub async fn controls_for_requirement(p: &Pools, org_id: i64, requirement_id: i64) -> Result<Vec<Control>> {
     Ok(sqlx::query_as(
-        "SELECT c.* FROM controls c JOIN control_requirements cr ON cr.control_id = c.id \
-         WHERE c.org_id = $1 AND cr.requirement_id = $2 ORDER BY c.number",
+        "SELECT c.id, c.org_id, c.number, c.name, c.status, c.created_at, c.updated_at, c.version FROM controls c \
+         JOIN record_links cr ON cr.a_table = 'controls' AND cr.a_id = c.id AND cr.b_table = 'requirements' \
+         WHERE c.org_id = $1 AND cr.b_id = $2 ORDER BY c.number",
     )
     .bind(org_id)
     .bind(requirement_id)
@@ -1437,6 +1444,10 @@ fn row_to_record(spec: &RegisterSpec, row: &<DB as sqlx::Database>::Row) -> Resu
             _ => serde_json::Value::from(row.try_get::<Option<String>, _>(f.name)?.filter(|s| !s.is_empty())),
         };
         o.insert(f.name.into(), v);
+    }
+    if spec.table == "impact_assessments" {
+        let e: String = row.try_get("entries_json")?;
+        o.insert("entries".into(), serde_json::from_str(&e)?);
     }
     if spec.table == "ai_systems" {
         let c: Option<String> = row.try_get("classification_json")?;
@@ -1544,8 +1555,15 @@ async fn links_in(c: &mut <DB as sqlx::Database>::Connection, spec: &RegisterSpe
     let mut out = vec![];
     for l in spec.links {
         let (mine, other) = if spec.table <= l.other { ("a", "b") } else { ("b", "a") };
+        // Requirements belong to the catalog: shown by framework, ref and title.
+        let cols = if l.other == "requirements" {
+            "o.id, 0 AS number, f.key || ':' || o.ref || ' ' || o.title AS name"
+        } else {
+            "o.id, o.number, o.name"
+        };
+        let join = if l.other == "requirements" { " JOIN frameworks f ON f.id = o.framework_id" } else { "" };
         let rows: Vec<LinkedRecord> = sqlx::query_as(&format!(
-            "SELECT o.id, o.number, o.name FROM record_links k JOIN {t} o ON o.id = k.{other}_id \
+            "SELECT {cols} FROM record_links k JOIN {t} o ON o.id = k.{other}_id{join} \
              WHERE k.{mine}_table = $1 AND k.{mine}_id = $2 AND k.{other}_table = $3 ORDER BY o.id",
             t = l.other
         ))
@@ -1611,7 +1629,12 @@ async fn check_refs(tx: &mut Tx<'_>, org_id: i64, input: &RecordInput) -> Result
     }
     for (l, ids) in &input.links {
         for id in ids {
-            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {} WHERE org_id = $1 AND id = $2", l.other))
+            let sql = if l.other == "requirements" {
+                "SELECT COUNT(*) FROM requirements r JOIN frameworks f ON f.id = r.framework_id WHERE (f.org_id IS NULL OR f.org_id = $1) AND r.id = $2".to_string()
+            } else {
+                format!("SELECT COUNT(*) FROM {} WHERE org_id = $1 AND id = $2", l.other)
+            };
+            let n: i64 = sqlx::query_scalar(&sql)
                 .bind(org_id)
                 .bind(id)
                 .fetch_one(&mut **tx)
@@ -1688,6 +1711,38 @@ async fn lock_org(tx: &mut Tx<'_>, org_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Fields a register derives on every write: risk scores; an impact assessment's author and version.
+async fn after_write(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64, created_by: Option<&Actor>) -> Result<()> {
+    match spec.table {
+        "risks" => {
+            sqlx::query(
+                "UPDATE risks SET inherent_score = inherent_likelihood * inherent_impact, residual_score = residual_likelihood * residual_impact \
+                 WHERE org_id = $1 AND id = $2",
+            )
+            .bind(org_id)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        "impact_assessments" => {
+            if let Some(actor) = created_by {
+                sqlx::query(
+                    "UPDATE impact_assessments SET author_id = $3, status = 'draft', assessment_version = \
+                     (SELECT COUNT(*) FROM impact_assessments o WHERE o.org_id = $1 AND o.system_id = impact_assessments.system_id) \
+                     WHERE org_id = $1 AND id = $2",
+                )
+                .bind(org_id)
+                .bind(id)
+                .bind(actor.user_id)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 async fn create_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterSpec, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
     let now = micros(now);
     check_refs(tx, org_id, input).await?;
@@ -1704,6 +1759,7 @@ async fn create_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterS
         q = bind_field(q, f, v);
     }
     let id: i64 = q.fetch_one(&mut **tx).await?.try_get("id")?;
+    after_write(tx, org_id, spec, id, Some(actor)).await?;
     set_links(tx, org_id, spec, id, input).await?;
     let after = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
     append_event(tx, org_id, actor, action::CREATE, spec.table, &id.to_string(), None::<&()>, Some(&after), now).await?;
@@ -1741,6 +1797,9 @@ async fn update_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterS
         return Ok(before);
     }
     check_refs(tx, org_id, input).await?;
+    if spec.table == "impact_assessments" && before.get("status").and_then(|v| v.as_str()) != Some("draft") {
+        return Err(StoreError::Conflict("only a draft impact assessment can be edited: start a new version to change an approved one".into()));
+    }
     let sets: Vec<String> = input.values.iter().enumerate().map(|(i, (f, _))| format!(", {} = ${}", f.name, i + 4)).collect();
     let sql = format!("UPDATE {} SET updated_at = $3, version = version + 1{} WHERE org_id = $1 AND id = $2", spec.table, sets.concat());
     let mut q = sqlx::query(&sql).bind(org_id).bind(id).bind(now);
@@ -1748,6 +1807,7 @@ async fn update_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterS
         q = bind_field(q, f, v);
     }
     q.execute(&mut **tx).await?;
+    after_write(tx, org_id, spec, id, None).await?;
     set_links(tx, org_id, spec, id, input).await?;
     let after = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
     append_event(tx, org_id, actor, action::UPDATE, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
@@ -1926,6 +1986,341 @@ pub async fn register_ids_by_numbers(p: &Pools, org_id: i64, spec: &RegisterSpec
     let mut sep = q.separated(", ");
     for n in numbers {
         sep.push_bind(*n);
+    }
+    q.push(")");
+    Ok(q.build_query_as().fetch_all(&p.read).await?)
+}
+
+// ---------------------------------------------------------------- risks, criteria, settings, SoA, impact assessments
+
+/// Counts of risks per (likelihood, impact) cell: one grouped query on an index.
+pub async fn risk_heatmap(p: &Pools, org_id: i64, residual: bool) -> Result<Vec<(i64, i64, i64)>> {
+    let (l, i) = if residual { ("residual_likelihood", "residual_impact") } else { ("inherent_likelihood", "inherent_impact") };
+    Ok(sqlx::query_as(&format!(
+        "SELECT {l}, {i}, COUNT(*) FROM risks WHERE org_id = $1 AND {l} IS NOT NULL AND {i} IS NOT NULL GROUP BY {l}, {i}"
+    ))
+    .bind(org_id)
+    .fetch_all(&p.read)
+    .await?)
+}
+
+pub async fn risk_criteria(p: &Pools, org_id: i64) -> Result<Option<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT criteria_json, version FROM risk_criteria WHERE org_id = $1").bind(org_id).fetch_optional(&p.read).await?)
+}
+
+/// Saves the criteria; `version` 0 means "none stored yet".
+pub async fn set_risk_criteria(p: &Pools, actor: &Actor, org_id: i64, criteria_json: &str, version: i64, now: DateTime<Utc>) -> Result<i64> {
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before: Option<(String, i64)> = sqlx::query_as("SELECT criteria_json, version FROM risk_criteria WHERE org_id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
+    let current = before.as_ref().map(|b| b.1).unwrap_or(0);
+    if current != version {
+        return Err(StoreError::stale(current));
+    }
+    if before.is_some() {
+        sqlx::query("UPDATE risk_criteria SET criteria_json = $2, version = version + 1, updated_at = $3 WHERE org_id = $1")
+            .bind(org_id)
+            .bind(criteria_json)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query("INSERT INTO risk_criteria (org_id, criteria_json, version, updated_at) VALUES ($1, $2, 1, $3)")
+            .bind(org_id)
+            .bind(criteria_json)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
+    append_event(&mut tx, org_id, actor, action::UPDATE, "risk_criteria", &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(criteria_json)), now).await?;
+    tx.commit().await?;
+    Ok(current + 1)
+}
+
+pub async fn org_settings(p: &Pools, org_id: i64) -> Result<(bool, i64)> {
+    let row: Option<(bool, i64)> = sqlx::query_as("SELECT lifecycle_gates, version FROM org_settings WHERE org_id = $1").bind(org_id).fetch_optional(&p.read).await?;
+    Ok(row.unwrap_or((true, 0)))
+}
+
+pub async fn set_lifecycle_gates(p: &Pools, actor: &Actor, org_id: i64, enabled: bool, version: i64, now: DateTime<Utc>) -> Result<i64> {
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before: Option<(bool, i64)> = sqlx::query_as("SELECT lifecycle_gates, version FROM org_settings WHERE org_id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
+    let (was, current) = before.unwrap_or((true, 0));
+    if current != version {
+        return Err(StoreError::stale(current));
+    }
+    if current == 0 {
+        sqlx::query("INSERT INTO org_settings (org_id, lifecycle_gates, version, updated_at) VALUES ($1, $2, 1, $3)").bind(org_id).bind(enabled).bind(now).execute(&mut *tx).await?;
+    } else {
+        sqlx::query("UPDATE org_settings SET lifecycle_gates = $2, version = version + 1, updated_at = $3 WHERE org_id = $1").bind(org_id).bind(enabled).bind(now).execute(&mut *tx).await?;
+    }
+    append_event(&mut tx, org_id, actor, action::UPDATE, "org_settings", &org_id.to_string(), Some(&serde_json::json!({"lifecycle_gates": was})), Some(&serde_json::json!({"lifecycle_gates": enabled})), now).await?;
+    tx.commit().await?;
+    Ok(current + 1)
+}
+
+/// Records the acceptance of a risk's residual level.
+#[allow(clippy::too_many_arguments)]
+pub async fn accept_risk(p: &Pools, actor: &Actor, org_id: i64, id: i64, version: i64, reason: &str, top_management: bool, today: &str, now: DateTime<Utc>) -> Result<Record> {
+    let spec = &aims_domain::register::RISKS;
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("risk".into()))?;
+    let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
+    if current != version {
+        return Err(StoreError::stale(current));
+    }
+    sqlx::query(
+        "UPDATE risks SET status = 'accepted', accepted_by = $3, accepted_on = $4, acceptance_reason = $5, top_management_acceptance = $6, \
+         updated_at = $7, version = version + 1 WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(actor.user_id)
+    .bind(today)
+    .bind(reason)
+    .bind(top_management)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let after = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("risk".into()))?;
+    append_event(&mut tx, org_id, actor, "accept", spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// "modify" risks that no control treats, by reference.
+pub async fn untreated_modify_risks(p: &Pools, org_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT r.number FROM risks r WHERE r.org_id = $1 AND r.treatment = 'modify' AND NOT EXISTS \
+         (SELECT 1 FROM record_links k WHERE k.a_table = 'controls' AND k.b_table = 'risks' AND k.b_id = r.id) ORDER BY r.number",
+    )
+    .bind(org_id)
+    .fetch_all(&p.read)
+    .await?)
+}
+
+/// Creates the organization's SoA entries for every Annex A control that has none yet.
+async fn ensure_soa(tx: &mut Tx<'_>, org_id: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO soa_entries (org_id, requirement_id, status, version, updated_at) \
+         SELECT $1, r.id, 'not_started', 1, $2 FROM requirements r JOIN frameworks f ON f.id = r.framework_id \
+         WHERE f.key = 'iso42001-2023' AND f.org_id IS NULL AND r.kind = 'control' AND r.withdrawn = FALSE \
+         AND NOT EXISTS (SELECT 1 FROM soa_entries e WHERE e.org_id = $1 AND e.requirement_id = r.id)",
+    )
+    .bind(org_id)
+    .bind(micros(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const SOA_SELECT: &str = "SELECT e.id, e.requirement_id, r.ref AS reference, r.title, e.applicable, e.justification, e.status, e.version, e.updated_at, \
+     (SELECT COUNT(*) FROM record_links k JOIN controls c ON c.id = k.a_id WHERE k.a_table = 'controls' AND k.b_table = 'requirements' \
+        AND k.b_id = e.requirement_id AND c.org_id = e.org_id AND c.status = 'implemented') AS implemented_controls \
+     FROM soa_entries e JOIN requirements r ON r.id = e.requirement_id";
+
+/// The SoA, one entry per Annex A control, in catalog order (created on first read).
+pub async fn soa_entries(p: &Pools, org_id: i64, now: DateTime<Utc>) -> Result<Vec<SoaEntry>> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM soa_entries WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?;
+    if n == 0 {
+        let mut tx = p.write.begin().await?;
+        ensure_soa(&mut tx, org_id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 ORDER BY r.position")).bind(org_id).fetch_all(&p.read).await?)
+}
+
+/// The controls (any status) linked to each Annex A requirement, for the SoA: one query.
+pub async fn soa_controls(p: &Pools, org_id: i64) -> Result<Vec<(i64, i64, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT k.b_id, c.number, c.name, c.status FROM record_links k JOIN controls c ON c.id = k.a_id \
+         JOIN soa_entries e ON e.requirement_id = k.b_id AND e.org_id = c.org_id \
+         WHERE k.a_table = 'controls' AND k.b_table = 'requirements' AND c.org_id = $1 ORDER BY c.number",
+    )
+    .bind(org_id)
+    .fetch_all(&p.read)
+    .await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn update_soa_entry(p: &Pools, actor: &Actor, org_id: i64, entry_id: i64, applicable: Option<bool>, justification: Option<&str>, status: &str, version: i64, now: DateTime<Utc>) -> Result<SoaEntry> {
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before: SoaEntry = sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
+        .bind(org_id)
+        .bind(entry_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("SoA entry".into()))?;
+    if before.version != version {
+        return Err(StoreError::stale(before.version));
+    }
+    sqlx::query("UPDATE soa_entries SET applicable = $3, justification = $4, status = $5, version = version + 1, updated_at = $6 WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(entry_id)
+        .bind(applicable)
+        .bind(justification)
+        .bind(status)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let after: SoaEntry = sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2")).bind(org_id).bind(entry_id).fetch_one(&mut *tx).await?;
+    append_event(&mut tx, org_id, actor, action::UPDATE, "soa_entry", &entry_id.to_string(), Some(&before), Some(&after), now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Freezes the SoA as it is now into a numbered, approved version.
+pub async fn approve_soa(p: &Pools, actor: &Actor, org_id: i64, note: &str, snapshot_json: &str, now: DateTime<Utc>) -> Result<SoaVersion> {
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM soa_versions WHERE org_id = $1").bind(org_id).fetch_one(&mut *tx).await?;
+    let v: SoaVersion = sqlx::query_as(
+        "INSERT INTO soa_versions (org_id, number, approved_by, approved_at, note, snapshot_json) VALUES ($1, $2, $3, $4, $5, $6) \
+         RETURNING id, number, approved_by, approved_at, note, snapshot_json",
+    )
+    .bind(org_id)
+    .bind(number)
+    .bind(actor.user_id)
+    .bind(now)
+    .bind(note)
+    .bind(snapshot_json)
+    .fetch_one(&mut *tx)
+    .await?;
+    append_event(&mut tx, org_id, actor, "approve", "soa", &number.to_string(), None::<&()>, Some(&serde_json::json!({"version": number, "note": note})), now).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+pub async fn soa_versions(p: &Pools, org_id: i64) -> Result<Vec<SoaVersion>> {
+    Ok(sqlx::query_as("SELECT id, number, approved_by, approved_at, note, snapshot_json FROM soa_versions WHERE org_id = $1 ORDER BY number DESC")
+        .bind(org_id)
+        .fetch_all(&p.read)
+        .await?)
+}
+
+/// Impact assessment workflow: replaces entries (draft only), or moves the status.
+pub async fn set_ia_entries(p: &Pools, actor: &Actor, org_id: i64, id: i64, version: i64, entries_json: &str, now: DateTime<Utc>) -> Result<Record> {
+    let spec = &aims_domain::register::IMPACT_ASSESSMENTS;
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("impact assessment".into()))?;
+    let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
+    if current != version {
+        return Err(StoreError::stale(current));
+    }
+    if before.get("status").and_then(|v| v.as_str()) != Some("draft") {
+        return Err(StoreError::Conflict("only a draft impact assessment can be edited: start a new version to change an approved one".into()));
+    }
+    sqlx::query("UPDATE impact_assessments SET entries_json = $3, updated_at = $4, version = version + 1 WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(id)
+        .bind(entries_json)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let after = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("impact assessment".into()))?;
+    append_event(&mut tx, org_id, actor, action::UPDATE, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// `submit` (draft to in review), `approve` (in review to approved, not by the author; the
+/// system's earlier approved assessment becomes superseded), or `reopen` (in review to draft).
+pub async fn ia_transition(p: &Pools, actor: &Actor, org_id: i64, id: i64, version: i64, step: &str, today: &str, now: DateTime<Utc>) -> Result<Record> {
+    let spec = &aims_domain::register::IMPACT_ASSESSMENTS;
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("impact assessment".into()))?;
+    let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
+    if current != version {
+        return Err(StoreError::stale(current));
+    }
+    let status = before.get("status").and_then(|v| v.as_str()).unwrap_or("");
+    let system_id = before.get("system_id").and_then(|v| v.as_i64()).unwrap_or(0);
+    match (step, status) {
+        ("submit", "draft") => {
+            sqlx::query("UPDATE impact_assessments SET status = 'in_review', updated_at = $3, version = version + 1 WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(id).bind(now).execute(&mut *tx).await?;
+        }
+        ("reopen", "in_review") => {
+            sqlx::query("UPDATE impact_assessments SET status = 'draft', updated_at = $3, version = version + 1 WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(id).bind(now).execute(&mut *tx).await?;
+        }
+        ("approve", "in_review") => {
+            if before.get("author_id").and_then(|v| v.as_i64()).is_some_and(|a| Some(a) == actor.user_id) {
+                return Err(StoreError::Invalid(aims_domain::Invalid::field("approver", "the author cannot approve their own impact assessment")));
+            }
+            let stage: Option<String> = sqlx::query_scalar("SELECT lifecycle_stage FROM ai_systems WHERE org_id = $1 AND id = $2").bind(org_id).bind(system_id).fetch_optional(&mut *tx).await?;
+            let superseded: Vec<i64> = sqlx::query_scalar("SELECT id FROM impact_assessments WHERE org_id = $1 AND system_id = $2 AND status = 'approved' AND id <> $3")
+                .bind(org_id).bind(system_id).bind(id).fetch_all(&mut *tx).await?;
+            for old in superseded {
+                sqlx::query("UPDATE impact_assessments SET status = 'superseded', updated_at = $3, version = version + 1 WHERE org_id = $1 AND id = $2")
+                    .bind(org_id).bind(old).bind(now).execute(&mut *tx).await?;
+                append_event(&mut tx, org_id, actor, "supersede", spec.table, &old.to_string(), None::<&()>, Some(&serde_json::json!({"status": "superseded", "by": id})), now).await?;
+            }
+            sqlx::query(
+                "UPDATE impact_assessments SET status = 'approved', approver_id = $3, approved_on = $4, stage_at_approval = $5, updated_at = $6, version = version + 1 \
+                 WHERE org_id = $1 AND id = $2",
+            )
+            .bind(org_id).bind(id).bind(actor.user_id).bind(today).bind(stage).bind(now).execute(&mut *tx).await?;
+        }
+        _ => {
+            return Err(StoreError::Conflict(format!("an impact assessment in status `{status}` cannot `{step}`")));
+        }
+    }
+    let after = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("impact assessment".into()))?;
+    append_event(&mut tx, org_id, actor, step, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Stores the metadata of an uploaded evidence file (the bytes live in the object store).
+#[allow(clippy::too_many_arguments)]
+pub async fn set_evidence_file(p: &Pools, actor: &Actor, org_id: i64, id: i64, version: i64, name: &str, sha256: &str, size: i64, media_type: &str, now: DateTime<Utc>) -> Result<Record> {
+    let spec = &aims_domain::register::EVIDENCE;
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("evidence".into()))?;
+    let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
+    if current != version {
+        return Err(StoreError::stale(current));
+    }
+    sqlx::query(
+        "UPDATE evidence SET kind = 'file', file_name = $3, file_sha256 = $4, file_size = $5, media_type = $6, updated_at = $7, version = version + 1 \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id).bind(id).bind(name).bind(sha256).bind(size).bind(media_type).bind(now).execute(&mut *tx).await?;
+    let after = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("evidence".into()))?;
+    append_event(&mut tx, org_id, actor, "upload", spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Records linked to a set of records of one table, in one query: (from id, other id).
+pub async fn linked_ids(p: &Pools, table: &str, ids: &[i64], other: &str) -> Result<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let (mine, theirs) = if table <= other { ("a", "b") } else { ("b", "a") };
+    let mut q: QueryBuilder<DB> = QueryBuilder::new(format!(
+        "SELECT {mine}_id, {theirs}_id FROM record_links WHERE {mine}_table = "
+    ));
+    q.push_bind(table.to_string()).push(format!(" AND {theirs}_table = ")).push_bind(other.to_string()).push(format!(" AND {mine}_id IN ("));
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
     }
     q.push(")");
     Ok(q.build_query_as().fetch_all(&p.read).await?)

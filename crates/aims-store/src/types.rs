@@ -377,3 +377,31 @@ pub struct InventoryImportReport {
     #[schema(value_type = Vec<Object>)]
     pub records: Vec<(String, i64, String)>,
 }
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SoaEntry {
+    pub id: i64,
+    pub requirement_id: i64,
+    pub reference: String,
+    pub title: String,
+    /// Empty until decided.
+    pub applicable: Option<bool>,
+    pub justification: Option<String>,
+    /// not_started, planned, in_progress, implemented
+    pub status: String,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    /// Implemented controls linked to the Annex A control.
+    pub implemented_controls: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SoaVersion {
+    pub id: i64,
+    pub number: i64,
+    pub approved_by: Option<i64>,
+    pub approved_at: DateTime<Utc>,
+    pub note: Option<String>,
+    #[serde(skip)]
+    pub snapshot_json: String,
+}
