@@ -128,6 +128,7 @@ async fn create(
         )));
     }
     let input = check_input(spec, &body, false).map_err(Problem::invalid)?;
+    crate::api_risk::before_write(&s.store, caller.org_id, spec, None, &input).await?;
     let rec = s
         .store
         .register_create(
@@ -177,6 +178,7 @@ async fn update(
             ))
         })?;
     let input = check_input(spec, &body, true).map_err(Problem::invalid)?;
+    crate::api_risk::before_write(&s.store, caller.org_id, spec, Some(id), &input).await?;
     let rec = s
         .store
         .register_update(

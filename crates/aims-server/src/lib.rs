@@ -3,6 +3,7 @@
 pub mod api;
 pub mod api_catalog;
 pub mod api_registers;
+pub mod api_risk;
 pub mod auth;
 pub mod catalog;
 pub mod cyclonedx;
@@ -30,12 +31,25 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct ServerConfig {
     /// Mark cookies `Secure` (set when aims is served over HTTPS).
     pub secure_cookies: bool,
+    /// Where evidence files are kept (content-addressed by SHA-256), `<data dir>/evidence`.
+    pub evidence_dir: std::path::PathBuf,
 }
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: ServerConfig,
+    /// Evidence files, stored by their SHA-256 through `object_store` (a local folder here;
+    /// an S3-compatible store fits the same trait when several nodes run).
+    pub files: std::sync::Arc<dyn object_store::ObjectStore>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> std::io::Result<AppState> {
+        std::fs::create_dir_all(&config.evidence_dir)?;
+        let files = object_store::local::LocalFileSystem::new_with_prefix(&config.evidence_dir).map_err(std::io::Error::other)?;
+        Ok(AppState { store, config, files: std::sync::Arc::new(files) })
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -45,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(api_catalog::routes())
         .merge(api_registers::routes())
+        .merge(api_risk::routes())
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
