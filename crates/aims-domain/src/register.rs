@@ -568,7 +568,10 @@ pub const RISK_SOURCES: &[(&str, &str)] = &[
 pub const OBJECTIVES: &[(&str, &str)] = &[
     ("C.2.1", "Accountability"),
     ("C.2.2", "AI expertise"),
-    ("C.2.3", "Availability and quality of training and test data"),
+    (
+        "C.2.3",
+        "Availability and quality of training and test data",
+    ),
     ("C.2.4", "Environmental impact"),
     ("C.2.5", "Fairness"),
     ("C.2.6", "Maintainability"),
@@ -579,7 +582,12 @@ pub const OBJECTIVES: &[(&str, &str)] = &[
     ("C.2.11", "Transparency and explainability"),
 ];
 
-pub const TREATMENTS: &[(&str, &str)] = &[("modify", "Modify (reduce)"), ("avoid", "Avoid"), ("share", "Share"), ("retain", "Retain")];
+pub const TREATMENTS: &[(&str, &str)] = &[
+    ("modify", "Modify (reduce)"),
+    ("avoid", "Avoid"),
+    ("share", "Share"),
+    ("retain", "Retain"),
+];
 
 pub const RISK_STATUSES: &[(&str, &str)] = &[
     ("identified", "Identified"),
@@ -624,7 +632,12 @@ pub const RISKS: RegisterSpec = RegisterSpec {
     ],
 };
 
-pub const CONTROL_STATUSES: &[(&str, &str)] = &[("planned", "Planned"), ("in_progress", "In progress"), ("implemented", "Implemented"), ("retired", "Retired")];
+pub const CONTROL_STATUSES: &[(&str, &str)] = &[
+    ("planned", "Planned"),
+    ("in_progress", "In progress"),
+    ("implemented", "Implemented"),
+    ("retired", "Retired"),
+];
 
 pub const EFFECTIVENESS: &[(&str, &str)] = &[
     ("not_checked", "Not checked yet"),
@@ -683,7 +696,12 @@ pub const EVIDENCE: RegisterSpec = RegisterSpec {
     ],
 };
 
-pub const IA_STATUSES: &[(&str, &str)] = &[("draft", "Draft"), ("in_review", "In review"), ("approved", "Approved"), ("superseded", "Superseded")];
+pub const IA_STATUSES: &[(&str, &str)] = &[
+    ("draft", "Draft"),
+    ("in_review", "In review"),
+    ("approved", "Approved"),
+    ("superseded", "Superseded"),
+];
 
 pub const IMPACT_ASSESSMENTS: RegisterSpec = RegisterSpec {
     table: "impact_assessments",
@@ -708,7 +726,16 @@ pub const IMPACT_ASSESSMENTS: RegisterSpec = RegisterSpec {
 };
 
 /// Every register, for routing and look-ups by table.
-pub const REGISTERS: &[&RegisterSpec] = &[&AI_SYSTEMS, &AI_MODELS, &DATASETS, &SUPPLIERS, &RISKS, &CONTROLS, &EVIDENCE, &IMPACT_ASSESSMENTS];
+pub const REGISTERS: &[&RegisterSpec] = &[
+    &AI_SYSTEMS,
+    &AI_MODELS,
+    &DATASETS,
+    &SUPPLIERS,
+    &RISKS,
+    &CONTROLS,
+    &EVIDENCE,
+    &IMPACT_ASSESSMENTS,
+];
 
 pub fn register_by_table(table: &str) -> Option<&'static RegisterSpec> {
     REGISTERS.iter().copied().find(|r| r.table == table)

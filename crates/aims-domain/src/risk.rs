@@ -36,7 +36,10 @@ pub struct RiskCriteria {
 }
 
 fn lv(label: &str, description: &str) -> Level {
-    Level { label: label.into(), description: description.into() }
+    Level {
+        label: label.into(),
+        description: description.into(),
+    }
 }
 
 impl Default for RiskCriteria {
@@ -47,20 +50,52 @@ impl Default for RiskCriteria {
                 lv("Unlikely", "Could happen, but has not here"),
                 lv("Possible", "Has happened here or to peers"),
                 lv("Likely", "Expected within a year"),
-                lv("Almost certain", "Expected within months or already happening"),
+                lv(
+                    "Almost certain",
+                    "Expected within months or already happening",
+                ),
             ],
             impact: vec![
-                lv("Negligible", "No lasting effect on people or the organization"),
+                lv(
+                    "Negligible",
+                    "No lasting effect on people or the organization",
+                ),
                 lv("Minor", "Limited, reversible harm to few people"),
                 lv("Moderate", "Noticeable harm, a complaint or a minor breach"),
-                lv("Major", "Serious harm to people or rights, regulatory action"),
-                lv("Severe", "Irreversible harm, loss of life or of the licence to operate"),
+                lv(
+                    "Major",
+                    "Serious harm to people or rights, regulatory action",
+                ),
+                lv(
+                    "Severe",
+                    "Irreversible harm, loss of life or of the licence to operate",
+                ),
             ],
             bands: vec![
-                Band { min: 1, max: 4, level: "Low".into(), colour: "#2e7d32".into() },
-                Band { min: 5, max: 9, level: "Medium".into(), colour: "#f9a825".into() },
-                Band { min: 10, max: 16, level: "High".into(), colour: "#ef6c00".into() },
-                Band { min: 17, max: 25, level: "Critical".into(), colour: "#c62828".into() },
+                Band {
+                    min: 1,
+                    max: 4,
+                    level: "Low".into(),
+                    colour: "#2e7d32".into(),
+                },
+                Band {
+                    min: 5,
+                    max: 9,
+                    level: "Medium".into(),
+                    colour: "#f9a825".into(),
+                },
+                Band {
+                    min: 10,
+                    max: 16,
+                    level: "High".into(),
+                    colour: "#ef6c00".into(),
+                },
+                Band {
+                    min: 17,
+                    max: 25,
+                    level: "Critical".into(),
+                    colour: "#c62828".into(),
+                },
             ],
             acceptance_threshold: 9,
         }
@@ -92,16 +127,26 @@ impl RiskCriteria {
                 inv.push(&format!("bands[{i}].level"), "is required");
             }
             let c = b.colour.as_bytes();
-            if c.len() != 7 || c[0] != b'#' || !b.colour[1..].chars().all(|x| x.is_ascii_hexdigit()) {
-                inv.push(&format!("bands[{i}].colour"), "must be a colour like #c62828");
+            if c.len() != 7 || c[0] != b'#' || !b.colour[1..].chars().all(|x| x.is_ascii_hexdigit())
+            {
+                inv.push(
+                    &format!("bands[{i}].colour"),
+                    "must be a colour like #c62828",
+                );
             }
             next = b.max + 1;
         }
         if inv.is_empty() && next != self.max_score() + 1 {
-            inv.push("bands", format!("must end at the highest score, {}", self.max_score()));
+            inv.push(
+                "bands",
+                format!("must end at the highest score, {}", self.max_score()),
+            );
         }
         if self.acceptance_threshold < 1 || self.acceptance_threshold > self.max_score() {
-            inv.push("acceptance_threshold", format!("must be between 1 and {}", self.max_score()));
+            inv.push(
+                "acceptance_threshold",
+                format!("must be between 1 and {}", self.max_score()),
+            );
         }
         inv.into_result()
     }
@@ -111,16 +156,31 @@ impl RiskCriteria {
     }
 
     /// Checks a likelihood or impact value against its scale.
-    pub fn check_level(&self, field: &str, value: Option<i64>, likelihood: bool) -> Result<(), String> {
-        let n = if likelihood { self.likelihood.len() } else { self.impact.len() } as i64;
+    pub fn check_level(
+        &self,
+        field: &str,
+        value: Option<i64>,
+        likelihood: bool,
+    ) -> Result<(), String> {
+        let n = if likelihood {
+            self.likelihood.len()
+        } else {
+            self.impact.len()
+        } as i64;
         match value {
-            Some(v) if v < 1 || v > n => Err(format!("{field} must be between 1 and {n} on the organization's scale")),
+            Some(v) if v < 1 || v > n => Err(format!(
+                "{field} must be between 1 and {n} on the organization's scale"
+            )),
             _ => Ok(()),
         }
     }
 }
 
-pub const PARTIES: &[(&str, &str)] = &[("individuals", "Individuals"), ("groups", "Groups of individuals"), ("society", "Society")];
+pub const PARTIES: &[(&str, &str)] = &[
+    ("individuals", "Individuals"),
+    ("groups", "Groups of individuals"),
+    ("society", "Society"),
+];
 
 pub const DIMENSIONS: &[(&str, &str)] = &[
     ("fairness", "Fairness and non-discrimination"),
@@ -154,10 +214,23 @@ pub struct ImpactEntry {
 impl ImpactEntry {
     pub fn check(&self, at: &str, inv: &mut Invalid) {
         if !PARTIES.iter().any(|(k, _)| *k == self.party) {
-            inv.push(&format!("{at}.party"), "must be individuals, groups or society");
+            inv.push(
+                &format!("{at}.party"),
+                "must be individuals, groups or society",
+            );
         }
         if !DIMENSIONS.iter().any(|(k, _)| *k == self.dimension) {
-            inv.push(&format!("{at}.dimension"), format!("must be one of {}", DIMENSIONS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")));
+            inv.push(
+                &format!("{at}.dimension"),
+                format!(
+                    "must be one of {}",
+                    DIMENSIONS
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
         }
         if self.consequence.trim().is_empty() {
             inv.push(&format!("{at}.consequence"), "is required");
@@ -190,13 +263,20 @@ pub fn soa_problems(entries: &[SoaCheckEntry], untreated_modify_risks: &[String]
     for e in entries {
         match e.applicable {
             None => out.push(format!("{}: not decided", e.reference)),
-            Some(_) if e.justification.trim().is_empty() => out.push(format!("{}: no justification", e.reference)),
-            Some(true) if e.implemented_controls == 0 => out.push(format!("{}: applicable but no implemented control", e.reference)),
+            Some(_) if e.justification.trim().is_empty() => {
+                out.push(format!("{}: no justification", e.reference))
+            }
+            Some(true) if e.implemented_controls == 0 => out.push(format!(
+                "{}: applicable but no implemented control",
+                e.reference
+            )),
             _ => {}
         }
     }
     for r in untreated_modify_risks {
-        out.push(format!("{r}: treated by \"modify\" but linked to no control"));
+        out.push(format!(
+            "{r}: treated by \"modify\" but linked to no control"
+        ));
     }
     out
 }
@@ -228,10 +308,30 @@ mod tests {
     #[test]
     fn soa_completeness() {
         let entries = [
-            SoaCheckEntry { reference: "A.2.2", applicable: Some(true), justification: "needed", implemented_controls: 1 },
-            SoaCheckEntry { reference: "A.2.3", applicable: None, justification: "", implemented_controls: 0 },
-            SoaCheckEntry { reference: "A.2.4", applicable: Some(false), justification: "", implemented_controls: 0 },
-            SoaCheckEntry { reference: "A.3.2", applicable: Some(true), justification: "x", implemented_controls: 0 },
+            SoaCheckEntry {
+                reference: "A.2.2",
+                applicable: Some(true),
+                justification: "needed",
+                implemented_controls: 1,
+            },
+            SoaCheckEntry {
+                reference: "A.2.3",
+                applicable: None,
+                justification: "",
+                implemented_controls: 0,
+            },
+            SoaCheckEntry {
+                reference: "A.2.4",
+                applicable: Some(false),
+                justification: "",
+                implemented_controls: 0,
+            },
+            SoaCheckEntry {
+                reference: "A.3.2",
+                applicable: Some(true),
+                justification: "x",
+                implemented_controls: 0,
+            },
         ];
         let p = soa_problems(&entries, &["RSK-3".into()]);
         assert_eq!(p.len(), 4, "{p:?}");

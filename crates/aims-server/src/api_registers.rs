@@ -69,7 +69,7 @@ fn pairs(q: &Option<String>) -> Vec<(String, String)> {
 }
 
 /// A record with its links expanded to `{id, reference, name}` and what refers to it.
-async fn expand(
+pub(crate) async fn expand(
     store: &Store,
     org_id: i64,
     spec: &'static RegisterSpec,

@@ -47,8 +47,13 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> std::io::Result<AppState> {
         std::fs::create_dir_all(&config.evidence_dir)?;
-        let files = object_store::local::LocalFileSystem::new_with_prefix(&config.evidence_dir).map_err(std::io::Error::other)?;
-        Ok(AppState { store, config, files: std::sync::Arc::new(files) })
+        let files = object_store::local::LocalFileSystem::new_with_prefix(&config.evidence_dir)
+            .map_err(std::io::Error::other)?;
+        Ok(AppState {
+            store,
+            config,
+            files: std::sync::Arc::new(files),
+        })
     }
 }
 

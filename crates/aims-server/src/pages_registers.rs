@@ -728,11 +728,16 @@ async fn save(
                 .into_response());
         }
     };
-    if let Err(p) = crate::api_risk::before_write(&s.store, ctx.org.org_id, spec, id, &input).await {
+    if let Err(p) = crate::api_risk::before_write(&s.store, ctx.org.org_id, spec, id, &input).await
+    {
         if p.errors.is_empty() {
             return Err(p.into());
         }
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page(&Invalid(p.errors), None, version))).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&page(&Invalid(p.errors), None, version)),
+        )
+            .into_response());
     }
     let now = chrono::Utc::now();
     let result = match id {

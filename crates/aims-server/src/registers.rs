@@ -536,11 +536,21 @@ pub async fn import_csv(
     let mut errors = vec![];
     for (line, input) in &report.rows {
         if let Err(p) = crate::api_risk::before_write(store, org_id, spec, None, input).await {
-            errors.extend(p.errors.into_iter().map(|e| FieldError { field: format!("line {line}: {}", e.field), message: e.message }));
+            errors.extend(p.errors.into_iter().map(|e| FieldError {
+                field: format!("line {line}: {}", e.field),
+                message: e.message,
+            }));
         }
     }
     if !errors.is_empty() {
-        return Err(Problem { status: StatusCode::UNPROCESSABLE_ENTITY, detail: format!("{} problem(s) in the file; nothing was imported", errors.len()), errors });
+        return Err(Problem {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail: format!(
+                "{} problem(s) in the file; nothing was imported",
+                errors.len()
+            ),
+            errors,
+        });
     }
     Ok(store
         .register_import(actor, org_id, spec, &report.rows, chrono::Utc::now())

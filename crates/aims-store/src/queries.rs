@@ -1557,7 +1557,7 @@ async fn links_in(c: &mut <DB as sqlx::Database>::Connection, spec: &RegisterSpe
         let (mine, other) = if spec.table <= l.other { ("a", "b") } else { ("b", "a") };
         // Requirements belong to the catalog: shown by framework, ref and title.
         let cols = if l.other == "requirements" {
-            "o.id, 0 AS number, f.key || ':' || o.ref || ' ' || o.title AS name"
+            "o.id, CAST(0 AS BIGINT) AS number, f.key || ':' || o.ref || ' ' || o.title AS name"
         } else {
             "o.id, o.number, o.name"
         };

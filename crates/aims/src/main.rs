@@ -270,8 +270,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(secret) = aims_server::first_run_token(&store).await? {
                 println!("First run: open http://{addr}/setup?token={secret} to create the first organization and its admin (the link works once, for 24 hours).");
             }
-            let config = ServerConfig { secure_cookies, evidence_dir: cli.db.data_dir.join("evidence") };
-            let state = AppState::new(store.clone(), config).context("cannot prepare the evidence folder")?;
+            let config = ServerConfig {
+                secure_cookies,
+                evidence_dir: cli.db.data_dir.join("evidence"),
+            };
+            let state = AppState::new(store.clone(), config)
+                .context("cannot prepare the evidence folder")?;
             aims_server::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");

@@ -321,7 +321,10 @@ async fn backup_restores_into_an_empty_database(b: Backend) {
     let restored = aims_store::Store::open(&target.location()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = aims_server::ServerConfig { evidence_dir: target.data_dir.join("evidence"), ..Default::default() };
+    let config = aims_server::ServerConfig {
+        evidence_dir: target.data_dir.join("evidence"),
+        ..Default::default()
+    };
     let state = aims_server::AppState::new(restored, config).unwrap();
     tokio::spawn(aims_server::serve(listener, state, std::future::pending()));
     let client = reqwest::Client::new();

@@ -101,7 +101,10 @@ impl TestApp {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let config = ServerConfig { evidence_dir: db.data_dir.join("evidence"), ..Default::default() };
+        let config = ServerConfig {
+            evidence_dir: db.data_dir.join("evidence"),
+            ..Default::default()
+        };
         let state = AppState::new(store.clone(), config).expect("state");
         tokio::spawn(aims_server::serve(listener, state, std::future::pending()));
         let client = Client::builder()

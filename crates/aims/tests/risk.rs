@@ -1,0 +1,524 @@
+//! The chain an auditor reads first, through the HTTP API on SQLite and PostgreSQL: an AI
+//! system, its risk, the control treating it (linked to A.7.4), evidence, the SoA decided,
+//! approved and exported; plus acceptance rules, impact assessments and life cycle gates.
+
+mod common;
+
+use aims_domain::Role;
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::io::Read;
+
+on_both_backends!(system_to_soa_chain, acceptance_assessments_gates_and_trace);
+
+async fn send(
+    app: &TestApp,
+    m: Method,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    json(app.send_json(m, token, path, &body).await).await
+}
+
+fn xlsx_text(bytes: &[u8]) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut out = String::new();
+    for name in ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"] {
+        if let Ok(mut f) = zip.by_name(name) {
+            f.read_to_string(&mut out).unwrap();
+        }
+    }
+    out
+}
+
+async fn system_to_soa_chain(b: Backend) {
+    let app = &TestApp::start(b).await;
+    let m = app.token("acme", "max@acme.test", Role::Manager).await;
+    let other = app.token("beta", "bea@beta.test", Role::Admin).await;
+    let a74 = app
+        .store
+        .requirement_by_ref(None, "iso42001-2023", "A.7.4")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+
+    let (s, sys) = send(app, Method::POST, &m, "/api/v1/ai-systems", json!({"name": "Credit scoring", "lifecycle_stage": "design_development", "roles": ["provider"]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{sys}");
+    let (s, p) = send(app, Method::POST, &m, "/api/v1/risks", json!({"name": "Biased training data", "status": "assessed", "inherent_likelihood": 6, "inherent_impact": 4})).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a likelihood outside the scale is refused"
+    );
+    assert_eq!(p["errors"][0]["field"], "inherent_likelihood");
+    let (s, risk) = send(app, Method::POST, &m, "/api/v1/risks", json!({
+        "name": "Biased training data", "status": "assessed", "risk_source": "C.3.4", "objectives": ["C.2.5"],
+        "inherent_likelihood": 4, "inherent_impact": 4, "treatment": "modify", "residual_likelihood": 2, "residual_impact": 3, "system_ids": [sys["id"]]
+    })).await;
+    assert_eq!(s, StatusCode::CREATED, "{risk}");
+    assert_eq!(risk["inherent_score"], 16);
+    assert_eq!(risk["residual_score"], 6);
+    let (s, ctl) = send(app, Method::POST, &m, "/api/v1/controls", json!({"name": "Data quality gate", "status": "implemented", "requirement_ids": [a74], "risk_ids": [risk["id"]]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{ctl}");
+    assert_eq!(ctl["reference"], "CTL-1");
+    assert!(ctl["requirement_ids"][0]["name"]
+        .as_str()
+        .unwrap()
+        .contains("A.7.4"));
+    let (s, _) = send(
+        app,
+        Method::POST,
+        &m,
+        "/api/v1/controls",
+        json!({"name": "x", "status": "planned", "requirement_ids": [99_999_999]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Evidence: a file stored by its SHA-256, checked on download.
+    let (s, ev) = send(app, Method::POST, &m, "/api/v1/evidence", json!({"name": "Data quality report Q3", "kind": "file", "collected_on": "2026-10-01", "valid_until": "2027-10-01", "control_ids": [ctl["id"]]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{ev}");
+    let content = b"bias check: passed (demographic parity difference 0.02)".to_vec();
+    let r = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/evidence/{}/file?name=report.txt&version=1",
+            ev["id"]
+        )))
+        .bearer_auth(&m)
+        .header("content-type", "text/plain")
+        .body(content.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let up: Value = r.json().await.unwrap();
+    assert_eq!(up["file_size"], content.len());
+    let sha = up["file_sha256"].as_str().unwrap().to_string();
+    let r = app
+        .get(&m, &format!("/api/v1/evidence/{}/file", ev["id"]))
+        .await;
+    assert_eq!(r.headers()["x-content-sha256"].to_str().unwrap(), sha);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), content);
+    let big = vec![b'x'; aims_server::api_risk::MAX_EVIDENCE_BYTES + 1];
+    let r = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/evidence/{}/file?name=big.bin&version=2",
+            ev["id"]
+        )))
+        .bearer_auth(&m)
+        .body(big)
+        .send()
+        .await;
+    assert!(r
+        .map(|r| r.status() == StatusCode::PAYLOAD_TOO_LARGE)
+        .unwrap_or(true));
+    assert_eq!(
+        app.get(&other, &format!("/api/v1/evidence/{}/file", ev["id"]))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // The SoA: 38 entries; a decision needs a justification either way.
+    let (_, soa) = json(app.get(&m, "/api/v1/soa").await).await;
+    assert_eq!(soa["total"], 38);
+    assert_eq!(soa["complete"], false);
+    let entry = soa["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reference"] == "A.7.4")
+        .unwrap()
+        .clone();
+    assert_eq!(entry["controls"][0]["reference"], "CTL-1");
+    let path = format!("/api/v1/soa/{}", entry["id"]);
+    let before = app
+        .audit_count(app.store.org_by_slug("acme").await.unwrap().unwrap().id)
+        .await;
+    let (s, p) = send(
+        app,
+        Method::PATCH,
+        &m,
+        &path,
+        json!({"applicable": false, "version": entry["version"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "justification");
+    assert_eq!(
+        app.audit_count(app.store.org_by_slug("acme").await.unwrap().unwrap().id)
+            .await,
+        before
+    );
+    let (s, dec) = send(app, Method::PATCH, &m, &path, json!({"applicable": true, "justification": "Treats RSK-1: biased training data", "status": "implemented", "version": entry["version"]})).await;
+    assert_eq!(s, StatusCode::OK, "{dec}");
+    assert_eq!(dec["implemented_controls"], 1);
+    let (s, _) = send(
+        app,
+        Method::PATCH,
+        &m,
+        &path,
+        json!({"applicable": true, "justification": "stale", "version": entry["version"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(
+        send(
+            app,
+            Method::PATCH,
+            &other,
+            &path,
+            json!({"applicable": true, "justification": "x", "version": 2})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+
+    let (s, v) = send(
+        app,
+        Method::POST,
+        &m,
+        "/api/v1/soa/approve",
+        json!({"note": "first SoA"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["number"], 1);
+    let (_, versions) = json(app.get(&m, "/api/v1/soa/versions").await).await;
+    let frozen = versions["items"][0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reference"] == "A.7.4")
+        .unwrap()
+        .clone();
+    assert_eq!(frozen["applicable"], true);
+
+    let r = app.get(&m, "/api/v1/soa/export?format=xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = xlsx_text(&r.bytes().await.unwrap());
+    for expect in [
+        "A.7.4",
+        "Quality of data for AI systems",
+        "Applicable",
+        "Treats RSK-1: biased training data",
+        "CTL-1 Data quality gate (implemented)",
+    ] {
+        assert!(text.contains(expect), "the XLSX holds {expect}");
+    }
+    let csv = app
+        .get(&m, "/api/v1/soa/export?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 39, "a header and one row per control");
+
+    // Coverage sees the control too.
+    let (_, cov) = json(
+        app.get(&m, "/api/v1/frameworks/iso42001-2023/coverage")
+            .await,
+    )
+    .await;
+    assert!(cov["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["ref"] == "A.7.4" && i["status"] == "direct"));
+}
+
+async fn acceptance_assessments_gates_and_trace(b: Backend) {
+    let app = &TestApp::start(b).await;
+    let admin = app.token("acme", "ann@acme.test", Role::Admin).await;
+    let m1 = app.token("acme", "max@acme.test", Role::Manager).await;
+    let m2 = app.token("acme", "mia@acme.test", Role::Manager).await;
+    let c = app.token("acme", "carl@acme.test", Role::Contributor).await;
+    let (_, sys) = send(
+        app,
+        Method::POST,
+        &c,
+        "/api/v1/ai-systems",
+        json!({"name": "Triage bot", "lifecycle_stage": "verification_validation"}),
+    )
+    .await;
+    let (_, low) = send(app, Method::POST, &c, "/api/v1/risks", json!({"name": "Wrong answers", "status": "assessed", "inherent_likelihood": 3, "inherent_impact": 3, "residual_likelihood": 2, "residual_impact": 3, "system_ids": [sys["id"]]})).await;
+    let (_, high) = send(app, Method::POST, &c, "/api/v1/risks", json!({"name": "Missed emergencies", "status": "assessed", "inherent_likelihood": 4, "inherent_impact": 5, "residual_likelihood": 3, "residual_impact": 4})).await;
+
+    // Acceptance: not by a contributor; above the threshold only with top management.
+    let accept = |t: &str, r: &Value, top: bool| {
+        let body = json!({"reason": "Within appetite after human review", "top_management_acceptance": top, "version": r["version"]});
+        let path = format!("/api/v1/risks/{}/accept", r["id"]);
+        let t = t.to_string();
+        async move { send(app, Method::POST, &t, &path, body).await }
+    };
+    assert_eq!(accept(&c, &low, false).await.0, StatusCode::FORBIDDEN);
+    let (s, p) = accept(&m1, &high, false).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "top_management_acceptance");
+    let (s, r) = accept(&m1, &high, true).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["status"], "accepted");
+    assert_eq!(r["top_management_acceptance"], true);
+    assert_eq!(accept(&m1, &low, false).await.0, StatusCode::OK);
+
+    // Criteria are the organization's own and checked.
+    let (_, cr) = json(app.get(&c, "/api/v1/risk-criteria").await).await;
+    let mut bad = cr["criteria"].clone();
+    bad["bands"][1]["min"] = json!(7);
+    let (s, p) = send(
+        app,
+        Method::PUT,
+        &m1,
+        "/api/v1/risk-criteria",
+        json!({"criteria": bad, "version": cr["version"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let (_, heat) = json(app.get(&c, "/api/v1/risks/heatmap").await).await;
+    assert!(heat["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["likelihood"] == 4 && x["impact"] == 5 && x["count"] == 1));
+
+    // Impact assessment: draft, entries, review, approval by someone else.
+    let (s, ia) = send(
+        app,
+        Method::POST,
+        &m1,
+        "/api/v1/impact-assessments",
+        json!({"name": "Triage bot AIA", "system_id": sys["id"], "review_interval_months": 12}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{ia}");
+    assert_eq!(ia["status"], "draft");
+    assert_eq!(ia["assessment_version"], 1);
+    let path = |x: &str| format!("/api/v1/impact-assessments/{}{x}", ia["id"]);
+    let entry = json!({"party": "individuals", "dimension": "safety", "consequence": "A patient in danger is sent home", "severity": 5, "likelihood": 3, "measures": "Nurse review of every low-priority triage", "residual": "Delays under load"});
+    let (s, p) = send(app, Method::PUT, &m1, &path("/entries"), json!({"entries": [{"party": "aliens", "dimension": "safety", "consequence": "x", "severity": 7, "likelihood": 1}], "version": 1})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["entries[0].party", "entries[0].severity"]);
+    let (s, ia2) = send(
+        app,
+        Method::PUT,
+        &m1,
+        &path("/entries"),
+        json!({"entries": [entry], "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{ia2}");
+    let (s, sub) = send(
+        app,
+        Method::POST,
+        &m1,
+        &path("/submit"),
+        json!({"version": ia2["version"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, p) = send(
+        app,
+        Method::POST,
+        &m1,
+        &path("/approve"),
+        json!({"version": sub["version"]}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the author cannot approve: {p}"
+    );
+    assert_eq!(
+        send(
+            app,
+            Method::POST,
+            &c,
+            &path("/approve"),
+            json!({"version": sub["version"]})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, appr) = send(
+        app,
+        Method::POST,
+        &m2,
+        &path("/approve"),
+        json!({"version": sub["version"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{appr}");
+    assert_eq!(appr["status"], "approved");
+    assert_eq!(
+        send(
+            app,
+            Method::PATCH,
+            &m1,
+            &path(""),
+            json!({"summary": "edit after approval", "version": appr["version"]})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+
+    // One step from a high finding to a risk in the register.
+    let (s, raised) = send(app, Method::POST, &c, &path("/entries/0/risk"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{raised}");
+    assert_eq!(raised["status"], "identified");
+    assert_eq!(raised["system_ids"][0]["id"], sys["id"]);
+
+    // Gates: deployment needs an approved assessment and every linked risk assessed.
+    let sys_path = format!("/api/v1/ai-systems/{}", sys["id"]);
+    let (s, p) = send(
+        app,
+        Method::PATCH,
+        &c,
+        &sys_path,
+        json!({"lifecycle_stage": "deployment", "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "lifecycle_stage");
+    let msg = p["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(raised["reference"].as_str().unwrap()) && !msg.contains("impact assessment"),
+        "{msg}"
+    );
+    let (_, fix) = send(
+        app,
+        Method::PATCH,
+        &c,
+        &format!("/api/v1/risks/{}", raised["id"]),
+        json!({"status": "assessed", "version": raised["version"]}),
+    )
+    .await;
+    assert_eq!(fix["status"], "assessed");
+    let (s, moved) = send(
+        app,
+        Method::PATCH,
+        &c,
+        &sys_path,
+        json!({"lifecycle_stage": "deployment", "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    // The gate can be switched off by an admin, and that is audited.
+    let (_, sys2) = send(
+        app,
+        Method::POST,
+        &c,
+        "/api/v1/ai-systems",
+        json!({"name": "Side project", "lifecycle_stage": "inception"}),
+    )
+    .await;
+    let sys2_path = format!("/api/v1/ai-systems/{}", sys2["id"]);
+    assert_eq!(
+        send(
+            app,
+            Method::PATCH,
+            &c,
+            &sys2_path,
+            json!({"lifecycle_stage": "operation_monitoring", "version": 1})
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        send(
+            app,
+            Method::PUT,
+            &m1,
+            "/api/v1/settings/lifecycle-gates",
+            json!({"enabled": false, "version": 0})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, _) = send(
+        app,
+        Method::PUT,
+        &admin,
+        "/api/v1/settings/lifecycle-gates",
+        json!({"enabled": false, "version": 0}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        send(
+            app,
+            Method::PATCH,
+            &c,
+            &sys2_path,
+            json!({"lifecycle_stage": "operation_monitoring", "version": 1})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (_, ev) = json(
+        app.get(&admin, "/api/v1/audit-events?entity_type=org_settings")
+            .await,
+    )
+    .await;
+    assert_eq!(ev["items"].as_array().unwrap().len(), 1);
+
+    // Traceability both ways.
+    let a74 = app
+        .store
+        .requirement_by_ref(None, "iso42001-2023", "A.7.4")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (_, ctl) = send(app, Method::POST, &c, "/api/v1/controls", json!({"name": "Clinical review", "status": "implemented", "requirement_ids": [a74], "risk_ids": [low["id"]]})).await;
+    let (_, t) = json(app.get(&c, &format!("{sys_path}/trace")).await).await;
+    assert!(
+        t["risks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == low["id"]),
+        "{t}"
+    );
+    assert_eq!(t["controls"][0]["id"], ctl["id"]);
+    assert!(t["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["ref"] == "A.7.4"));
+    assert_eq!(t["impact_assessments"][0]["id"], ia["id"]);
+    let art10 = app
+        .store
+        .requirement_by_ref(None, "eu-ai-act-2024", "Art. 10")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (_, back) = json(
+        app.get(&c, &format!("/api/v1/requirements/{art10}/trace"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        back["controls"][0]["id"], ctl["id"],
+        "Art. 10 reaches the control through the A.7.4 crosswalk"
+    );
+    assert_eq!(back["systems"][0]["id"], sys["id"]);
+}
