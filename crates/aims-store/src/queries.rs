@@ -2009,6 +2009,7 @@ pub async fn risk_criteria(p: &Pools, org_id: i64) -> Result<Option<(String, i64
 }
 
 /// Saves the criteria; `version` 0 means "none stored yet".
+#[allow(clippy::too_many_arguments)]
 pub async fn set_risk_criteria(p: &Pools, actor: &Actor, org_id: i64, criteria_json: &str, version: i64, now: DateTime<Utc>) -> Result<i64> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
@@ -2044,6 +2045,7 @@ pub async fn org_settings(p: &Pools, org_id: i64) -> Result<(bool, i64)> {
     Ok(row.unwrap_or((true, 0)))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn set_lifecycle_gates(p: &Pools, actor: &Actor, org_id: i64, enabled: bool, version: i64, now: DateTime<Utc>) -> Result<i64> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
@@ -2208,6 +2210,7 @@ pub async fn soa_versions(p: &Pools, org_id: i64) -> Result<Vec<SoaVersion>> {
 }
 
 /// Impact assessment workflow: replaces entries (draft only), or moves the status.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_ia_entries(p: &Pools, actor: &Actor, org_id: i64, id: i64, version: i64, entries_json: &str, now: DateTime<Utc>) -> Result<Record> {
     let spec = &aims_domain::register::IMPACT_ASSESSMENTS;
     let now = micros(now);
@@ -2236,6 +2239,7 @@ pub async fn set_ia_entries(p: &Pools, actor: &Actor, org_id: i64, id: i64, vers
 
 /// `submit` (draft to in review), `approve` (in review to approved, not by the author; the
 /// system's earlier approved assessment becomes superseded), or `reopen` (in review to draft).
+#[allow(clippy::too_many_arguments)]
 pub async fn ia_transition(p: &Pools, actor: &Actor, org_id: i64, id: i64, version: i64, step: &str, today: &str, now: DateTime<Utc>) -> Result<Record> {
     let spec = &aims_domain::register::IMPACT_ASSESSMENTS;
     let now = micros(now);
