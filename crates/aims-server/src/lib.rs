@@ -12,6 +12,7 @@ pub mod extract;
 mod pages;
 mod pages_catalog;
 mod pages_registers;
+mod pages_risk;
 pub mod registers;
 
 use aims_store::Store;

@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/settings", get(settings).post(settings_save))
         .merge(crate::pages_catalog::routes())
         .merge(crate::pages_registers::routes())
+        .merge(crate::pages_risk::routes())
         .fallback(|| async {
             PageError::Status(StatusCode::NOT_FOUND, "There is no page here.".into())
         })
@@ -978,6 +979,8 @@ struct SettingsPage {
     errors: Invalid,
     conflict: Option<String>,
     saved: bool,
+    gates: bool,
+    gates_version: i64,
 }
 
 async fn settings(
@@ -986,6 +989,7 @@ async fn settings(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
+    let (gates, gates_version) = s.store.org_settings(ctx.org.org_id).await?;
     let org = s.store.get_org(ctx.org.org_id).await?;
     Ok(render(&SettingsPage {
         layout: ctx.layout("Settings", "settings"),
@@ -994,6 +998,8 @@ async fn settings(
         errors: Invalid::default(),
         conflict: None,
         saved: false,
+        gates,
+        gates_version,
     }))
 }
 
@@ -1006,6 +1012,7 @@ async fn settings_save(
     let mut ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
+    let (gates, gates_version) = s.store.org_settings(ctx.org.org_id).await?;
     let name = match validate::text(&f.name, 200) {
         Ok(n) => n,
         Err(m) => {
@@ -1016,6 +1023,8 @@ async fn settings_save(
                 errors: Invalid::field("name", m),
                 conflict: None,
                 saved: false,
+                gates,
+                gates_version,
             };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
         }
@@ -1034,6 +1043,8 @@ async fn settings_save(
                 errors: Invalid::default(),
                 conflict: None,
                 saved: true,
+                gates,
+                gates_version,
             }))
         }
         Err(StoreError::Stale { current }) => {
@@ -1046,6 +1057,8 @@ async fn settings_save(
                 errors: Invalid::default(),
                 conflict: Some(format!("Someone else changed these settings while you were editing (the name is now “{}”). Your text is kept below: save again to overwrite.", org.name)),
                 saved: false,
+                gates,
+                gates_version,
             };
             Ok((StatusCode::CONFLICT, render(&page)).into_response())
         }

@@ -300,7 +300,7 @@ struct LinkGroup {
 
 #[derive(Template)]
 #[template(path = "register_detail.html")]
-struct DetailPage {
+pub(crate) struct DetailPage {
     layout: Layout,
     spec: &'static RegisterSpec,
     id: i64,
@@ -313,9 +313,10 @@ struct DetailPage {
     can_audit: bool,
     tier: String,
     error: Option<String>,
+    extras: crate::pages_risk::Extras,
 }
 
-async fn detail_page(
+pub(crate) async fn detail_page(
     s: &AppState,
     ctx: &OrgCtx,
     spec: &'static RegisterSpec,
@@ -399,6 +400,7 @@ async fn detail_page(
         can_audit,
         tier: str_of(&rec, "risk_tier"),
         error,
+        extras: crate::pages_risk::extras(s, ctx, spec, &rec).await?,
     })
 }
 

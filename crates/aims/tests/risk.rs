@@ -10,7 +10,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::io::Read;
 
-on_both_backends!(system_to_soa_chain, acceptance_assessments_gates_and_trace);
+on_both_backends!(
+    system_to_soa_chain,
+    acceptance_assessments_gates_and_trace,
+    pages_for_risks_soa_evidence_and_assessments
+);
 
 async fn send(
     app: &TestApp,
@@ -521,4 +525,250 @@ async fn acceptance_assessments_gates_and_trace(b: Backend) {
         "Art. 10 reaches the control through the A.7.4 crosswalk"
     );
     assert_eq!(back["systems"][0]["id"], sys["id"]);
+}
+
+async fn pages_for_risks_soa_evidence_and_assessments(b: Backend) {
+    let app = &TestApp::start(b).await;
+    let m = app.token("acme", "max@acme.test", Role::Manager).await;
+    app.user("acme", "mia@acme.test", Role::Manager).await;
+    let (_, sys) = send(
+        app,
+        Method::POST,
+        &m,
+        "/api/v1/ai-systems",
+        json!({"name": "Triage bot", "lifecycle_stage": "design_development"}),
+    )
+    .await;
+    let (_, risk) = send(app, Method::POST, &m, "/api/v1/risks", json!({"name": "Missed emergencies", "status": "assessed", "inherent_likelihood": 4, "inherent_impact": 5, "residual_likelihood": 2, "residual_impact": 2, "system_ids": [sys["id"]]})).await;
+    let (_, ev) = send(
+        app,
+        Method::POST,
+        &m,
+        "/api/v1/evidence",
+        json!({"name": "Review minutes", "kind": "file", "valid_until": "2020-01-01"}),
+    )
+    .await;
+    let (_, ia) = send(
+        app,
+        Method::POST,
+        &m,
+        "/api/v1/impact-assessments",
+        json!({"name": "Triage AIA", "system_id": sys["id"]}),
+    )
+    .await;
+    let (_, session) = app.login("max@acme.test", PASSWORD).await;
+    let session = session.unwrap();
+    let (s, html) = app.page(&session, "/o/acme/risks/heatmap").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("<svg") && html.contains("inherent_likelihood=4&amp;inherent_impact=5"),
+        "cells link to their risks"
+    );
+    let (_, list) = app
+        .page(
+            &session,
+            "/o/acme/inventory/risks?inherent_likelihood=4&inherent_impact=5",
+        )
+        .await;
+    assert!(list.contains("Missed emergencies"));
+    let csrf = csrf_in(&html).unwrap();
+
+    // Accept from the risk's page.
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/inventory/risks/{}/accept", risk["id"]),
+            &[("_csrf", &csrf), ("version", "1"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/inventory/risks/{}/accept", risk["id"]),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("reason", "Nurse review in place"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The SoA page: a decision without justification is refused beside the table; a good one saved.
+    let (_, html) = app.page(&session, "/o/acme/soa").await;
+    assert!(html.contains("A.2.2") && html.contains("completeness problems"));
+    let (_, soa) = json(app.get(&m, "/api/v1/soa").await).await;
+    let e = soa["items"][0].clone();
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/soa/{}", e["id"]),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("applicable", "no"),
+                ("justification", ""),
+                ("status", "not_started"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("justification is required"));
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/soa/{}", e["id"]),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("applicable", "yes"),
+                ("justification", "Our AI policy is the base of the AIMS"),
+                ("status", "implemented"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/soa/approve",
+            &[("_csrf", &csrf), ("note", "management review")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&session, "/o/acme/soa/print").await;
+    assert!(
+        html.contains("Our AI policy is the base of the AIMS")
+            && !html.contains("<form method=\"post\" action=\"/o/acme/soa/")
+    );
+
+    // Evidence: upload through the page, download checks the hash; an expired one is flagged.
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.clone())
+        .text("version", "1")
+        .part(
+            "file",
+            reqwest::multipart::Part::text("minutes of 2026-11-20")
+                .file_name("minutes.txt")
+                .mime_str("text/plain")
+                .unwrap(),
+        );
+    let r = app
+        .client
+        .post(app.url(&format!("/o/acme/inventory/evidence/{}/file", ev["id"])))
+        .header("cookie", format!("aims_session={session}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app
+        .page(
+            &session,
+            &format!("/o/acme/inventory/evidence/{}", ev["id"]),
+        )
+        .await;
+    assert!(html.contains("past its") && html.contains("Download file"));
+    let (s, body) = app
+        .page(
+            &session,
+            &format!("/o/acme/inventory/evidence/{}/file", ev["id"]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body, "minutes of 2026-11-20");
+    // Tampering with the stored file is caught on download.
+    let (_, rec) = json(app.get(&m, &format!("/api/v1/evidence/{}", ev["id"])).await).await;
+    let sha = rec["file_sha256"].as_str().unwrap();
+    std::fs::write(
+        app.db.data_dir.join("evidence").join(&sha[..2]).join(sha),
+        "forged",
+    )
+    .unwrap();
+    assert_eq!(
+        app.get(&m, &format!("/api/v1/evidence/{}/file", ev["id"]))
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+
+    // Impact assessment through the page: a finding, review, approval by someone else.
+    let ia_path = format!("/o/acme/inventory/impact-assessments/{}", ia["id"]);
+    let r = app
+        .post_form(
+            &session,
+            &format!("{ia_path}/entries"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("party", "individuals"),
+                ("dimension", "safety"),
+                ("consequence", "A patient is under-triaged"),
+                ("severity", "5"),
+                ("likelihood", "3"),
+                ("measures", "Nurse review"),
+                ("residual", "Delays"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post_form(
+            &session,
+            &format!("{ia_path}/step/submit"),
+            &[("_csrf", &csrf), ("version", "2")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post_form(
+            &session,
+            &format!("{ia_path}/step/approve"),
+            &[("_csrf", &csrf), ("version", "3")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the author cannot approve"
+    );
+    let (_, other) = app.login("mia@acme.test", PASSWORD).await;
+    let other = other.unwrap();
+    let (_, html) = app.page(&other, &ia_path).await;
+    let ocsrf = csrf_in(&html).unwrap();
+    let r = app
+        .post_form(
+            &other,
+            &format!("{ia_path}/step/approve"),
+            &[("_csrf", &ocsrf), ("version", "3")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&other, &ia_path).await;
+    assert!(html.contains("approved") && html.contains("Raise a risk"));
+
+    // Traceability pages.
+    let (s, html) = app
+        .page(&session, &format!("/o/acme/trace/ai-systems/{}", sys["id"]))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Missed emergencies") && html.contains("Triage AIA"));
+    let a74 = app
+        .store
+        .requirement_by_ref(None, "iso42001-2023", "A.7.4")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(
+        app.page(&session, &format!("/o/acme/trace/requirements/{a74}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
 }

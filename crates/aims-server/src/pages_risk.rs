@@ -1,0 +1,779 @@
+//! Pages for risks, impact assessments, evidence, the SoA and traceability. Record pages reuse
+//! the register pages and add the parts that are particular to a register ([`extras`]).
+
+use crate::api_risk::{self, AcceptBody, DecideBody};
+use crate::pages::{org_ctx, render, Layout, OrgCtx, PageError};
+use crate::AppState;
+use aims_domain::register::{RegisterSpec, EVIDENCE, IMPACT_ASSESSMENTS, RISKS};
+use aims_domain::risk::{ImpactEntry, RiskCriteria, DIMENSIONS, PARTIES};
+use aims_domain::{Invalid, Permission};
+use aims_store::Record;
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::Value;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/o/{slug}/risks/heatmap", get(heatmap))
+        .route("/o/{slug}/inventory/{register}/{id}/accept", post(accept))
+        .route(
+            "/o/{slug}/inventory/{register}/{id}/entries",
+            post(add_entry),
+        )
+        .route(
+            "/o/{slug}/inventory/{register}/{id}/step/{step}",
+            post(step),
+        )
+        .route(
+            "/o/{slug}/inventory/{register}/{id}/entries/{index}/risk",
+            post(raise),
+        )
+        .route(
+            "/o/{slug}/inventory/{register}/{id}/file",
+            get(download).post(upload).layer(DefaultBodyLimit::max(
+                api_risk::MAX_EVIDENCE_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/o/{slug}/soa", get(soa))
+        .route("/o/{slug}/soa/print", get(soa_print))
+        .route("/o/{slug}/soa/export", get(soa_export))
+        .route("/o/{slug}/soa/approve", post(soa_approve))
+        .route("/o/{slug}/soa/{entry}", post(soa_decide))
+        .route("/o/{slug}/trace/ai-systems/{id}", get(trace_system))
+        .route("/o/{slug}/trace/requirements/{id}", get(trace_requirement))
+        .route("/o/{slug}/settings/gates", post(gates))
+}
+
+fn form_value<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
+    form.iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+fn need(register: &str, spec: &RegisterSpec) -> Result<(), PageError> {
+    if register == spec.path {
+        Ok(())
+    } else {
+        Err(PageError::Status(
+            StatusCode::NOT_FOUND,
+            "There is no such page.".into(),
+        ))
+    }
+}
+
+fn back(slug: &str, spec: &RegisterSpec, id: i64) -> Response {
+    Redirect::to(&format!("/o/{slug}/inventory/{}/{id}", spec.path)).into_response()
+}
+
+async fn error_page(
+    s: &AppState,
+    ctx: &OrgCtx,
+    spec: &'static RegisterSpec,
+    id: i64,
+    p: crate::error::Problem,
+) -> Result<Response, PageError> {
+    let msg = if p.errors.is_empty() {
+        p.detail
+    } else {
+        p.errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let status = p.status;
+    let page = crate::pages_registers::detail_page(s, ctx, spec, id, Some(msg)).await?;
+    Ok((status, render(&page)).into_response())
+}
+
+/// The parts of a record page particular to its register.
+#[derive(Default)]
+pub struct Extras {
+    pub can_approve: bool,
+    /// Risks: (score shown, acceptance threshold, already accepted).
+    pub risk: Option<(i64, i64, bool)>,
+    /// Impact assessments: status and findings (index, party, dimension, consequence, severity, likelihood, measures, residual, high).
+    pub ia_status: String,
+    pub ia_entries: Vec<(
+        usize,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        String,
+        String,
+        bool,
+    )>,
+    pub parties: Vec<(&'static str, &'static str)>,
+    pub dimensions: Vec<(&'static str, &'static str)>,
+    pub version: i64,
+    /// Evidence: whether a file is stored, and whether the evidence is past its date.
+    pub has_file: bool,
+    pub expired: bool,
+}
+
+pub async fn extras(
+    s: &AppState,
+    ctx: &OrgCtx,
+    spec: &RegisterSpec,
+    rec: &Record,
+) -> Result<Extras, PageError> {
+    let mut x = Extras {
+        can_approve: ctx.org.role.permissions().allows(Permission::Approve),
+        version: rec.get("version").and_then(|v| v.as_i64()).unwrap_or(0),
+        ..Default::default()
+    };
+    match spec.table {
+        "risks" => {
+            let (c, _) = api_risk::criteria(&s.store, ctx.org.org_id).await?;
+            let score = rec
+                .get("residual_score")
+                .and_then(|v| v.as_i64())
+                .or_else(|| rec.get("inherent_score").and_then(|v| v.as_i64()))
+                .unwrap_or(0);
+            x.risk = Some((
+                score,
+                c.acceptance_threshold,
+                rec.get("status").and_then(|v| v.as_str()) == Some("accepted"),
+            ));
+        }
+        "impact_assessments" => {
+            x.ia_status = rec
+                .get("status")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
+            let entries: Vec<ImpactEntry> = rec
+                .get("entries")
+                .and_then(|e| serde_json::from_value(e.clone()).ok())
+                .unwrap_or_default();
+            let label = |list: &[(&str, &str)], k: &str| {
+                list.iter()
+                    .find(|(x, _)| *x == k)
+                    .map(|(_, l)| l.to_string())
+                    .unwrap_or_else(|| k.to_string())
+            };
+            x.ia_entries = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    (
+                        i,
+                        label(PARTIES, &e.party),
+                        label(DIMENSIONS, &e.dimension),
+                        e.consequence.clone(),
+                        e.severity,
+                        e.likelihood,
+                        e.measures.clone(),
+                        e.residual.clone(),
+                        e.is_high(),
+                    )
+                })
+                .collect();
+            x.parties = PARTIES.to_vec();
+            x.dimensions = DIMENSIONS.to_vec();
+        }
+        "evidence" => {
+            x.has_file = rec
+                .get("file_sha256")
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| s.len() == 64);
+            let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            x.expired = rec
+                .get("valid_until")
+                .and_then(|v| v.as_str())
+                .is_some_and(|d| d < today.as_str());
+        }
+        _ => {}
+    }
+    Ok(x)
+}
+
+// ---------------------------------------------------------------- risks
+
+#[derive(Template)]
+#[template(path = "heatmap.html")]
+struct HeatmapPage {
+    layout: Layout,
+    criteria: RiskCriteria,
+    /// (title, filter prefix, rows of (count, colour)) for the inherent and residual maps.
+    grids: Vec<(&'static str, &'static str, Vec<Vec<(i64, String)>>)>,
+}
+
+impl HeatmapPage {
+    /// The impact level shown on a grid row (rows run from the highest impact down).
+    fn impact_of(&self, row: &usize) -> usize {
+        self.criteria.impact.len() - row
+    }
+}
+
+async fn heatmap(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let (criteria, inherent) = api_risk::heatmap_cells(&s.store, ctx.org.org_id, false).await?;
+    let (_, residual) = api_risk::heatmap_cells(&s.store, ctx.org.org_id, true).await?;
+    let grids = vec![
+        ("Inherent", "inherent", inherent),
+        ("Residual", "residual", residual),
+    ];
+    Ok(render(&HeatmapPage {
+        layout: ctx.layout("Risk heat map", "heatmap"),
+        criteria,
+        grids,
+    }))
+}
+
+async fn accept(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id)): Path<(String, String, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    need(&register, &RISKS)?;
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    let body = AcceptBody {
+        reason: form_value(&form, "reason").to_string(),
+        top_management_acceptance: form_value(&form, "top_management_acceptance") == "true",
+        version: form_value(&form, "version").parse().unwrap_or(0),
+    };
+    match api_risk::accept_risk(
+        &s.store,
+        &ctx.actor(),
+        ctx.org.role.permissions(),
+        ctx.org.org_id,
+        id,
+        body,
+    )
+    .await
+    {
+        Ok(_) => Ok(back(&slug, &RISKS, id)),
+        Err(p) => error_page(&s, &ctx, &RISKS, id, p).await,
+    }
+}
+
+// ---------------------------------------------------------------- impact assessments
+
+async fn add_entry(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id)): Path<(String, String, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    need(&register, &IMPACT_ASSESSMENTS)?;
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    ctx.require(Permission::Write)?;
+    let rec = s
+        .store
+        .register_get(ctx.org.org_id, &IMPACT_ASSESSMENTS, id)
+        .await?
+        .ok_or_else(|| {
+            PageError::Status(StatusCode::NOT_FOUND, "No such impact assessment.".into())
+        })?;
+    let mut entries: Vec<ImpactEntry> = rec
+        .get("entries")
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default();
+    let e = ImpactEntry {
+        party: form_value(&form, "party").into(),
+        dimension: form_value(&form, "dimension").into(),
+        consequence: form_value(&form, "consequence").trim().into(),
+        severity: form_value(&form, "severity").parse().unwrap_or(0),
+        likelihood: form_value(&form, "likelihood").parse().unwrap_or(0),
+        measures: form_value(&form, "measures").trim().into(),
+        residual: form_value(&form, "residual").trim().into(),
+    };
+    let mut inv = Invalid::default();
+    e.check("finding", &mut inv);
+    if !inv.is_empty() {
+        return error_page(
+            &s,
+            &ctx,
+            &IMPACT_ASSESSMENTS,
+            id,
+            crate::error::Problem::invalid(inv),
+        )
+        .await;
+    }
+    entries.push(e);
+    let json = serde_json::to_string(&entries).unwrap_or_default();
+    let version = form_value(&form, "version").parse().unwrap_or(0);
+    match s
+        .store
+        .set_ia_entries(
+            &ctx.actor(),
+            ctx.org.org_id,
+            id,
+            version,
+            &json,
+            chrono::Utc::now(),
+        )
+        .await
+    {
+        Ok(_) => Ok(back(&slug, &IMPACT_ASSESSMENTS, id)),
+        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e.into()).await,
+    }
+}
+
+async fn step(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id, step)): Path<(String, String, i64, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    need(&register, &IMPACT_ASSESSMENTS)?;
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    match step.as_str() {
+        "approve" => ctx.require(Permission::Approve)?,
+        "submit" | "reopen" => ctx.require(Permission::Write)?,
+        _ => {
+            return Err(PageError::Status(
+                StatusCode::NOT_FOUND,
+                "No such step.".into(),
+            ))
+        }
+    }
+    let version = form_value(&form, "version").parse().unwrap_or(0);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    match s
+        .store
+        .ia_transition(
+            &ctx.actor(),
+            ctx.org.org_id,
+            id,
+            version,
+            &step,
+            &today,
+            chrono::Utc::now(),
+        )
+        .await
+    {
+        Ok(_) => Ok(back(&slug, &IMPACT_ASSESSMENTS, id)),
+        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e.into()).await,
+    }
+}
+
+async fn raise(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id, index)): Path<(String, String, i64, usize)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    need(&register, &IMPACT_ASSESSMENTS)?;
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    ctx.require(Permission::Write)?;
+    match api_risk::raise_risk_from(&s.store, &ctx.actor(), ctx.org.org_id, id, index).await {
+        Ok(r) => Ok(back(
+            &slug,
+            &RISKS,
+            r.get("id").and_then(|v| v.as_i64()).unwrap_or(0),
+        )),
+        Err(p) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, p).await,
+    }
+}
+
+// ---------------------------------------------------------------- evidence files
+
+async fn upload(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id)): Path<(String, String, i64)>,
+    mut form: Multipart,
+) -> Result<Response, PageError> {
+    need(&register, &EVIDENCE)?;
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let bad = |m: String| PageError::Status(StatusCode::BAD_REQUEST, m);
+    let (mut csrf, mut version, mut file) = (String::new(), 0, None);
+    while let Some(field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.map_err(|e| bad(e.body_text()))?,
+            Some("version") => {
+                version = field
+                    .text()
+                    .await
+                    .map_err(|e| bad(e.body_text()))?
+                    .parse()
+                    .unwrap_or(0)
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("evidence").to_string();
+                let media = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| PageError::Status(StatusCode::PAYLOAD_TOO_LARGE, e.body_text()))?;
+                file = Some((name, media, bytes));
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    ctx.require(Permission::Write)?;
+    let Some((name, media, bytes)) = file else {
+        return error_page(
+            &s,
+            &ctx,
+            &EVIDENCE,
+            id,
+            crate::error::Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "file", "choose a file"),
+        )
+        .await;
+    };
+    match api_risk::store_evidence_file(
+        &s,
+        &ctx.actor(),
+        ctx.org.org_id,
+        id,
+        version,
+        &name,
+        &media,
+        bytes,
+    )
+    .await
+    {
+        Ok(_) => Ok(back(&slug, &EVIDENCE, id)),
+        Err(p) => error_page(&s, &ctx, &EVIDENCE, id, p).await,
+    }
+}
+
+async fn download(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id)): Path<(String, String, i64)>,
+) -> Result<Response, PageError> {
+    need(&register, &EVIDENCE)?;
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let (ev, bytes) = api_risk::load_evidence_file(&s, ctx.org.org_id, id).await?;
+    Ok(api_risk::file_response(&ev, bytes))
+}
+
+// ---------------------------------------------------------------- SoA
+
+struct SoaRow {
+    id: i64,
+    requirement_id: i64,
+    reference: String,
+    title: String,
+    applicable: String,
+    justification: String,
+    status: String,
+    version: i64,
+    controls: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "soa.html")]
+struct SoaPage {
+    layout: Layout,
+    rows: Vec<SoaRow>,
+    decided: i64,
+    total: i64,
+    problems: Vec<String>,
+    versions: Vec<aims_store::SoaVersion>,
+    can_decide: bool,
+    statuses: &'static [&'static str],
+    error: Option<String>,
+    print: bool,
+}
+
+async fn soa_page(
+    s: &AppState,
+    ctx: &OrgCtx,
+    error: Option<String>,
+    print: bool,
+) -> Result<SoaPage, PageError> {
+    let view = api_risk::soa_view(&s.store, ctx.org.org_id).await?;
+    let rows = view["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| SoaRow {
+            id: e["id"].as_i64().unwrap_or(0),
+            requirement_id: e["requirement_id"].as_i64().unwrap_or(0),
+            reference: e["reference"].as_str().unwrap_or("").into(),
+            title: e["title"].as_str().unwrap_or("").into(),
+            applicable: match e["applicable"].as_bool() {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => String::new(),
+            },
+            justification: e["justification"].as_str().unwrap_or("").into(),
+            status: e["status"].as_str().unwrap_or("").into(),
+            version: e["version"].as_i64().unwrap_or(0),
+            controls: e["controls"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|c| {
+                            format!(
+                                "{} {} ({})",
+                                c["reference"].as_str().unwrap_or(""),
+                                c["name"].as_str().unwrap_or(""),
+                                c["status"].as_str().unwrap_or("")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(SoaPage {
+        layout: ctx.layout("Statement of Applicability", "soa"),
+        rows,
+        decided: view["decided"].as_i64().unwrap_or(0),
+        total: view["total"].as_i64().unwrap_or(0),
+        problems: view["problems"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        versions: s.store.soa_versions(ctx.org.org_id).await?,
+        can_decide: ctx.org.role.permissions().allows(Permission::Approve),
+        statuses: api_risk::SOA_STATUSES,
+        error,
+        print,
+    })
+}
+
+async fn soa(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    Ok(render(&soa_page(&s, &ctx, None, false).await?))
+}
+
+async fn soa_print(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    Ok(render(&soa_page(&s, &ctx, None, true).await?))
+}
+
+#[derive(Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+async fn soa_export(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(q): Query<FormatQuery>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    Ok(api_risk::soa_file(
+        &s.store,
+        ctx.org.org_id,
+        q.format.as_deref().unwrap_or("xlsx"),
+    )
+    .await?)
+}
+
+async fn soa_decide(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, entry)): Path<(String, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    ctx.require(Permission::Approve)?;
+    let body = DecideBody {
+        applicable: match form_value(&form, "applicable") {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+        justification: Some(form_value(&form, "justification").to_string()),
+        status: Some(form_value(&form, "status").to_string()).filter(|v| !v.is_empty()),
+        version: form_value(&form, "version").parse().unwrap_or(0),
+    };
+    match api_risk::decide_entry(&s.store, &ctx.actor(), ctx.org.org_id, entry, body).await {
+        Ok(e) => Ok(Redirect::to(&format!("/o/{slug}/soa#{}", e.reference)).into_response()),
+        Err(p) => {
+            let msg = if p.errors.is_empty() {
+                p.detail.clone()
+            } else {
+                p.errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let status = p.status;
+            Ok((status, render(&soa_page(&s, &ctx, Some(msg), false).await?)).into_response())
+        }
+    }
+}
+
+async fn soa_approve(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    ctx.require(Permission::Approve)?;
+    api_risk::approve(
+        &s.store,
+        &ctx.actor(),
+        ctx.org.org_id,
+        form_value(&form, "note"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/o/{slug}/soa")).into_response())
+}
+
+// ---------------------------------------------------------------- traceability
+
+#[derive(Template)]
+#[template(path = "trace.html")]
+struct TracePage {
+    layout: Layout,
+    heading: String,
+    /// (section title, [(link, label, status)])
+    sections: Vec<(String, Vec<(String, String, String)>)>,
+}
+
+fn section(slug: &str, title: &str, items: &Value) -> (String, Vec<(String, String, String)>) {
+    let rows = items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    let link = match (x["path"].as_str(), x["framework"].as_str()) {
+                        (Some(p), _) => format!("/o/{slug}/inventory/{p}/{}", x["id"]),
+                        (None, Some(_)) => format!("/o/{slug}/requirements/{}", x["id"]),
+                        _ => String::new(),
+                    };
+                    let label = match x["framework"].as_str() {
+                        Some(f) => format!(
+                            "{f} {} {}",
+                            x["ref"].as_str().unwrap_or(""),
+                            x["title"].as_str().unwrap_or("")
+                        ),
+                        None => format!(
+                            "{} {}",
+                            x["reference"].as_str().unwrap_or(""),
+                            x["name"].as_str().unwrap_or("")
+                        ),
+                    };
+                    (
+                        link,
+                        label,
+                        x["status"].as_str().unwrap_or("").replace('_', " "),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (title.to_string(), rows)
+}
+
+async fn trace_system(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let t = api_risk::system_trace(&s.store, ctx.org.org_id, id).await?;
+    let heading = format!(
+        "{} {}",
+        t["system"]["reference"].as_str().unwrap_or(""),
+        t["system"]["name"].as_str().unwrap_or("")
+    );
+    let sections = vec![
+        section(&slug, "Risks of the system", &t["risks"]),
+        section(&slug, "Impact assessments", &t["impact_assessments"]),
+        section(&slug, "Controls treating those risks", &t["controls"]),
+        section(
+            &slug,
+            "Requirements those controls implement",
+            &t["requirements"],
+        ),
+        section(&slug, "Evidence of those controls", &t["evidence"]),
+    ];
+    Ok(render(&TracePage {
+        layout: ctx.layout("Traceability", "ai-systems"),
+        heading,
+        sections,
+    }))
+}
+
+async fn trace_requirement(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let t = api_risk::requirement_trace(&s.store, ctx.org.org_id, id).await?;
+    let heading = format!(
+        "{} {} {}",
+        t["requirement"]["framework"].as_str().unwrap_or(""),
+        t["requirement"]["ref"].as_str().unwrap_or(""),
+        t["requirement"]["title"].as_str().unwrap_or("")
+    );
+    let sections = vec![
+        section(
+            &slug,
+            "Controls implementing it (directly or through a crosswalk)",
+            &t["controls"],
+        ),
+        section(&slug, "Risks those controls treat", &t["risks"]),
+        section(&slug, "AI systems behind those risks", &t["systems"]),
+        section(&slug, "Evidence", &t["evidence"]),
+    ];
+    Ok(render(&TracePage {
+        layout: ctx.layout("Traceability", "catalog"),
+        heading,
+        sections,
+    }))
+}
+
+async fn gates(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    ctx.require(Permission::Administer)?;
+    let enabled = form_value(&form, "enabled") == "true";
+    let version = form_value(&form, "version").parse().unwrap_or(0);
+    s.store
+        .set_lifecycle_gates(
+            &ctx.actor(),
+            ctx.org.org_id,
+            enabled,
+            version,
+            chrono::Utc::now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/o/{slug}/settings")).into_response())
+}
