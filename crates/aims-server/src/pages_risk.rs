@@ -92,6 +92,26 @@ async fn error_page(
     Ok((status, render(&page)).into_response())
 }
 
+/// A finding row: (index, party, dimension, consequence, severity, likelihood, measures, residual, high).
+pub type FindingRow = (
+    usize,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    bool,
+);
+/// Heat map rows of (count, colour), highest impact first.
+type HeatCells = Vec<Vec<(i64, String)>>;
+/// (title, filter prefix, cells)
+type NamedGrid = (&'static str, &'static str, HeatCells);
+/// (link, label, status)
+type TraceItem = (String, String, String);
+type TraceSection = (String, Vec<TraceItem>);
+
 /// The parts of a record page particular to its register.
 #[derive(Default)]
 pub struct Extras {
@@ -100,17 +120,7 @@ pub struct Extras {
     pub risk: Option<(i64, i64, bool)>,
     /// Impact assessments: status and findings (index, party, dimension, consequence, severity, likelihood, measures, residual, high).
     pub ia_status: String,
-    pub ia_entries: Vec<(
-        usize,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        String,
-        bool,
-    )>,
+    pub ia_entries: Vec<FindingRow>,
     pub parties: Vec<(&'static str, &'static str)>,
     pub dimensions: Vec<(&'static str, &'static str)>,
     pub version: i64,
@@ -204,7 +214,7 @@ struct HeatmapPage {
     layout: Layout,
     criteria: RiskCriteria,
     /// (title, filter prefix, rows of (count, colour)) for the inherent and residual maps.
-    grids: Vec<(&'static str, &'static str, Vec<Vec<(i64, String)>>)>,
+    grids: Vec<NamedGrid>,
 }
 
 impl HeatmapPage {
@@ -657,10 +667,10 @@ struct TracePage {
     layout: Layout,
     heading: String,
     /// (section title, [(link, label, status)])
-    sections: Vec<(String, Vec<(String, String, String)>)>,
+    sections: Vec<TraceSection>,
 }
 
-fn section(slug: &str, title: &str, items: &Value) -> (String, Vec<(String, String, String)>) {
+fn section(slug: &str, title: &str, items: &Value) -> TraceSection {
     let rows = items
         .as_array()
         .map(|a| {
