@@ -179,7 +179,7 @@ async fn registers_crud_links_versions_and_tenancy(b: Backend) {
             Method::PATCH,
             &t,
             &path,
-            &json!({"lifecycle_stage": "operation_monitoring", "version": 1}),
+            &json!({"lifecycle_stage": "re_evaluation", "version": 1}),
         )
         .await,
     )
@@ -214,7 +214,7 @@ async fn registers_crud_links_versions_and_tenancy(b: Backend) {
             Method::PATCH,
             &t,
             &path,
-            &json!({"lifecycle_stage": "operation_monitoring", "version": 2}),
+            &json!({"lifecycle_stage": "re_evaluation", "version": 2}),
         )
         .await,
     )
@@ -500,7 +500,7 @@ async fn csv_import_is_all_or_nothing_and_exports_round_trip(b: Backend) {
         .as_str()
         .unwrap()
         .contains("colour"));
-    let (s, _) = send("/api/v1/imports/csv?register=risks", SUPPLIERS_CSV).await;
+    let (s, _) = send("/api/v1/imports/csv?register=unicorns", SUPPLIERS_CSV).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
     let (s, r) = send("/api/v1/imports/csv?register=suppliers", SUPPLIERS_CSV).await;
