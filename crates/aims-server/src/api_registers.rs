@@ -99,6 +99,19 @@ pub(crate) async fn expand(
         }
     }
     rec.insert("referenced_by".into(), Value::Object(by));
+    // Flags derived at read time.
+    if spec.table == "evidence" {
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let expired = rec
+            .get("valid_until")
+            .and_then(|v| v.as_str())
+            .is_some_and(|d| d < today.as_str());
+        rec.insert("expired".into(), expired.into());
+    }
+    if spec.table == "impact_assessments" {
+        let reasons = crate::api_risk::reassessment_reasons(store, org_id, &rec).await?;
+        rec.insert("reassessment_due".into(), reasons.into());
+    }
     Ok(rec)
 }
 

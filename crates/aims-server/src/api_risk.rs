@@ -491,6 +491,42 @@ async fn raise_risk(
     ))
 }
 
+/// Why an approved impact assessment is due for re-assessment: the system changed life cycle
+/// stage since approval, or the review interval has passed. Empty when none applies.
+pub async fn reassessment_reasons(
+    store: &Store,
+    org_id: i64,
+    ia: &Record,
+) -> Result<Vec<String>, Problem> {
+    let mut out = vec![];
+    if text(ia, "status") != "approved" {
+        return Ok(out);
+    }
+    if let Some(sys) = num(ia, "system_id") {
+        if let Some(system) = store.register_get(org_id, &AI_SYSTEMS, sys).await? {
+            let now_stage = text(&system, "lifecycle_stage");
+            let then = text(ia, "stage_at_approval");
+            if !then.is_empty() && now_stage != then {
+                out.push(format!(
+                    "the system moved from {} to {} since approval",
+                    then.replace('_', " "),
+                    now_stage.replace('_', " ")
+                ));
+            }
+        }
+    }
+    if let (Some(months), Ok(approved)) = (
+        num(ia, "review_interval_months"),
+        chrono::NaiveDate::parse_from_str(&text(ia, "approved_on"), "%Y-%m-%d"),
+    ) {
+        let due = approved.checked_add_months(chrono::Months::new(months as u32));
+        if due.is_some_and(|d| d <= chrono::Utc::now().date_naive()) {
+            out.push(format!("the review interval of {months} months has passed"));
+        }
+    }
+    Ok(out)
+}
+
 // ---------------------------------------------------------------- evidence files
 
 fn file_path(sha: &str) -> object_store::path::Path {

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/soa/print", get(soa_print))
         .route("/o/{slug}/soa/export", get(soa_export))
         .route("/o/{slug}/soa/approve", post(soa_approve))
+        .route("/o/{slug}/soa/compare", get(soa_compare))
         .route("/o/{slug}/soa/{entry}", post(soa_decide))
         .route("/o/{slug}/trace/ai-systems/{id}", get(trace_system))
         .route("/o/{slug}/trace/requirements/{id}", get(trace_requirement))
@@ -127,6 +128,8 @@ pub struct Extras {
     /// Evidence: whether a file is stored, and whether the evidence is past its date.
     pub has_file: bool,
     pub expired: bool,
+    /// Impact assessments: why a re-assessment is due.
+    pub reassessment: Vec<String>,
 }
 
 pub async fn extras(
@@ -188,6 +191,7 @@ pub async fn extras(
                 })
                 .collect();
             x.parties = PARTIES.to_vec();
+            x.reassessment = api_risk::reassessment_reasons(&s.store, ctx.org.org_id, rec).await?;
             x.dimensions = DIMENSIONS.to_vec();
         }
         "evidence" => {
@@ -786,4 +790,81 @@ async fn gates(
         )
         .await?;
     Ok(Redirect::to(&format!("/o/{slug}/settings")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "soa_compare.html")]
+struct ComparePage {
+    layout: Layout,
+    a: i64,
+    b: i64,
+    rows: Vec<CompareRow>,
+}
+
+/// A control's applicability, justification and status in two versions.
+struct CompareRow {
+    reference: String,
+    left: [String; 3],
+    right: [String; 3],
+    changed: bool,
+}
+
+#[derive(Deserialize)]
+struct CompareQuery {
+    a: i64,
+    b: i64,
+}
+
+async fn soa_compare(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let versions = s.store.soa_versions(ctx.org.org_id).await?;
+    let pick = |n: i64| -> Result<Vec<Value>, PageError> {
+        let v = versions.iter().find(|v| v.number == n).ok_or_else(|| {
+            PageError::Status(
+                StatusCode::NOT_FOUND,
+                format!("There is no approved version {n}."),
+            )
+        })?;
+        Ok(serde_json::from_str::<Vec<Value>>(&v.snapshot_json).unwrap_or_default())
+    };
+    let (left, right) = (pick(q.a)?, pick(q.b)?);
+    let cells = |e: Option<&Value>| -> [String; 3] {
+        match e {
+            None => [String::new(), String::new(), String::new()],
+            Some(e) => [
+                match e["applicable"].as_bool() {
+                    Some(true) => "applicable".into(),
+                    Some(false) => "not applicable".into(),
+                    None => "not decided".into(),
+                },
+                e["justification"].as_str().unwrap_or("").into(),
+                e["status"].as_str().unwrap_or("").replace('_', " "),
+            ],
+        }
+    };
+    let rows = left
+        .iter()
+        .map(|l| {
+            let reference = l["reference"].as_str().unwrap_or("").to_string();
+            let r = right.iter().find(|r| r["reference"] == l["reference"]);
+            let (lc, rc) = (cells(Some(l)), cells(r));
+            CompareRow {
+                changed: lc != rc,
+                reference,
+                left: lc,
+                right: rc,
+            }
+        })
+        .collect();
+    Ok(render(&ComparePage {
+        layout: ctx.layout("Compare SoA versions", "soa"),
+        a: q.a,
+        b: q.b,
+        rows,
+    }))
 }

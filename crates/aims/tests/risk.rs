@@ -101,6 +101,8 @@ async fn system_to_soa_chain(b: Backend) {
     assert_eq!(r.status(), StatusCode::OK);
     let up: Value = r.json().await.unwrap();
     assert_eq!(up["file_size"], content.len());
+    let (_, evr) = json(app.get(&m, &format!("/api/v1/evidence/{}", ev["id"])).await).await;
+    assert_eq!(evr["expired"], false);
     let sha = up["file_sha256"].as_str().unwrap().to_string();
     let r = app
         .get(&m, &format!("/api/v1/evidence/{}/file", ev["id"]))
@@ -421,6 +423,15 @@ async fn acceptance_assessments_gates_and_trace(b: Backend) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{moved}");
+    // The approved assessment is now due again: the system changed stage.
+    let (_, again) = json(app.get(&c, &path("")).await).await;
+    assert!(
+        again["reassessment_due"][0]
+            .as_str()
+            .unwrap()
+            .contains("verification validation to deployment"),
+        "{again}"
+    );
     // The gate can be switched off by an admin, and that is audited.
     let (_, sys2) = send(
         app,
@@ -641,6 +652,21 @@ async fn pages_for_risks_soa_evidence_and_assessments(b: Backend) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/soa/approve",
+            &[("_csrf", &csrf), ("note", "second")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (s, cmp) = app.page(&session, "/o/acme/soa/compare?a=1&b=2").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(cmp.contains("Version 1") && cmp.contains("Our AI policy is the base of the AIMS"));
+    assert_eq!(
+        app.page(&session, "/o/acme/soa/compare?a=1&b=9").await.0,
+        StatusCode::NOT_FOUND
+    );
     let (_, html) = app.page(&session, "/o/acme/soa/print").await;
     assert!(
         html.contains("Our AI policy is the base of the AIMS")
