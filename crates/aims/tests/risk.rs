@@ -13,7 +13,8 @@ use std::io::Read;
 on_both_backends!(
     system_to_soa_chain,
     acceptance_assessments_gates_and_trace,
-    pages_for_risks_soa_evidence_and_assessments
+    pages_for_risks_soa_evidence_and_assessments,
+    no_register_endpoint_crosses_organizations,
 );
 
 async fn send(
@@ -796,5 +797,199 @@ async fn pages_for_risks_soa_evidence_and_assessments(b: Backend) {
             .await
             .0,
         StatusCode::OK
+    );
+}
+
+/// Every register endpoint, and every action on a record, with another organization's ids:
+/// not found, and nothing of the other organization changes.
+async fn no_register_endpoint_crosses_organizations(b: Backend) {
+    let app = &TestApp::start(b).await;
+    let a = app.token("alpha", "ann@alpha.test", Role::Admin).await;
+    let bt = app.token("beta", "bea@beta.test", Role::Admin).await;
+    let beta = app.store.org_by_slug("beta").await.unwrap().unwrap();
+    let (_, sys) = send(
+        app,
+        Method::POST,
+        &bt,
+        "/api/v1/ai-systems",
+        json!({"name": "Beta system", "lifecycle_stage": "inception"}),
+    )
+    .await;
+    let mut ids = vec![("ai-systems", sys["id"].clone())];
+    for (path, body) in [
+        ("models", json!({"name": "Beta model"})),
+        ("datasets", json!({"name": "Beta data"})),
+        ("suppliers", json!({"name": "Beta supplier"})),
+        (
+            "risks",
+            json!({"name": "Beta risk", "status": "assessed", "inherent_likelihood": 2, "inherent_impact": 2}),
+        ),
+        (
+            "controls",
+            json!({"name": "Beta control", "status": "implemented"}),
+        ),
+        ("evidence", json!({"name": "Beta evidence", "kind": "file"})),
+        (
+            "impact-assessments",
+            json!({"name": "Beta AIA", "system_id": sys["id"]}),
+        ),
+    ] {
+        let (s, rec) = send(app, Method::POST, &bt, &format!("/api/v1/{path}"), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{path}: {rec}");
+        ids.push((path, rec["id"].clone()));
+    }
+    let before = app.audit_count(beta.id).await;
+    for (path, id) in &ids {
+        let one = format!("/api/v1/{path}/{id}");
+        assert_eq!(
+            app.get(&a, &one).await.status(),
+            StatusCode::NOT_FOUND,
+            "{one}"
+        );
+        assert_eq!(
+            app.send_json(
+                Method::PATCH,
+                &a,
+                &one,
+                &json!({"name": "taken", "version": 1})
+            )
+            .await
+            .status(),
+            StatusCode::NOT_FOUND,
+            "{one}"
+        );
+        assert_eq!(
+            app.client
+                .delete(app.url(&one))
+                .bearer_auth(&a)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND,
+            "{one}"
+        );
+        let (_, list) = json(app.get(&a, &format!("/api/v1/{path}")).await).await;
+        assert!(list["items"].as_array().unwrap().is_empty(), "{path}");
+    }
+    let id = |p: &str| ids.iter().find(|(x, _)| *x == p).unwrap().1.clone();
+    let not_found: Vec<(Method, String, Value)> = vec![
+        (
+            Method::GET,
+            format!("/api/v1/ai-systems/{}/classification", id("ai-systems")),
+            json!(null),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/ai-systems/{}/classification", id("ai-systems")),
+            json!({"answers": {}, "version": 1}),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/ai-systems/{}/cyclonedx", id("ai-systems")),
+            json!(null),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/ai-systems/{}/trace", id("ai-systems")),
+            json!(null),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/risks/{}/accept", id("risks")),
+            json!({"reason": "x", "version": 1}),
+        ),
+        (
+            Method::PUT,
+            format!(
+                "/api/v1/impact-assessments/{}/entries",
+                id("impact-assessments")
+            ),
+            json!({"entries": [], "version": 1}),
+        ),
+        (
+            Method::POST,
+            format!(
+                "/api/v1/impact-assessments/{}/submit",
+                id("impact-assessments")
+            ),
+            json!({"version": 1}),
+        ),
+        (
+            Method::POST,
+            format!(
+                "/api/v1/impact-assessments/{}/entries/0/risk",
+                id("impact-assessments")
+            ),
+            json!({}),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/evidence/{}/file", id("evidence")),
+            json!(null),
+        ),
+    ];
+    for (m, path, body) in not_found {
+        let r = if body.is_null() {
+            app.client
+                .request(m.clone(), app.url(&path))
+                .bearer_auth(&a)
+                .send()
+                .await
+                .unwrap()
+        } else {
+            app.send_json(m.clone(), &a, &path, &body).await
+        };
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{m} {path}");
+    }
+    let r = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/evidence/{}/file?name=x.txt&version=1",
+            id("evidence")
+        )))
+        .bearer_auth(&a)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Links and references to another organization's records are refused.
+    for (path, body) in [
+        (
+            "risks",
+            json!({"name": "x", "status": "identified", "system_ids": [id("ai-systems")]}),
+        ),
+        (
+            "controls",
+            json!({"name": "x", "status": "planned", "risk_ids": [id("risks")], "evidence_ids": [id("evidence")]}),
+        ),
+        (
+            "impact-assessments",
+            json!({"name": "x", "system_id": id("ai-systems")}),
+        ),
+    ] {
+        let (s, p) = send(app, Method::POST, &a, &format!("/api/v1/{path}"), body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {p}");
+    }
+    assert_eq!(app.client.post(app.url(&format!("/api/v1/imports/cyclonedx?system_id={}", id("ai-systems")))).bearer_auth(&a).header("content-type", "application/json")
+        .body(json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"type": "data", "name": "d"}]}).to_string()).send().await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, soa_b) = json(app.get(&bt, "/api/v1/soa").await).await;
+    let entry = soa_b["items"][0]["id"].clone();
+    assert_eq!(
+        app.send_json(
+            Method::PATCH,
+            &a,
+            &format!("/api/v1/soa/{entry}"),
+            &json!({"applicable": true, "justification": "x", "version": 1})
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.audit_count(beta.id).await,
+        before,
+        "nothing of beta changed"
     );
 }
