@@ -263,15 +263,36 @@ struct RequirementPage {
 }
 
 /// Evidence linked to the requirement itself or to the controls that implement it.
-pub(crate) async fn evidence_for(s: &AppState, org_id: i64, requirement_id: i64, controls: &[Control]) -> Result<Vec<(i64, String, String, String)>, PageError> {
+pub(crate) async fn evidence_for(
+    s: &AppState,
+    org_id: i64,
+    requirement_id: i64,
+    controls: &[Control],
+) -> Result<Vec<(i64, String, String, String)>, PageError> {
     let control_ids: Vec<i64> = controls.iter().map(|c| c.id).collect();
-    let mut ids: Vec<i64> = s.store.linked_ids("controls", &control_ids, "evidence").await?.into_iter().map(|x| x.1).collect();
-    ids.extend(s.store.linked_ids("requirements", &[requirement_id], "evidence").await?.into_iter().map(|x| x.1));
+    let mut ids: Vec<i64> = s
+        .store
+        .linked_ids("controls", &control_ids, "evidence")
+        .await?
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    ids.extend(
+        s.store
+            .linked_ids("requirements", &[requirement_id], "evidence")
+            .await?
+            .into_iter()
+            .map(|x| x.1),
+    );
     ids.sort_unstable();
     ids.dedup();
     let mut out = vec![];
     for id in ids {
-        if let Some(r) = s.store.register_get(org_id, &aims_domain::register::EVIDENCE, id).await? {
+        if let Some(r) = s
+            .store
+            .register_get(org_id, &aims_domain::register::EVIDENCE, id)
+            .await?
+        {
             let t = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
             out.push((id, t("reference"), t("name"), t("valid_until")));
         }

@@ -174,8 +174,17 @@ async fn list(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
     let lq = ListQuery::parse(spec, &pairs(&q), 50)?;
-    let lookups = Lookups::load(&s.store, ctx.org.org_id, spec).await?;
     let (records, next) = registers::list_page(&s.store, ctx.org.org_id, spec, &lq).await?;
+    // Display needs only what this page refers to; the filter selects need the full lists.
+    let lookups = if spec
+        .fields
+        .iter()
+        .any(|f| f.filter && matches!(f.kind, FieldKind::Ref(_)))
+    {
+        Lookups::load(&s.store, ctx.org.org_id, spec).await?
+    } else {
+        Lookups::for_rows(&s.store, ctx.org.org_id, spec, &records).await?
+    };
     let base = format!("/o/{slug}/inventory/{}", spec.path);
     let keep = lq.pairs();
     let current_sort = lq
@@ -330,7 +339,8 @@ pub(crate) async fn detail_page(
         .ok_or_else(|| {
             PageError::Status(StatusCode::NOT_FOUND, format!("No such {}.", spec.singular))
         })?;
-    let lookups = Lookups::load(&s.store, ctx.org.org_id, spec).await?;
+    let lookups =
+        Lookups::for_rows(&s.store, ctx.org.org_id, spec, std::slice::from_ref(&rec)).await?;
     let fields = spec
         .fields
         .iter()

@@ -776,6 +776,15 @@ impl Store {
         dispatch!(self.linked_ids(table, ids, other))
     }
 
+    pub async fn register_briefs(
+        &self,
+        org_id: i64,
+        spec: &RegisterSpec,
+        ids: &[i64],
+    ) -> R<Vec<LinkedRecord>> {
+        dispatch!(self.register_briefs(org_id, spec, ids))
+    }
+
     // backup and restore
     pub async fn backup_rows(&self, sink: &mut BackupSink<'_>) -> R<u64> {
         dispatch!(self.backup_rows(sink))

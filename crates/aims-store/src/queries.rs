@@ -2329,3 +2329,18 @@ pub async fn linked_ids(p: &Pools, table: &str, ids: &[i64], other: &str) -> Res
     q.push(")");
     Ok(q.build_query_as().fetch_all(&p.read).await?)
 }
+
+/// Id, number and name of a register's records by id, in one query (for display).
+pub async fn register_briefs(p: &Pools, org_id: i64, spec: &RegisterSpec, ids: &[i64]) -> Result<Vec<LinkedRecord>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q: QueryBuilder<DB> = QueryBuilder::new(format!("SELECT id, number, name FROM {} WHERE org_id = ", spec.table));
+    q.push_bind(org_id).push(" AND id IN (");
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    q.push(")");
+    Ok(q.build_query_as().fetch_all(&p.read).await?)
+}

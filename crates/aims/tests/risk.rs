@@ -228,9 +228,13 @@ async fn system_to_soa_chain(b: Backend) {
     assert_eq!(csv.lines().count(), 39, "a header and one row per control");
     // The requirement's page shows the organization's control and its evidence.
     let (_, session) = app.login("max@acme.test", PASSWORD).await;
-    let (_, html) = app.page(&session.unwrap(), &format!("/o/acme/requirements/{a74}")).await;
-    assert!(html.contains("Data quality gate") && html.contains("Data quality report Q3"), "{html}");
-
+    let (_, html) = app
+        .page(&session.unwrap(), &format!("/o/acme/requirements/{a74}"))
+        .await;
+    assert!(
+        html.contains("Data quality gate") && html.contains("Data quality report Q3"),
+        "{html}"
+    );
 
     // Coverage sees the control too.
     let (_, cov) = json(
