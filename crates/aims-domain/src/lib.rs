@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod classify;
+pub mod maturity;
 pub mod register;
 pub mod risk;
 pub mod role;

@@ -725,6 +725,30 @@ pub const IMPACT_ASSESSMENTS: RegisterSpec = RegisterSpec {
     links: &[],
 };
 
+pub const TASK_STATUSES: &[(&str, &str)] = &[
+    ("open", "Open"),
+    ("in_progress", "In progress"),
+    ("done", "Done"),
+];
+
+pub const TASKS: RegisterSpec = RegisterSpec {
+    table: "tasks",
+    path: "tasks",
+    prefix: "TSK",
+    singular: "task",
+    plural: "Tasks",
+    intro: "Actions with an owner and a due date: from the certification roadmap, audits, reviews or anywhere else.",
+    fields: &[
+        field("name", "Title", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("description", "Description", FieldKind::LongText),
+        field("owner_id", "Owner", FieldKind::Member).list().filter(),
+        field("due_date", "Due", FieldKind::Date).list().sort(),
+        field("status", "Status", FieldKind::Enum(TASK_STATUSES)).required().list().filter().sort(),
+        field("source", "Source", FieldKind::Text { max: 200 }).list().help("Where the task comes from, e.g. roadmap 6.4."),
+    ],
+    links: &[],
+};
+
 /// Every register, for routing and look-ups by table.
 pub const REGISTERS: &[&RegisterSpec] = &[
     &AI_SYSTEMS,
@@ -735,6 +759,7 @@ pub const REGISTERS: &[&RegisterSpec] = &[
     &CONTROLS,
     &EVIDENCE,
     &IMPACT_ASSESSMENTS,
+    &TASKS,
 ];
 
 pub fn register_by_table(table: &str) -> Option<&'static RegisterSpec> {

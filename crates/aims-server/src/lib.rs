@@ -9,8 +9,10 @@ pub mod catalog;
 pub mod cyclonedx;
 pub mod error;
 pub mod extract;
+pub mod maturity;
 mod pages;
 mod pages_catalog;
+mod pages_maturity;
 mod pages_registers;
 mod pages_risk;
 pub mod registers;
@@ -66,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_catalog::routes())
         .merge(api_registers::routes())
         .merge(api_risk::routes())
+        .merge(maturity::routes())
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())

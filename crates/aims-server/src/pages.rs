@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::pages_catalog::routes())
         .merge(crate::pages_registers::routes())
         .merge(crate::pages_risk::routes())
+        .merge(crate::pages_maturity::routes())
         .fallback(|| async {
             PageError::Status(StatusCode::NOT_FOUND, "There is no page here.".into())
         })
@@ -540,9 +541,11 @@ async fn logout(
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    members: Vec<Member>,
-    more_members: bool,
-    events: Vec<AuditEvent>,
+    v: crate::maturity::MaturityView,
+    /// (level, count, colour) of assessed risks by their current score.
+    bands: Vec<(String, i64, String)>,
+    /// (link, text) of the next things to do.
+    next: Vec<(String, String)>,
 }
 
 async fn home(
@@ -551,26 +554,54 @@ async fn home(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let mut members = s.store.list_members(ctx.org.org_id, None, 11).await?;
-    let more_members = members.len() > 10;
-    members.truncate(10);
-    let events = if ctx
-        .org
-        .role
-        .permissions()
-        .allows(Permission::ReadAuditTrail)
-    {
-        s.store
-            .list_events(ctx.org.org_id, &Default::default(), None, 8)
-            .await?
-    } else {
-        vec![]
-    };
+    let v = crate::maturity::maturity_view(&s.store, ctx.org.org_id).await?;
+    let (criteria, _) = crate::api_risk::criteria(&s.store, ctx.org.org_id).await?;
+    let mut bands: Vec<(String, i64, String)> = criteria
+        .bands
+        .iter()
+        .map(|b| (b.level.clone(), 0, b.colour.clone()))
+        .collect();
+    for (l, i, n) in s.store.risk_heatmap(ctx.org.org_id, false).await? {
+        if let Some(b) = criteria.band(l * i) {
+            if let Some(x) = bands.iter_mut().find(|x| x.0 == b.level) {
+                x.1 += n;
+            }
+        }
+    }
+    if bands.iter().all(|b| b.1 == 0) {
+        bands.clear();
+    }
+    let mut next = vec![];
+    if v.latest.is_none() {
+        next.push((
+            format!("/o/{slug}/maturity/new"),
+            "Take the maturity self-assessment (42 questions)".to_string(),
+        ));
+    }
+    if v.facts.systems == 0 {
+        next.push((
+            format!("/o/{slug}/inventory/ai-systems/new"),
+            "Register your first AI system".to_string(),
+        ));
+    }
+    if v.soa_decided < v.soa_total {
+        next.push((
+            format!("/o/{slug}/soa"),
+            format!(
+                "Decide the {} open Annex A controls in the SoA",
+                v.soa_total - v.soa_decided
+            ),
+        ));
+    }
+    for g in &v.gaps {
+        next.push((format!("/o/{slug}/maturity#roadmap"), g.text.clone()));
+    }
+    next.truncate(3);
     Ok(render(&HomePage {
         layout: ctx.layout(&ctx.org.name, "home"),
-        members,
-        more_members,
-        events,
+        v,
+        bands,
+        next,
     }))
 }
 

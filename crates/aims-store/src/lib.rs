@@ -785,6 +785,43 @@ impl Store {
         dispatch!(self.register_briefs(org_id, spec, ids))
     }
 
+    // maturity and the plan
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_maturity(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        assessed_on: &str,
+        answered_by: &str,
+        answers_json: &str,
+        now: DateTime<Utc>,
+    ) -> R<MaturityAssessment> {
+        dispatch!(self.create_maturity(actor, org_id, assessed_on, answered_by, answers_json, now))
+    }
+    pub async fn maturity_assessments(
+        &self,
+        org_id: i64,
+        limit: i64,
+    ) -> R<Vec<MaturityAssessment>> {
+        dispatch!(self.maturity_assessments(org_id, limit))
+    }
+    pub async fn org_plan(&self, org_id: i64) -> R<Option<(String, i64)>> {
+        dispatch!(self.org_plan(org_id))
+    }
+    pub async fn set_org_plan(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        plan_json: &str,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> R<i64> {
+        dispatch!(self.set_org_plan(actor, org_id, plan_json, version, now))
+    }
+    pub async fn org_facts(&self, org_id: i64, today: &str, year_ago: &str) -> R<OrgFacts> {
+        dispatch!(self.org_facts(org_id, today, year_ago))
+    }
+
     // backup and restore
     pub async fn backup_rows(&self, sink: &mut BackupSink<'_>) -> R<u64> {
         dispatch!(self.backup_rows(sink))

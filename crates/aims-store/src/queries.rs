@@ -739,6 +739,8 @@ const BACKUP_TABLES: &[BackupTable] = &[
     ("org_settings", false, "org_id", &[("org_id", Col::Int), ("lifecycle_gates", Col::Bool), ("version", Col::Int), ("updated_at", Col::Time)]),
     ("soa_entries", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("requirement_id", Col::Int), ("applicable", Col::OptBool), ("justification", Col::OptText), ("status", Col::Text), ("version", Col::Int), ("updated_at", Col::Time)]),
     ("soa_versions", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("number", Col::Int), ("approved_by", Col::OptInt), ("approved_at", Col::Time), ("note", Col::OptText), ("snapshot_json", Col::Text)]),
+    ("maturity_assessments", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("number", Col::Int), ("assessed_on", Col::Text), ("answered_by", Col::Text), ("answers_json", Col::Text), ("created_by", Col::OptInt), ("created_at", Col::Time)]),
+    ("org_plan", false, "org_id", &[("org_id", Col::Int), ("plan_json", Col::Text), ("version", Col::Int), ("updated_at", Col::Time)]),
     ("audit_heads", false, "org_id", &[("org_id", Col::Int), ("seq", Col::Int), ("last_hash", Col::Text)]),
     ("audit_events", true, "id", &[("id", Col::Int), ("org_id", Col::Int), ("seq", Col::Int), ("at", Col::Time), ("actor_user_id", Col::OptInt), ("actor_token_id", Col::OptInt), ("actor_label", Col::Text), ("action", Col::Text), ("entity_type", Col::Text), ("entity_id", Col::Text), ("before_json", Col::OptText), ("after_json", Col::OptText), ("prev_hash", Col::Text), ("hash", Col::Text)]),
 ];
@@ -2343,4 +2345,116 @@ pub async fn register_briefs(p: &Pools, org_id: i64, spec: &RegisterSpec, ids: &
     }
     q.push(")");
     Ok(q.build_query_as().fetch_all(&p.read).await?)
+}
+
+// ---------------------------------------------------------------- maturity and the plan
+
+#[allow(clippy::too_many_arguments)]
+pub async fn create_maturity(p: &Pools, actor: &Actor, org_id: i64, assessed_on: &str, answered_by: &str, answers_json: &str, now: DateTime<Utc>) -> Result<MaturityAssessment> {
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM maturity_assessments WHERE org_id = $1").bind(org_id).fetch_one(&mut *tx).await?;
+    let m: MaturityAssessment = sqlx::query_as(
+        "INSERT INTO maturity_assessments (org_id, number, assessed_on, answered_by, answers_json, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, number, assessed_on, answered_by, answers_json, created_at",
+    )
+    .bind(org_id)
+    .bind(number)
+    .bind(assessed_on)
+    .bind(answered_by)
+    .bind(answers_json)
+    .bind(actor.user_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    append_event(&mut tx, org_id, actor, action::CREATE, "maturity_assessment", &m.id.to_string(), None::<&()>, Some(&m), now).await?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+/// Newest first.
+pub async fn maturity_assessments(p: &Pools, org_id: i64, limit: i64) -> Result<Vec<MaturityAssessment>> {
+    Ok(sqlx::query_as("SELECT id, number, assessed_on, answered_by, answers_json, created_at FROM maturity_assessments WHERE org_id = $1 ORDER BY number DESC LIMIT $2")
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(&p.read)
+        .await?)
+}
+
+pub async fn org_plan(p: &Pools, org_id: i64) -> Result<Option<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT plan_json, version FROM org_plan WHERE org_id = $1").bind(org_id).fetch_optional(&p.read).await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn set_org_plan(p: &Pools, actor: &Actor, org_id: i64, plan_json: &str, version: i64, now: DateTime<Utc>) -> Result<i64> {
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    let before: Option<(String, i64)> = sqlx::query_as("SELECT plan_json, version FROM org_plan WHERE org_id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
+    let current = before.as_ref().map(|b| b.1).unwrap_or(0);
+    if current != version {
+        return Err(StoreError::stale(current));
+    }
+    if before.is_some() {
+        sqlx::query("UPDATE org_plan SET plan_json = $2, version = version + 1, updated_at = $3 WHERE org_id = $1").bind(org_id).bind(plan_json).bind(now).execute(&mut *tx).await?;
+    } else {
+        sqlx::query("INSERT INTO org_plan (org_id, plan_json, version, updated_at) VALUES ($1, $2, 1, $3)").bind(org_id).bind(plan_json).bind(now).execute(&mut *tx).await?;
+    }
+    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
+    append_event(&mut tx, org_id, actor, action::UPDATE, "org_plan", &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(plan_json)), now).await?;
+    tx.commit().await?;
+    Ok(current + 1)
+}
+
+/// Counts the dashboard and evidence-based maturity need, in a fixed number of statements.
+pub async fn org_facts(p: &Pools, org_id: i64, today: &str, year_ago: &str) -> Result<OrgFacts> {
+    let one = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+    let mut f = OrgFacts {
+        systems: one("SELECT COUNT(*) FROM ai_systems WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        systems_in_scope: one("SELECT COUNT(*) FROM ai_systems WHERE org_id = $1 AND in_scope = TRUE").bind(org_id).fetch_one(&p.read).await?,
+        systems_with_owner: one("SELECT COUNT(*) FROM ai_systems WHERE org_id = $1 AND owner_id IS NOT NULL").bind(org_id).fetch_one(&p.read).await?,
+        systems_overdue: sqlx::query_scalar("SELECT COUNT(*) FROM ai_systems WHERE org_id = $1 AND next_review <> '' AND next_review < $2").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        members: one("SELECT COUNT(*) FROM memberships WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        managers: one("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'manager'").bind(org_id).fetch_one(&p.read).await?,
+        risks: one("SELECT COUNT(*) FROM risks WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        risks_identified_only: one("SELECT COUNT(*) FROM risks WHERE org_id = $1 AND status = 'identified'").bind(org_id).fetch_one(&p.read).await?,
+        risks_overdue: sqlx::query_scalar("SELECT COUNT(*) FROM risks WHERE org_id = $1 AND next_review <> '' AND next_review < $2 AND status <> 'closed'").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        approved_assessments: one("SELECT COUNT(*) FROM impact_assessments WHERE org_id = $1 AND status = 'approved'").bind(org_id).fetch_one(&p.read).await?,
+        operating_systems_without_assessment: one(
+            "SELECT COUNT(*) FROM ai_systems s WHERE s.org_id = $1 AND s.lifecycle_stage IN ('deployment', 'operation_monitoring') \
+             AND NOT EXISTS (SELECT 1 FROM impact_assessments i WHERE i.org_id = s.org_id AND i.system_id = s.id AND i.status = 'approved')",
+        )
+        .bind(org_id)
+        .fetch_one(&p.read)
+        .await?,
+        implemented_controls: one("SELECT COUNT(*) FROM controls WHERE org_id = $1 AND status = 'implemented'").bind(org_id).fetch_one(&p.read).await?,
+        controls_checked_recently: sqlx::query_scalar("SELECT COUNT(*) FROM controls WHERE org_id = $1 AND last_checked IS NOT NULL AND last_checked >= $2 AND last_result IS NOT NULL AND last_result <> 'not_checked'")
+            .bind(org_id)
+            .bind(year_ago)
+            .fetch_one(&p.read)
+            .await?,
+        expired_evidence: sqlx::query_scalar("SELECT COUNT(*) FROM evidence WHERE org_id = $1 AND valid_until <> '' AND valid_until < $2").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        tasks_overdue: sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE org_id = $1 AND status <> 'done' AND due_date <> '' AND due_date < $2").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        soa_versions: one("SELECT COUNT(*) FROM soa_versions WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        evidence_refs: vec![],
+    };
+    // ISO 42001 references with evidence, directly or through a control, and the newest collection date.
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT r.ref, e.collected_on FROM evidence e \
+         JOIN record_links k ON k.a_table = 'evidence' AND k.a_id = e.id AND k.b_table = 'requirements' \
+         JOIN requirements r ON r.id = k.b_id JOIN frameworks f ON f.id = r.framework_id \
+         WHERE e.org_id = $1 AND f.key = 'iso42001-2023' \
+         UNION ALL \
+         SELECT r.ref, e.collected_on FROM evidence e \
+         JOIN record_links ce ON ce.a_table = 'controls' AND ce.b_table = 'evidence' AND ce.b_id = e.id \
+         JOIN record_links cr ON cr.a_table = 'controls' AND cr.a_id = ce.a_id AND cr.b_table = 'requirements' \
+         JOIN requirements r ON r.id = cr.b_id JOIN frameworks f ON f.id = r.framework_id \
+         WHERE e.org_id = $1 AND f.key = 'iso42001-2023'",
+    )
+    .bind(org_id)
+    .fetch_all(&p.read)
+    .await?;
+    f.evidence_refs = rows.into_iter().map(|(r, d)| (r, d.is_some_and(|d| d.as_str() >= year_ago))).collect();
+    Ok(f)
 }

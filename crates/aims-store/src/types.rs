@@ -405,3 +405,37 @@ pub struct SoaVersion {
     #[serde(skip)]
     pub snapshot_json: String,
 }
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct MaturityAssessment {
+    pub id: i64,
+    pub number: i64,
+    pub assessed_on: String,
+    pub answered_by: String,
+    #[serde(skip)]
+    pub answers_json: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Counts read from the organization's records (dashboard, evidence-based maturity).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OrgFacts {
+    pub systems: i64,
+    pub systems_in_scope: i64,
+    pub systems_with_owner: i64,
+    pub systems_overdue: i64,
+    pub members: i64,
+    pub managers: i64,
+    pub risks: i64,
+    pub risks_identified_only: i64,
+    pub risks_overdue: i64,
+    pub approved_assessments: i64,
+    pub operating_systems_without_assessment: i64,
+    pub implemented_controls: i64,
+    pub controls_checked_recently: i64,
+    pub expired_evidence: i64,
+    pub tasks_overdue: i64,
+    pub soa_versions: i64,
+    /// (ISO 42001 ref, collected within the last year) for each piece of evidence.
+    pub evidence_refs: Vec<(String, bool)>,
+}

@@ -1,0 +1,417 @@
+//! Maturity, gaps, roadmap, budget and the dashboard's numbers: one view computed from the
+//! latest self-assessments and the organization's records, shared by the API and the pages.
+
+use crate::auth::ApiCaller;
+use crate::error::Problem;
+use crate::extract::JsonBody;
+use crate::AppState;
+use aims_domain::maturity::{
+    check_answers, evidence_levels, scores, Answer, Facts, Plan, DOMAINS, QUESTIONS, SCORING_RULE,
+};
+use aims_domain::{Invalid, Permission};
+use aims_store::{MaturityAssessment, OrgFacts, Store};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/maturity", get(view))
+        .route("/api/v1/maturity/questions", get(questions))
+        .route("/api/v1/maturity/assessments", get(list).post(create))
+        .route("/api/v1/plan", get(get_plan).put(put_plan))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainView {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub self_score: Option<f64>,
+    pub previous_score: Option<f64>,
+    pub evidence_level: i64,
+    pub checks: Vec<(String, bool)>,
+    /// The self-assessment claims more than the records support.
+    pub overclaim: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub question: &'static str,
+    pub text: String,
+    pub level: Option<i64>,
+    pub quick_win: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub name: &'static str,
+    pub start: String,
+    pub end: String,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MaturityView {
+    pub scoring_rule: &'static str,
+    pub latest: Option<MaturityAssessment>,
+    pub previous: Option<MaturityAssessment>,
+    pub answers: Vec<Answer>,
+    pub overall: Option<f64>,
+    pub domains: Vec<DomainView>,
+    /// Questions below level 3, with the recommendation.
+    pub gaps: Vec<Action>,
+    /// Documented information the standard asks for with no evidence behind it: (ref, item).
+    pub missing_documents: Vec<(String, String)>,
+    pub roadmap: Vec<Phase>,
+    pub target_date: String,
+    pub budget_low: i64,
+    pub budget_high: i64,
+    pub plan: Plan,
+    pub plan_version: i64,
+    pub facts: OrgFacts,
+    pub soa_decided: i64,
+    pub soa_total: i64,
+    pub soa_problems: i64,
+}
+
+fn answers_of(m: &MaturityAssessment) -> Vec<Answer> {
+    serde_json::from_str(&m.answers_json).unwrap_or_default()
+}
+
+pub async fn plan(store: &Store, org_id: i64) -> Result<(Plan, i64), Problem> {
+    Ok(match store.org_plan(org_id).await? {
+        Some((j, v)) => (serde_json::from_str(&j).unwrap_or_default(), v),
+        None => (Plan::default(), 0),
+    })
+}
+
+pub async fn maturity_view(store: &Store, org_id: i64) -> Result<MaturityView, Problem> {
+    let today = Utc::now().date_naive();
+    let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
+    let facts = store
+        .org_facts(org_id, &today.to_string(), &year_ago.to_string())
+        .await?;
+    let assessments = store.maturity_assessments(org_id, 2).await?;
+    let latest = assessments.first().cloned();
+    let previous = assessments.get(1).cloned();
+    let answers = latest.as_ref().map(answers_of).unwrap_or_default();
+    let (self_scores, overall) = scores(&answers);
+    let prev_scores = previous
+        .as_ref()
+        .map(|p| scores(&answers_of(p)).0)
+        .unwrap_or_default();
+
+    let soa = crate::api_risk::soa_view(store, org_id).await?;
+    let soa_decided = soa["decided"].as_i64().unwrap_or(0);
+    let soa_total = soa["total"].as_i64().unwrap_or(0);
+    let soa_problems = soa["problems"]
+        .as_array()
+        .map(|a| a.len() as i64)
+        .unwrap_or(0);
+    let coverage = match store.framework_by_key(None, "iso42001-2023").await? {
+        Some(fw) => {
+            let c = crate::catalog::coverage(store, org_id, &fw).await?;
+            let annex: Vec<_> = c
+                .items
+                .iter()
+                .filter(|i| i.reference.starts_with("A."))
+                .collect();
+            let covered = annex
+                .iter()
+                .filter(|i| i.status == "direct" || i.status == "mapped")
+                .count();
+            if annex.is_empty() {
+                0.0
+            } else {
+                covered as f64 * 100.0 / annex.len() as f64
+            }
+        }
+        None => 0.0,
+    };
+    let untreated = store.untreated_modify_risks(org_id).await?.len() as i64;
+    let domain_facts = Facts {
+        systems: facts.systems,
+        systems_with_owner: facts.systems_with_owner,
+        members: facts.members,
+        managers: facts.managers,
+        risks: facts.risks,
+        risks_identified_only: facts.risks_identified_only,
+        risks_overdue: facts.risks_overdue,
+        modify_risks_untreated: untreated,
+        soa_decided,
+        soa_total,
+        soa_problems,
+        soa_versions: facts.soa_versions,
+        approved_assessments: facts.approved_assessments,
+        operating_systems_without_assessment: facts.operating_systems_without_assessment,
+        implemented_controls: facts.implemented_controls,
+        controls_checked_recently: facts.controls_checked_recently,
+        expired_evidence: facts.expired_evidence,
+        annex_a_coverage_percent: coverage,
+        evidence: facts.evidence_refs.clone(),
+    };
+    let ev = evidence_levels(&domain_facts);
+    let domains = DOMAINS
+        .iter()
+        .map(|(key, title)| {
+            let self_score = self_scores
+                .iter()
+                .find(|(d, _)| d == key)
+                .and_then(|(_, s)| *s);
+            let (_, evidence_level, checks) = ev
+                .iter()
+                .find(|(d, _, _)| d == key)
+                .cloned()
+                .unwrap_or((key, 1, vec![]));
+            DomainView {
+                key,
+                title,
+                self_score,
+                previous_score: prev_scores
+                    .iter()
+                    .find(|(d, _)| d == key)
+                    .and_then(|(_, s)| *s),
+                evidence_level,
+                checks,
+                overclaim: self_score.is_some_and(|s| s >= evidence_level as f64 + 1.0),
+            }
+        })
+        .collect();
+
+    // Gaps: questions answered below 3; with no assessment yet, every question is open.
+    let mut gaps: Vec<Action> = QUESTIONS
+        .iter()
+        .filter_map(|q| {
+            let level = answers.iter().find(|a| a.question == q.id).map(|a| a.level);
+            let open = match level {
+                Some(l) => l < 3,
+                None => latest.is_none(),
+            };
+            open.then(|| Action {
+                question: q.id,
+                text: q.recommendation.to_string(),
+                level,
+                quick_win: q.quick_win,
+            })
+        })
+        .collect();
+    gaps.sort_by_key(|a| (!a.quick_win, a.level.unwrap_or(0)));
+
+    let mut missing_documents = vec![];
+    if let Some(fw) = store.framework_by_key(None, "iso42001-2023").await? {
+        for r in store.list_requirements(fw.framework.id, None).await? {
+            if r.kind != "clause" || r.documents.0.is_empty() {
+                continue;
+            }
+            let has = facts.evidence_refs.iter().any(|(x, _)| *x == r.reference);
+            if !has {
+                for d in &r.documents.0 {
+                    missing_documents.push((r.reference.clone(), d.clone()));
+                }
+            }
+        }
+    }
+
+    let (plan, plan_version) = plan(store, org_id).await?;
+    let timeline = plan.timeline(today);
+    let mut roadmap: Vec<Phase> = timeline
+        .iter()
+        .map(|(name, s, e)| Phase {
+            name,
+            start: s.to_string(),
+            end: e.to_string(),
+            actions: vec![],
+        })
+        .collect();
+    for g in &gaps {
+        let phase = if g.quick_win { 0 } else { 1 };
+        roadmap[phase].actions.push(g.clone());
+    }
+    let fixed = |q: &'static str, t: &str| Action {
+        question: q,
+        text: t.to_string(),
+        level: None,
+        quick_win: false,
+    };
+    roadmap[2].actions.push(fixed(
+        "9.2",
+        "Run an internal audit of the whole AIMS and close its findings",
+    ));
+    roadmap[2].actions.push(fixed(
+        "9.3",
+        "Hold the management review and approve the SoA",
+    ));
+    roadmap[3].actions.push(fixed(
+        "9.5",
+        "Stage 1: the certification body reviews the documented information",
+    ));
+    roadmap[3].actions.push(fixed(
+        "9.5",
+        "Stage 2: the certification body audits the implementation",
+    ));
+    let target_date = timeline.last().map(|t| t.2.to_string()).unwrap_or_default();
+    let (budget_low, budget_high) = plan.budget(facts.systems_in_scope);
+    Ok(MaturityView {
+        scoring_rule: SCORING_RULE,
+        latest,
+        previous,
+        answers,
+        overall,
+        domains,
+        gaps,
+        missing_documents,
+        roadmap,
+        target_date,
+        budget_low,
+        budget_high,
+        plan,
+        plan_version,
+        facts,
+        soa_decided,
+        soa_total,
+        soa_problems,
+    })
+}
+
+/// Points of a radar polygon (8 axes, levels 0 to 5) in a 360 × 360 box.
+pub fn radar_points(values: &[f64]) -> String {
+    let n = values.len().max(1) as f64;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let angle = std::f64::consts::TAU * i as f64 / n - std::f64::consts::FRAC_PI_2;
+            let r = 140.0 * v.clamp(0.0, 5.0) / 5.0;
+            format!(
+                "{:.1},{:.1}",
+                180.0 + r * angle.cos(),
+                180.0 + r * angle.sin()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssessment {
+    /// YYYY-MM-DD; today when empty.
+    #[serde(default)]
+    pub assessed_on: String,
+    /// The people who answered.
+    pub answered_by: String,
+    pub answers: Vec<Answer>,
+}
+
+pub async fn save_assessment(
+    store: &Store,
+    actor: &aims_store::Actor,
+    org_id: i64,
+    a: NewAssessment,
+) -> Result<MaturityAssessment, Problem> {
+    let mut inv = Invalid::default();
+    if let Err(e) = check_answers(&a.answers) {
+        inv.0.extend(e.0);
+    }
+    let date = if a.assessed_on.trim().is_empty() {
+        Utc::now().date_naive().to_string()
+    } else {
+        a.assessed_on.trim().to_string()
+    };
+    if NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_err() {
+        inv.push("assessed_on", "must be a date written YYYY-MM-DD");
+    }
+    let by = a.answered_by.trim();
+    if by.is_empty() {
+        inv.push("answered_by", "is required: who answered?");
+    }
+    inv.into_result().map_err(Problem::invalid)?;
+    let json =
+        serde_json::to_string(&a.answers).map_err(|e| Problem::bad_request(e.to_string()))?;
+    Ok(store
+        .create_maturity(actor, org_id, &date, by, &json, Utc::now())
+        .await?)
+}
+
+async fn create(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(a): JsonBody<NewAssessment>,
+) -> Result<(StatusCode, Json<MaturityAssessment>), Problem> {
+    caller.require(Permission::Write)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(save_assessment(&s.store, &caller.actor(), caller.org_id, a).await?),
+    ))
+}
+
+async fn list(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Read)?;
+    let items: Vec<Value> = s
+        .store
+        .maturity_assessments(caller.org_id, 100)
+        .await?
+        .iter()
+        .map(|m| {
+            let answers = answers_of(m);
+            let (per, overall) = scores(&answers);
+            json!({"number": m.number, "assessed_on": m.assessed_on, "answered_by": m.answered_by, "overall": overall,
+                   "domains": per.iter().map(|(d, s)| json!({"domain": d, "score": s})).collect::<Vec<_>>(), "answers": answers})
+        })
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+async fn view(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<MaturityView>, Problem> {
+    caller.require(Permission::Read)?;
+    Ok(Json(maturity_view(&s.store, caller.org_id).await?))
+}
+
+async fn questions() -> Json<Value> {
+    Json(json!({
+        "scoring_rule": SCORING_RULE,
+        "domains": DOMAINS.iter().map(|(k, t)| json!({"key": k, "title": t})).collect::<Vec<_>>(),
+        "questions": QUESTIONS.iter().map(|q| json!({"id": q.id, "domain": q.domain, "text": q.text, "explanation": q.explanation, "levels": q.levels, "recommendation": q.recommendation})).collect::<Vec<_>>(),
+    }))
+}
+
+async fn get_plan(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Read)?;
+    let (p, v) = plan(&s.store, caller.org_id).await?;
+    Ok(Json(json!({"plan": p, "version": v})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanBody {
+    plan: Plan,
+    version: i64,
+}
+
+pub async fn save_plan(
+    store: &Store,
+    actor: &aims_store::Actor,
+    org_id: i64,
+    p: &Plan,
+    version: i64,
+) -> Result<i64, Problem> {
+    p.check().map_err(Problem::invalid)?;
+    let json = serde_json::to_string(p).map_err(|e| Problem::bad_request(e.to_string()))?;
+    Ok(store
+        .set_org_plan(actor, org_id, &json, version, Utc::now())
+        .await?)
+}
+
+async fn put_plan(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<PlanBody>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Approve)?;
+    let v = save_plan(&s.store, &caller.actor(), caller.org_id, &b.plan, b.version).await?;
+    Ok(Json(json!({"plan": b.plan, "version": v})))
+}

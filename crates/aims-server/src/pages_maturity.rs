@@ -1,0 +1,382 @@
+//! The maturity self-assessment, gap analysis, roadmap and budget pages, and the dashboard.
+
+use crate::maturity::{
+    maturity_view, radar_points, save_assessment, save_plan, MaturityView, NewAssessment,
+};
+use crate::pages::{org_ctx, render, Layout, PageError};
+use crate::AppState;
+use aims_domain::maturity::{Answer, Plan, DOMAINS, LEVELS, QUESTIONS};
+use aims_domain::register::{check_input, TASKS};
+use aims_domain::Permission;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Map};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/o/{slug}/maturity", get(results))
+        .route("/o/{slug}/maturity/new", get(questionnaire).post(submit))
+        .route("/o/{slug}/maturity/plan", post(plan))
+        .route("/o/{slug}/maturity/task", post(task))
+}
+
+fn form_value<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
+    form.iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Radar geometry: axis end points and label positions, and the polygons to draw.
+pub struct Radar {
+    /// (axis end x, y, label x, y, label)
+    pub axes: Vec<(String, String, String, String, &'static str)>,
+    pub rings: Vec<String>,
+    pub current: Option<String>,
+    pub previous: Option<String>,
+    pub evidence: String,
+}
+
+pub fn radar(v: &MaturityView) -> Radar {
+    let n = DOMAINS.len() as f64;
+    let axes = DOMAINS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, title))| {
+            let a = std::f64::consts::TAU * i as f64 / n - std::f64::consts::FRAC_PI_2;
+            let f = |x: f64| format!("{x:.1}");
+            (
+                f(180.0 + 140.0 * a.cos()),
+                f(180.0 + 140.0 * a.sin()),
+                f(180.0 + 162.0 * a.cos()),
+                f(184.0 + 162.0 * a.sin()),
+                *title,
+            )
+        })
+        .collect();
+    let rings = (1..=5)
+        .map(|l| radar_points(&vec![l as f64; DOMAINS.len()]))
+        .collect();
+    let has = |f: &dyn Fn(&crate::maturity::DomainView) -> Option<f64>| {
+        v.domains.iter().any(|d| f(d).is_some())
+    };
+    let current = has(&|d| d.self_score).then(|| {
+        radar_points(
+            &v.domains
+                .iter()
+                .map(|d| d.self_score.unwrap_or(0.0))
+                .collect::<Vec<_>>(),
+        )
+    });
+    let previous = has(&|d| d.previous_score).then(|| {
+        radar_points(
+            &v.domains
+                .iter()
+                .map(|d| d.previous_score.unwrap_or(0.0))
+                .collect::<Vec<_>>(),
+        )
+    });
+    let evidence = radar_points(
+        &v.domains
+            .iter()
+            .map(|d| d.evidence_level as f64)
+            .collect::<Vec<_>>(),
+    );
+    Radar {
+        axes,
+        rings,
+        current,
+        previous,
+        evidence,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "maturity.html")]
+struct ResultsPage {
+    layout: Layout,
+    v: MaturityView,
+    radar: Radar,
+    can_plan: bool,
+    can_write: bool,
+    error: Option<String>,
+}
+
+async fn results_page(
+    s: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    error: Option<String>,
+) -> Result<ResultsPage, PageError> {
+    let ctx = org_ctx(s, headers, slug).await?;
+    let v = maturity_view(&s.store, ctx.org.org_id).await?;
+    let radar = radar(&v);
+    Ok(ResultsPage {
+        layout: ctx.layout("Maturity and roadmap", "maturity"),
+        radar,
+        v,
+        can_plan: ctx.org.role.permissions().allows(Permission::Approve),
+        can_write: ctx.org.role.permissions().allows(Permission::Write),
+        error,
+    })
+}
+
+async fn results(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    Ok(render(&results_page(&s, &headers, &slug, None).await?))
+}
+
+struct QuestionView {
+    id: &'static str,
+    text: &'static str,
+    explanation: &'static str,
+    levels: Vec<(i64, &'static str, &'static str, bool)>,
+    notes: String,
+}
+
+struct DomainQuestions {
+    title: &'static str,
+    questions: Vec<QuestionView>,
+}
+
+#[derive(Template)]
+#[template(path = "maturity_form.html")]
+struct FormPage {
+    layout: Layout,
+    domains: Vec<DomainQuestions>,
+    answered_by: String,
+    assessed_on: String,
+    errors: aims_domain::Invalid,
+    scoring_rule: &'static str,
+}
+
+fn form_domains(answers: &[Answer]) -> Vec<DomainQuestions> {
+    DOMAINS
+        .iter()
+        .map(|(key, title)| DomainQuestions {
+            title,
+            questions: QUESTIONS
+                .iter()
+                .filter(|q| q.domain == *key)
+                .map(|q| {
+                    let a = answers.iter().find(|a| a.question == q.id);
+                    QuestionView {
+                        id: q.id,
+                        text: q.text,
+                        explanation: q.explanation,
+                        levels: q
+                            .levels
+                            .iter()
+                            .enumerate()
+                            .map(|(i, d)| {
+                                (
+                                    (i + 1) as i64,
+                                    LEVELS[i],
+                                    *d,
+                                    a.is_some_and(|a| a.level == (i + 1) as i64),
+                                )
+                            })
+                            .collect(),
+                        notes: a.map(|a| a.notes.clone()).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+async fn questionnaire(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.require(Permission::Write)?;
+    // Start from the latest answers so a re-assessment only changes what changed.
+    let latest = s.store.maturity_assessments(ctx.org.org_id, 1).await?;
+    let answers: Vec<Answer> = latest
+        .first()
+        .map(|m| serde_json::from_str(&m.answers_json).unwrap_or_default())
+        .unwrap_or_default();
+    let page = FormPage {
+        layout: ctx.layout("Maturity self-assessment", "maturity"),
+        domains: form_domains(&answers),
+        answered_by: ctx.user.name.clone(),
+        assessed_on: chrono::Utc::now().date_naive().to_string(),
+        errors: Default::default(),
+        scoring_rule: aims_domain::maturity::SCORING_RULE,
+    };
+    Ok(render(&page))
+}
+
+async fn submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    ctx.require(Permission::Write)?;
+    let answers: Vec<Answer> = QUESTIONS
+        .iter()
+        .filter_map(|q| {
+            let level: i64 = form_value(&form, &format!("level-{}", q.id)).parse().ok()?;
+            Some(Answer {
+                question: q.id.into(),
+                level,
+                notes: form_value(&form, &format!("notes-{}", q.id)).trim().into(),
+                links: vec![],
+            })
+        })
+        .collect();
+    let new = NewAssessment {
+        assessed_on: form_value(&form, "assessed_on").into(),
+        answered_by: form_value(&form, "answered_by").into(),
+        answers: answers.clone(),
+    };
+    match save_assessment(&s.store, &ctx.actor(), ctx.org.org_id, new).await {
+        Ok(_) => Ok(Redirect::to(&format!("/o/{slug}/maturity")).into_response()),
+        Err(p) => {
+            let errors = aims_domain::Invalid(p.errors);
+            let page = FormPage {
+                layout: ctx.layout("Maturity self-assessment", "maturity"),
+                domains: form_domains(&answers),
+                answered_by: form_value(&form, "answered_by").into(),
+                assessed_on: form_value(&form, "assessed_on").into(),
+                errors,
+                scoring_rule: aims_domain::maturity::SCORING_RULE,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+    }
+}
+
+async fn plan(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    ctx.require(Permission::Approve)?;
+    let num = |k: &str| form_value(&form, k).trim().parse::<i64>();
+    let mut bad = vec![];
+    let mut n = |k: &str| match num(k) {
+        Ok(v) => v,
+        Err(_) => {
+            bad.push(k.to_string());
+            0
+        }
+    };
+    let p = Plan {
+        start_date: form_value(&form, "start_date").trim().into(),
+        gap_analysis_months: n("gap_analysis_months") as u32,
+        implementation_months: n("implementation_months") as u32,
+        internal_audit_months: n("internal_audit_months") as u32,
+        certification_months: n("certification_months") as u32,
+        employees: n("employees"),
+        holds_iso27001: form_value(&form, "holds_iso27001") == "true",
+        base_cost_low: n("base_cost_low"),
+        base_cost_high: n("base_cost_high"),
+        cost_per_system_low: n("cost_per_system_low"),
+        cost_per_system_high: n("cost_per_system_high"),
+        audit_fee_low: n("audit_fee_low"),
+        audit_fee_high: n("audit_fee_high"),
+        iso27001_saving_percent: n("iso27001_saving_percent"),
+    };
+    if !bad.is_empty() {
+        let page = results_page(
+            &s,
+            &headers,
+            &slug,
+            Some(format!("{} must be whole numbers", bad.join(", "))),
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    }
+    let version = num("version").unwrap_or(0);
+    match save_plan(&s.store, &ctx.actor(), ctx.org.org_id, &p, version).await {
+        Ok(_) => Ok(Redirect::to(&format!("/o/{slug}/maturity#plan")).into_response()),
+        Err(e) => {
+            let msg = if e.errors.is_empty() {
+                e.detail.clone()
+            } else {
+                e.errors
+                    .iter()
+                    .map(|x| format!("{} {}", x.field, x.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let status = e.status;
+            Ok((
+                status,
+                render(&results_page(&s, &headers, &slug, Some(msg)).await?),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// Turns a roadmap action into a tracked task, due at the end of its phase.
+async fn task(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    ctx.require(Permission::Write)?;
+    let q = QUESTIONS
+        .iter()
+        .find(|q| q.id == form_value(&form, "question"))
+        .ok_or_else(|| {
+            PageError::Status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "question: not a question of the questionnaire".into(),
+            )
+        })?;
+    let mut obj = Map::new();
+    obj.insert(
+        "name".into(),
+        q.recommendation
+            .chars()
+            .take(200)
+            .collect::<String>()
+            .into(),
+    );
+    obj.insert(
+        "description".into(),
+        format!("From the maturity roadmap, question {}: {}", q.id, q.text).into(),
+    );
+    obj.insert("status".into(), "open".into());
+    obj.insert("owner_id".into(), json!(ctx.user.user_id));
+    obj.insert("due_date".into(), form_value(&form, "due_date").into());
+    obj.insert("source".into(), format!("roadmap {}", q.id).into());
+    let input = check_input(&TASKS, &obj, false)
+        .map_err(|e| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let rec = s
+        .store
+        .register_create(
+            &ctx.actor(),
+            ctx.org.org_id,
+            &TASKS,
+            &input,
+            chrono::Utc::now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/o/{slug}/inventory/tasks/{}",
+        rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0)
+    ))
+    .into_response())
+}
