@@ -149,8 +149,11 @@ impl Facts {
     }
 }
 
+/// A domain's records-based level and the checks behind it (description, satisfied).
+pub type DomainEvidence = (&'static str, i64, Vec<(String, bool)>);
+
 /// What the records support per domain: 1 plus one level per satisfied check (at most 5).
-pub fn evidence_levels(f: &Facts) -> Vec<(&'static str, i64, Vec<(String, bool)>)> {
+pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
     let c = |t: &str, ok: bool| (t.to_string(), ok);
     let checks: Vec<(&str, Vec<(String, bool)>)> = vec![
         (
