@@ -98,6 +98,24 @@ test(`first run, sign-in, API token and audit trail (${label})`, async () => {
   assert.equal(filtered.length, 1);
   await page.screenshot({ path: `${artifacts}audit-${label}.png`, fullPage: true });
 
+  // A risk through its form, then the heat map and the maturity radar render as SVG.
+  await page.click("nav >> text=Risks");
+  await page.click("text=New risk");
+  await page.fill("#f-name", "Biased training data");
+  await page.selectOption("#f-status", "assessed");
+  await page.fill("#f-inherent_likelihood", "4");
+  await page.fill("#f-inherent_impact", "5");
+  await page.click("form.wide-form button:has-text('Save')");
+  await page.waitForURL(/inventory\/risks\/\d+$/);
+  assert.match(await page.textContent("h1"), /RSK-1/);
+  await page.click("nav >> text=Heat map");
+  assert.equal(await page.locator("figure.heat svg").count(), 2);
+  assert.equal(await page.locator("figure.heat svg text.count", { hasText: "1" }).count(), 1);
+  await page.screenshot({ path: `${artifacts}heatmap-${label}.png`, fullPage: true });
+  await page.click("nav >> text=Maturity and roadmap");
+  assert.equal(await page.locator("figure.radar svg polygon").count() >= 6, true);
+  await page.screenshot({ path: `${artifacts}maturity-${label}.png`, fullPage: true });
+
   // The token can be revoked from the page.
   await page.click("nav >> text=API tokens");
   await page.click("text=Revoke");

@@ -70,6 +70,17 @@ pub fn check_answers(answers: &[Answer]) -> Result<(), Invalid> {
         if !(1..=5).contains(&a.level) {
             inv.push(&format!("answers[{i}].level"), "must be between 1 and 5");
         }
+        for l in &a.links {
+            let ok = crate::register::REGISTERS
+                .iter()
+                .any(|r| r.parse_reference(l).is_some() && l.trim().starts_with(r.prefix));
+            if !ok {
+                inv.push(
+                    &format!("answers[{i}].links"),
+                    format!("`{l}` is not a record reference such as EV-3 or CTL-2"),
+                );
+            }
+        }
         if a.notes.chars().count() > 5000 {
             inv.push(
                 &format!("answers[{i}].notes"),

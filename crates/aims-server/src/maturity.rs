@@ -20,10 +20,12 @@ use serde_json::{json, Value};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/maturity", get(view))
-        .route("/api/v1/maturity/questions", get(questions))
-        .route("/api/v1/maturity/assessments", get(list).post(create))
-        .route("/api/v1/plan", get(get_plan).put(put_plan))
+        .route("/api/v1/maturity-questions", get(questions))
+        .route("/api/v1/maturity-assessments", get(list).post(create))
+        .route("/api/v1/maturity-assessments/latest.xlsx", get(xlsx_latest))
+        .route("/api/v1/roadmap", get(view))
+        .route("/api/v1/roadmap/plan", get(get_plan).put(put_plan))
+        .route("/api/v1/dashboard", get(dashboard))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,8 +94,16 @@ pub async fn plan(store: &Store, org_id: i64) -> Result<(Plan, i64), Problem> {
 pub async fn maturity_view(store: &Store, org_id: i64) -> Result<MaturityView, Problem> {
     let today = Utc::now().date_naive();
     let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
+    let in_30_days = today
+        .checked_add_days(chrono::Days::new(30))
+        .unwrap_or(today);
     let facts = store
-        .org_facts(org_id, &today.to_string(), &year_ago.to_string())
+        .org_facts(
+            org_id,
+            &today.to_string(),
+            &year_ago.to_string(),
+            &in_30_days.to_string(),
+        )
         .await?;
     let assessments = store.maturity_assessments(org_id, 2).await?;
     let latest = assessments.first().cloned();
@@ -369,6 +379,144 @@ async fn list(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value
 async fn view(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<MaturityView>, Problem> {
     caller.require(Permission::Read)?;
     Ok(Json(maturity_view(&s.store, caller.org_id).await?))
+}
+
+/// The dashboard's numbers, each with the page that shows the records behind it.
+async fn dashboard(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, Problem> {
+    caller.require(Permission::Read)?;
+    let v = maturity_view(&s.store, caller.org_id).await?;
+    Ok(Json(json!({
+        "maturity": v.domains.iter().map(|d| json!({"domain": d.key, "title": d.title, "self_score": d.self_score, "evidence_level": d.evidence_level})).collect::<Vec<_>>(),
+        "overall": v.overall,
+        "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
+        "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue},
+        "evidence": {"expired": v.facts.expired_evidence, "expiring_within_30_days": v.facts.evidence_expiring},
+        "next": v.gaps.iter().take(3).map(|g| g.text.clone()).collect::<Vec<_>>(),
+        "timeline": v.roadmap.iter().map(|p| json!({"phase": p.name, "start": p.start, "end": p.end})).collect::<Vec<_>>(),
+        "target_date": v.target_date,
+    })))
+}
+
+/// The latest assessment as a workbook: answers, scores and gaps on three sheets.
+pub async fn assessment_xlsx(store: &Store, org_id: i64) -> Result<Vec<u8>, Problem> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let v = maturity_view(store, org_id).await?;
+    let internal = |e: rust_xlsxwriter::XlsxError| {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    };
+    let head = Format::new().set_bold().set_background_color("#E7EEFB");
+    let wrap = Format::new().set_text_wrap();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Answers").map_err(internal)?;
+    for (c, h) in ["Question", "Domain", "Text", "Level", "Level name", "Notes"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_with_format(0, c as u16, *h, &head)
+            .map_err(internal)?;
+    }
+    ws.set_column_width(2, 60).map_err(internal)?;
+    ws.set_column_width(5, 40).map_err(internal)?;
+    for (r, a) in v.answers.iter().enumerate() {
+        let q = QUESTIONS.iter().find(|q| q.id == a.question);
+        let row = (r + 1) as u32;
+        ws.write(row, 0, &a.question).map_err(internal)?;
+        ws.write(row, 1, q.map(|q| q.domain).unwrap_or(""))
+            .map_err(internal)?;
+        ws.write_with_format(row, 2, q.map(|q| q.text).unwrap_or(""), &wrap)
+            .map_err(internal)?;
+        ws.write(row, 3, a.level as f64).map_err(internal)?;
+        ws.write(
+            row,
+            4,
+            aims_domain::maturity::LEVELS
+                .get((a.level - 1).max(0) as usize)
+                .copied()
+                .unwrap_or(""),
+        )
+        .map_err(internal)?;
+        ws.write_with_format(row, 5, &a.notes, &wrap)
+            .map_err(internal)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(internal)?;
+    let ws = wb.add_worksheet();
+    ws.set_name("Scores").map_err(internal)?;
+    for (c, h) in [
+        "Domain",
+        "Self-assessed",
+        "Supported by records",
+        "Records show less",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_with_format(0, c as u16, *h, &head)
+            .map_err(internal)?;
+    }
+    ws.set_column_width(0, 30).map_err(internal)?;
+    for (r, d) in v.domains.iter().enumerate() {
+        let row = (r + 1) as u32;
+        ws.write(row, 0, d.title).map_err(internal)?;
+        if let Some(sc) = d.self_score {
+            ws.write(row, 1, sc).map_err(internal)?;
+        }
+        ws.write(row, 2, d.evidence_level as f64)
+            .map_err(internal)?;
+        ws.write(row, 3, if d.overclaim { "yes" } else { "" })
+            .map_err(internal)?;
+    }
+    if let Some(o) = v.overall {
+        let row = (v.domains.len() + 1) as u32;
+        ws.write_with_format(row, 0, "Overall", &head)
+            .map_err(internal)?;
+        ws.write(row, 1, o).map_err(internal)?;
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("Gaps").map_err(internal)?;
+    for (c, h) in ["Question", "Level", "Recommendation", "Quick win"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_with_format(0, c as u16, *h, &head)
+            .map_err(internal)?;
+    }
+    ws.set_column_width(2, 80).map_err(internal)?;
+    for (r, g) in v.gaps.iter().enumerate() {
+        let row = (r + 1) as u32;
+        ws.write(row, 0, g.question).map_err(internal)?;
+        if let Some(l) = g.level {
+            ws.write(row, 1, l as f64).map_err(internal)?;
+        }
+        ws.write_with_format(row, 2, &g.text, &wrap)
+            .map_err(internal)?;
+        ws.write(row, 3, if g.quick_win { "yes" } else { "" })
+            .map_err(internal)?;
+    }
+    wb.save_to_buffer().map_err(internal)
+}
+
+async fn xlsx_latest(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    caller.require(Permission::Read)?;
+    let bytes = assessment_xlsx(&s.store, caller.org_id).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"maturity-assessment.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn questions() -> Json<Value> {

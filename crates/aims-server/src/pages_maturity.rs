@@ -22,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/maturity/new", get(questionnaire).post(submit))
         .route("/o/{slug}/maturity/plan", post(plan))
         .route("/o/{slug}/maturity/task", post(task))
+        .route("/o/{slug}/maturity/report", get(report))
+        .route("/o/{slug}/maturity/export.xlsx", get(xlsx))
 }
 
 fn form_value<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
@@ -104,6 +106,8 @@ struct ResultsPage {
     can_plan: bool,
     can_write: bool,
     error: Option<String>,
+    /// The printable report: no forms or buttons.
+    print: bool,
 }
 
 async fn results_page(
@@ -122,7 +126,43 @@ async fn results_page(
         can_plan: ctx.org.role.permissions().allows(Permission::Approve),
         can_write: ctx.org.role.permissions().allows(Permission::Write),
         error,
+        print: false,
     })
+}
+
+async fn report(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let mut page = results_page(&s, &headers, &slug, None).await?;
+    page.print = true;
+    page.can_plan = false;
+    page.can_write = false;
+    Ok(render(&page))
+}
+
+async fn xlsx(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let bytes = crate::maturity::assessment_xlsx(&s.store, ctx.org.org_id).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"maturity-assessment.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn results(

@@ -818,8 +818,14 @@ impl Store {
     ) -> R<i64> {
         dispatch!(self.set_org_plan(actor, org_id, plan_json, version, now))
     }
-    pub async fn org_facts(&self, org_id: i64, today: &str, year_ago: &str) -> R<OrgFacts> {
-        dispatch!(self.org_facts(org_id, today, year_ago))
+    pub async fn org_facts(
+        &self,
+        org_id: i64,
+        today: &str,
+        year_ago: &str,
+        in_30_days: &str,
+    ) -> R<OrgFacts> {
+        dispatch!(self.org_facts(org_id, today, year_ago, in_30_days))
     }
 
     // backup and restore

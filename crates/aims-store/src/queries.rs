@@ -2408,7 +2408,7 @@ pub async fn set_org_plan(p: &Pools, actor: &Actor, org_id: i64, plan_json: &str
 }
 
 /// Counts the dashboard and evidence-based maturity need, in a fixed number of statements.
-pub async fn org_facts(p: &Pools, org_id: i64, today: &str, year_ago: &str) -> Result<OrgFacts> {
+pub async fn org_facts(p: &Pools, org_id: i64, today: &str, year_ago: &str, in_30_days: &str) -> Result<OrgFacts> {
     let one = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
     let mut f = OrgFacts {
         systems: one("SELECT COUNT(*) FROM ai_systems WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
@@ -2435,6 +2435,12 @@ pub async fn org_facts(p: &Pools, org_id: i64, today: &str, year_ago: &str) -> R
             .fetch_one(&p.read)
             .await?,
         expired_evidence: sqlx::query_scalar("SELECT COUNT(*) FROM evidence WHERE org_id = $1 AND valid_until <> '' AND valid_until < $2").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        evidence_expiring: sqlx::query_scalar("SELECT COUNT(*) FROM evidence WHERE org_id = $1 AND valid_until >= $2 AND valid_until <= $3")
+            .bind(org_id)
+            .bind(today)
+            .bind(in_30_days)
+            .fetch_one(&p.read)
+            .await?,
         tasks_overdue: sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE org_id = $1 AND status <> 'done' AND due_date <> '' AND due_date < $2").bind(org_id).bind(today).fetch_one(&p.read).await?,
         soa_versions: one("SELECT COUNT(*) FROM soa_versions WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
         evidence_refs: vec![],

@@ -434,6 +434,8 @@ pub struct OrgFacts {
     pub implemented_controls: i64,
     pub controls_checked_recently: i64,
     pub expired_evidence: i64,
+    /// Evidence whose valid-until date falls within the next 30 days.
+    pub evidence_expiring: i64,
     pub tasks_overdue: i64,
     pub soa_versions: i64,
     /// (ISO 42001 ref, collected within the last year) for each piece of evidence.

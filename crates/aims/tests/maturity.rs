@@ -36,14 +36,14 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
     let app = &TestApp::start(b).await;
     let m = app.token("acme", "max@acme.test", Role::Manager).await;
     let c = app.token("acme", "carl@acme.test", Role::Contributor).await;
-    let (_, q) = json(app.get(&c, "/api/v1/maturity/questions").await).await;
+    let (_, q) = json(app.get(&c, "/api/v1/maturity-questions").await).await;
     assert_eq!(q["questions"].as_array().unwrap().len(), 42);
     assert_eq!(q["domains"].as_array().unwrap().len(), 8);
     assert!(q["questions"][0]["levels"].as_array().unwrap().len() == 5);
 
     let org = app.store.org_by_slug("acme").await.unwrap().unwrap();
     let before = app.audit_count(org.id).await;
-    let (s, p) = send(app, Method::POST, &c, "/api/v1/maturity/assessments", json!({"answered_by": "", "answers": [{"question": "4.1", "level": 7}, {"question": "99.9", "level": 2}]})).await;
+    let (s, p) = send(app, Method::POST, &c, "/api/v1/maturity-assessments", json!({"answered_by": "", "answers": [{"question": "4.1", "level": 7}, {"question": "99.9", "level": 2}]})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<&str> = p["errors"]
         .as_array()
@@ -60,9 +60,9 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
     let first = json!({"assessed_on": "2026-06-01", "answered_by": "Carl, Max", "answers": [
         {"question": "4.1", "level": 2}, {"question": "4.3", "level": 3}, {"question": "6.4", "level": 5, "notes": "we think so"}, {"question": "5.2", "level": 1}
     ]});
-    let (s, a1) = send(app, Method::POST, &c, "/api/v1/maturity/assessments", first).await;
+    let (s, a1) = send(app, Method::POST, &c, "/api/v1/maturity-assessments", first).await;
     assert_eq!(s, StatusCode::CREATED, "{a1}");
-    let (_, v) = json(app.get(&c, "/api/v1/maturity").await).await;
+    let (_, v) = json(app.get(&c, "/api/v1/roadmap").await).await;
     assert_eq!(domain(&v, "4")["self_score"], 2.5);
     assert_eq!(domain(&v, "6")["self_score"], 5.0);
     assert_eq!(
@@ -107,7 +107,7 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
     .await;
     let (s, _) = send(app, Method::POST, &c, "/api/v1/risks", json!({"name": "Wrong advice", "status": "assessed", "inherent_likelihood": 2, "inherent_impact": 3, "system_ids": [sys["id"]]})).await;
     assert_eq!(s, StatusCode::CREATED);
-    let (_, v2) = json(app.get(&c, "/api/v1/maturity").await).await;
+    let (_, v2) = json(app.get(&c, "/api/v1/roadmap").await).await;
     assert_eq!(
         domain(&v2, "6")["evidence_level"],
         3,
@@ -119,19 +119,19 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
         app,
         Method::POST,
         &c,
-        "/api/v1/maturity/assessments",
+        "/api/v1/maturity-assessments",
         json!({"answered_by": "Carl", "answers": [{"question": "4.1", "level": 4}]}),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED);
-    let (_, v3) = json(app.get(&c, "/api/v1/maturity").await).await;
+    let (_, v3) = json(app.get(&c, "/api/v1/roadmap").await).await;
     assert_eq!(domain(&v3, "4")["self_score"], 4.0);
     assert_eq!(domain(&v3, "4")["previous_score"], 2.5);
-    let (_, list) = json(app.get(&c, "/api/v1/maturity/assessments").await).await;
+    let (_, list) = json(app.get(&c, "/api/v1/maturity-assessments").await).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 
     // The plan: editable by managers, checked, and it moves the target date.
-    let (_, p0) = json(app.get(&c, "/api/v1/plan").await).await;
+    let (_, p0) = json(app.get(&c, "/api/v1/roadmap/plan").await).await;
     let mut plan = p0["plan"].clone();
     plan["start_date"] = json!("2027-01-01");
     assert_eq!(
@@ -139,7 +139,7 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
             app,
             Method::PUT,
             &c,
-            "/api/v1/plan",
+            "/api/v1/roadmap/plan",
             json!({"plan": plan, "version": 0})
         )
         .await
@@ -152,7 +152,7 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
         app,
         Method::PUT,
         &m,
-        "/api/v1/plan",
+        "/api/v1/roadmap/plan",
         json!({"plan": bad, "version": 0}),
     )
     .await;
@@ -162,12 +162,12 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
         app,
         Method::PUT,
         &m,
-        "/api/v1/plan",
+        "/api/v1/roadmap/plan",
         json!({"plan": plan, "version": 0}),
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    let (_, v4) = json(app.get(&c, "/api/v1/maturity").await).await;
+    let (_, v4) = json(app.get(&c, "/api/v1/roadmap").await).await;
     assert_eq!(v4["target_date"], "2028-01-01");
     let low = v4["budget_low"].as_i64().unwrap();
     plan["holds_iso27001"] = json!(true);
@@ -175,11 +175,11 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
         app,
         Method::PUT,
         &m,
-        "/api/v1/plan",
+        "/api/v1/roadmap/plan",
         json!({"plan": plan, "version": 1}),
     )
     .await;
-    let (_, v5) = json(app.get(&c, "/api/v1/maturity").await).await;
+    let (_, v5) = json(app.get(&c, "/api/v1/roadmap").await).await;
     assert!(
         v5["budget_low"].as_i64().unwrap() < low,
         "ISO 27001 lowers the estimate"
@@ -189,7 +189,7 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
             app,
             Method::PUT,
             &m,
-            "/api/v1/plan",
+            "/api/v1/roadmap/plan",
             json!({"plan": plan, "version": 1})
         )
         .await
@@ -262,6 +262,25 @@ async fn dashboard_and_maturity_pages(b: Backend) {
     assert_eq!(tasks["items"][0]["due_date"], "2027-02-01");
     assert_eq!(tasks["items"][0]["source"], "roadmap 4.1");
     assert!(tasks["items"][0]["owner_id"].is_i64());
+
+    // Reports: printable page with the chart, and the workbook.
+    let (s, html) = app.page(&session, "/o/acme/maturity/report").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("<svg") && html.contains("Critical gaps") && !html.contains("make it a task")
+    );
+    let r = app
+        .get(&m, "/api/v1/maturity-assessments/latest.xlsx")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(&r.bytes().await.unwrap()[..2], b"PK");
+    let (_, d) = json(app.get(&m, "/api/v1/dashboard").await).await;
+    assert_eq!(d["soa"]["total"], 38);
+    assert_eq!(d["timeline"].as_array().unwrap().len(), 4);
+    assert_eq!(d["maturity"].as_array().unwrap().len(), 8);
+    let (s, p) = send(app, Method::POST, &m, "/api/v1/maturity-assessments", json!({"answered_by": "Max", "answers": [{"question": "4.1", "level": 3, "links": ["EV-1", "nonsense"]}]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "answers[0].links");
 
     // The plan form checks its numbers.
     let r = app
