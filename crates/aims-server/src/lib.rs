@@ -7,6 +7,7 @@ pub mod api_risk;
 pub mod auth;
 pub mod catalog;
 pub mod cyclonedx;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod maturity;

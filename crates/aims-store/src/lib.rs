@@ -828,6 +828,17 @@ impl Store {
         dispatch!(self.org_facts(org_id, today, year_ago, in_30_days))
     }
 
+    pub async fn register_update_many(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        spec: &RegisterSpec,
+        updates: &[(i64, RecordInput)],
+        now: DateTime<Utc>,
+    ) -> R<usize> {
+        dispatch!(self.register_update_many(actor, org_id, spec, updates, now))
+    }
+
     // backup and restore
     pub async fn backup_rows(&self, sink: &mut BackupSink<'_>) -> R<u64> {
         dispatch!(self.backup_rows(sink))

@@ -2464,3 +2464,15 @@ pub async fn org_facts(p: &Pools, org_id: i64, today: &str, year_ago: &str, in_3
     f.evidence_refs = rows.into_iter().map(|(r, d)| (r, d.is_some_and(|d| d.as_str() >= year_ago))).collect();
     Ok(f)
 }
+
+/// Applies many updates in one transaction (bulk changes and the demo generator); each writes
+/// its audit event like any update.
+pub async fn register_update_many(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, updates: &[(i64, RecordInput)], now: DateTime<Utc>) -> Result<usize> {
+    let mut tx = p.write.begin().await?;
+    lock_org(&mut tx, org_id).await?;
+    for (id, input) in updates {
+        update_in(&mut tx, actor, org_id, spec, *id, None, input, now).await?;
+    }
+    tx.commit().await?;
+    Ok(updates.len())
+}

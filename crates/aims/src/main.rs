@@ -81,6 +81,15 @@ enum Command {
     /// Import into and export from the AI system inventory.
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// Fill an organization with believable, linked demo records (small) or a large
+    /// organization for benchmarks (large: 5,000 AI systems, 50,000 risks, 100,000 evidence records...).
+    Demo {
+        /// An existing organization (create it with `aims user create`).
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_enum, default_value = "small")]
+        scale: DemoScale,
+    },
     /// Write every record and the audit trail to a backup file (JSON lines).
     Backup {
         /// The file to write.
@@ -197,6 +206,12 @@ enum InventoryCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DemoScale {
+    Small,
+    Large,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -399,6 +414,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow!(e))?;
             inventory_command(&store, cmd).await
+        }
+        Command::Demo { org, scale } => {
+            let store = open(&cli.db).await?;
+            aims_server::catalog::ensure_builtin(&store)
+                .await
+                .map_err(|e| anyhow!(e))?;
+            let o = store.org_by_slug(&org).await?.ok_or_else(|| {
+                anyhow!("--org: no organization `{org}` (create it with `aims user create`)")
+            })?;
+            let owner = store
+                .list_members(o.id, None, 1)
+                .await?
+                .first()
+                .map(|m| m.user_id)
+                .ok_or_else(|| anyhow!("--org: `{org}` has no member to own the demo records"))?;
+            let scale = match scale {
+                DemoScale::Small => aims_server::demo::SMALL,
+                DemoScale::Large => aims_server::demo::LARGE,
+            };
+            let started = std::time::Instant::now();
+            let progress = |m: String| eprintln!("  {m}");
+            let counts = aims_server::demo::generate(&store, o.id, owner, scale, &progress)
+                .await
+                .map_err(|p| anyhow!(p.detail))?;
+            println!(
+                "demo data for {org} in {:.1} s: {counts}",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Backup { file } => {
             let store = open(&cli.db).await?;

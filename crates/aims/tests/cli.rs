@@ -13,6 +13,7 @@ on_both_backends!(
     audit_verify_detects_tampering,
     backup_restores_into_an_empty_database,
     a_database_from_a_newer_aims_is_refused,
+    demo_fills_an_organization_through_the_application,
 );
 
 async fn serve_prints_setup_link_accepts_cli_changes_while_running_and_stops_on_sigterm(
@@ -357,4 +358,42 @@ async fn a_database_from_a_newer_aims_is_refused(b: Backend) {
         assert_ne!(code, 0);
         assert!(err.contains("newer aims"), "{err}");
     }
+}
+
+async fn demo_fills_an_organization_through_the_application(b: Backend) {
+    let app = TestApp::start(b).await;
+    let token = app
+        .token("acme", "ann@acme.test", aims_domain::Role::Admin)
+        .await;
+    let (code, _, err) = aims(&app.db, &["demo", "--org", "nope"], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("--org"), "{err}");
+    let (code, out, err) = aims(
+        &app.db,
+        &["demo", "--org", "acme", "--scale", "small"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"risks\":30"), "{out}");
+    let client = reqwest::Client::new();
+    let get = |p: &str| {
+        client
+            .get(format!("{}{p}", app.base))
+            .bearer_auth(&token)
+            .send()
+    };
+    let systems: serde_json::Value = get("/api/v1/ai-systems?limit=100")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(systems["items"].as_array().unwrap().len(), 12);
+    let soa: serde_json::Value = get("/api/v1/soa").await.unwrap().json().await.unwrap();
+    assert_eq!(soa["decided"], 38);
+    let (code, out, _) = aims(&app.db, &["audit", "verify"], None);
+    assert_eq!(
+        code, 0,
+        "every demo record went through the audited path: {out}"
+    );
 }

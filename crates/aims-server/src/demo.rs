@@ -1,0 +1,358 @@
+//! `aims demo`: fills an organization with believable, linked records through the same store
+//! functions the API uses (so every record has its audit events). `small` is a pleasant demo;
+//! `large` is the benchmark's organization.
+
+use crate::error::Problem;
+use aims_domain::register::{
+    check_input, RegisterSpec, AI_MODELS, AI_SYSTEMS, CONTROLS, DATASETS, EVIDENCE, RISKS,
+    SUPPLIERS,
+};
+use aims_store::{Actor, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    pub suppliers: usize,
+    pub systems: usize,
+    pub models: usize,
+    pub datasets: usize,
+    pub risks: usize,
+    pub controls: usize,
+    pub evidence: usize,
+    /// Later changes per risk and per piece of evidence (status moves, renewals): they make
+    /// the audit trail as long as a real organization's.
+    pub updates_per_record: usize,
+}
+
+pub const SMALL: Scale = Scale {
+    suppliers: 6,
+    systems: 12,
+    models: 15,
+    datasets: 12,
+    risks: 30,
+    controls: 20,
+    evidence: 25,
+    updates_per_record: 1,
+};
+pub const LARGE: Scale = Scale {
+    suppliers: 1_000,
+    systems: 5_000,
+    models: 5_000,
+    datasets: 5_000,
+    risks: 50_000,
+    controls: 20_000,
+    evidence: 100_000,
+    updates_per_record: 5,
+};
+
+const ADJ: &[&str] = &[
+    "Customer",
+    "Claims",
+    "Fraud",
+    "Credit",
+    "Support",
+    "Pricing",
+    "Recruiting",
+    "Triage",
+    "Forecast",
+    "Document",
+    "Safety",
+    "Energy",
+    "Routing",
+    "Churn",
+    "Quality",
+];
+const FUN: &[&str] = &[
+    "assistant",
+    "scoring",
+    "screening",
+    "classifier",
+    "summarizer",
+    "recommender",
+    "detector",
+    "chatbot",
+    "ranking",
+    "extraction",
+];
+const UNITS: &[&str] = &[
+    "Retail",
+    "Risk",
+    "Operations",
+    "HR",
+    "Marketing",
+    "Finance",
+    "Customer service",
+    "Engineering",
+];
+const VENDORS: &[&str] = &[
+    "Northwind AI",
+    "Contoso Models",
+    "Fabrikam Data",
+    "Tailspin Labs",
+    "Adatum Cloud",
+    "Litware Vision",
+    "Proseware NLP",
+    "Wingtip Analytics",
+];
+const FAMILIES: &[&str] = &[
+    "gbm", "bert", "llama", "resnet", "xgboost", "t5", "whisper", "clip", "lstm", "logreg",
+];
+const THREATS: &[&str] = &[
+    "Biased outcomes for protected groups",
+    "Personal data leaks through outputs",
+    "Model drift after deployment",
+    "Prompt injection",
+    "Over-reliance on automated decisions",
+    "Training data poisoning",
+    "Unexplainable decisions",
+    "Outage of the model supplier",
+    "Hallucinated answers",
+    "Unlawful use of scraped data",
+];
+const CONTROL_NAMES: &[&str] = &[
+    "Bias testing before release",
+    "Human review of adverse decisions",
+    "Drift monitoring and alerts",
+    "Input filtering and output checks",
+    "Data provenance records",
+    "Supplier due diligence",
+    "Model cards for every release",
+    "Incident response runbook",
+    "Access control to training data",
+    "Logging of inference events",
+];
+const EVIDENCE_NAMES: &[&str] = &[
+    "Test report",
+    "Review minutes",
+    "Monitoring dashboard export",
+    "Signed supplier questionnaire",
+    "Training record",
+    "Data sheet",
+    "Approval record",
+    "Audit log sample",
+];
+
+fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
+    list[rng.gen_range(0..list.len())]
+}
+
+fn date(rng: &mut StdRng, from_year: i32, years: i32) -> String {
+    format!(
+        "{}-{:02}-{:02}",
+        rng.gen_range(from_year..from_year + years),
+        rng.gen_range(1..=12),
+        rng.gen_range(1..=28)
+    )
+}
+
+async fn create_all(
+    store: &Store,
+    actor: &Actor,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    rows: Vec<Value>,
+    progress: &(dyn Fn(String) + Sync),
+) -> Result<Vec<i64>, Problem> {
+    let mut ids = Vec::with_capacity(rows.len());
+    let total = rows.len();
+    for chunk in rows.chunks(1000) {
+        let inputs = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                check_input(spec, v.as_object().unwrap_or(&Map::new()), false)
+                    .map(|inp| (i + 1, inp))
+                    .map_err(Problem::invalid)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let recs = store
+            .register_import(actor, org_id, spec, &inputs, chrono::Utc::now())
+            .await?;
+        ids.extend(
+            recs.iter()
+                .filter_map(|r| r.get("id").and_then(|v| v.as_i64())),
+        );
+        progress(format!(
+            "{} {}/{}",
+            spec.plural.to_lowercase(),
+            ids.len(),
+            total
+        ));
+    }
+    Ok(ids)
+}
+
+async fn update_all(
+    store: &Store,
+    actor: &Actor,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    updates: Vec<(i64, Value)>,
+    progress: &(dyn Fn(String) + Sync),
+) -> Result<usize, Problem> {
+    let total = updates.len();
+    let mut done = 0;
+    for chunk in updates.chunks(1000) {
+        let inputs = chunk
+            .iter()
+            .map(|(id, v)| {
+                check_input(spec, v.as_object().unwrap_or(&Map::new()), true)
+                    .map(|inp| (*id, inp))
+                    .map_err(Problem::invalid)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        done += store
+            .register_update_many(actor, org_id, spec, &inputs, chrono::Utc::now())
+            .await?;
+        progress(format!("{} changes {done}/{total}", spec.singular));
+    }
+    Ok(done)
+}
+
+/// Generates the records; returns how many of each.
+pub async fn generate(
+    store: &Store,
+    org_id: i64,
+    owner_id: i64,
+    scale: Scale,
+    progress: &(dyn Fn(String) + Sync),
+) -> Result<Value, Problem> {
+    let actor = Actor::cli();
+    let mut rng = StdRng::seed_from_u64(42);
+    let suppliers: Vec<Value> = (0..scale.suppliers)
+        .map(|i| {
+            let name = if i < VENDORS.len() { VENDORS[i].to_string() } else { format!("{} {}", pick(&mut rng, VENDORS), i) };
+            json!({"name": name, "risk_rating": pick(&mut rng, &["low", "medium", "high"]), "due_diligence_status": pick(&mut rng, &["completed", "in_progress", "not_started"]), "next_review": date(&mut rng, 2026, 2), "review_cadence_months": 12})
+        })
+        .collect();
+    let sup_ids = create_all(store, &actor, org_id, &SUPPLIERS, suppliers, progress).await?;
+    let stages = [
+        "inception",
+        "design_development",
+        "verification_validation",
+        "deployment",
+        "operation_monitoring",
+        "re_evaluation",
+    ];
+    let systems: Vec<Value> = (0..scale.systems)
+        .map(|i| {
+            json!({"name": format!("{} {} {}", pick(&mut rng, ADJ), pick(&mut rng, FUN), i + 1), "lifecycle_stage": pick(&mut rng, &stages), "owner_id": owner_id,
+                   "business_unit": pick(&mut rng, UNITS), "roles": [pick(&mut rng, &["provider", "deployer"])], "personal_data": rng.gen_bool(0.6), "in_scope": rng.gen_bool(0.9),
+                   "purpose": "Supports staff decisions in its business unit.", "next_review": date(&mut rng, 2026, 2),
+                   "supplier_ids": [sup_ids[rng.gen_range(0..sup_ids.len())]]})
+        })
+        .collect();
+    let sys_ids = create_all(store, &actor, org_id, &AI_SYSTEMS, systems, progress).await?;
+    let models: Vec<Value> = (0..scale.models)
+        .map(|i| {
+            json!({"name": format!("{}-{}", pick(&mut rng, FAMILIES), i + 1), "model_version": format!("{}.{}", rng.gen_range(1..5), rng.gen_range(0..10)), "task": pick(&mut rng, &["classification", "ranking", "text generation", "regression"]),
+                   "source": pick(&mut rng, &["in_house", "third_party_service", "open_weights"]), "supplier_id": sup_ids[rng.gen_range(0..sup_ids.len())], "system_ids": [sys_ids[rng.gen_range(0..sys_ids.len())]]})
+        })
+        .collect();
+    let model_ids = create_all(store, &actor, org_id, &AI_MODELS, models, progress).await?;
+    let datasets: Vec<Value> = (0..scale.datasets)
+        .map(|i| {
+            json!({"name": format!("{} data {}", pick(&mut rng, ADJ), i + 1), "purpose": pick(&mut rng, &["training", "validation", "test", "production_input"]), "source": "Internal systems",
+                   "personal_data": rng.gen_bool(0.5), "system_ids": [sys_ids[rng.gen_range(0..sys_ids.len())]], "model_ids": [model_ids[rng.gen_range(0..model_ids.len())]]})
+        })
+        .collect();
+    create_all(store, &actor, org_id, &DATASETS, datasets, progress).await?;
+    let risks: Vec<Value> = (0..scale.risks)
+        .map(|_| {
+            let (l, i) = (rng.gen_range(1..=5), rng.gen_range(1..=5));
+            json!({"name": pick(&mut rng, THREATS), "status": "identified", "inherent_likelihood": l, "inherent_impact": i, "treatment": pick(&mut rng, &["modify", "modify", "retain", "share", "avoid"]),
+                   "residual_likelihood": (l - 1).max(1), "residual_impact": (i - 1).max(1), "owner_id": owner_id, "next_review": date(&mut rng, 2026, 2),
+                   "risk_source": pick(&mut rng, &["C.3.1", "C.3.2", "C.3.3", "C.3.4", "C.3.6"]), "system_ids": [sys_ids[rng.gen_range(0..sys_ids.len())]]})
+        })
+        .collect();
+    let risk_ids = create_all(store, &actor, org_id, &RISKS, risks, progress).await?;
+    let annex: Vec<i64> = match store.framework_by_key(None, "iso42001-2023").await? {
+        Some(fw) => store
+            .list_requirements(fw.framework.id, None)
+            .await?
+            .into_iter()
+            .filter(|r| r.kind == "control")
+            .map(|r| r.id)
+            .collect(),
+        None => vec![],
+    };
+    let controls: Vec<Value> = (0..scale.controls)
+        .map(|i| {
+            let req = if annex.is_empty() { vec![] } else { vec![annex[i % annex.len()]] };
+            json!({"name": format!("{} ({})", pick(&mut rng, CONTROL_NAMES), i + 1), "status": pick(&mut rng, &["implemented", "implemented", "implemented", "in_progress", "planned"]), "owner_id": owner_id,
+                   "effectiveness_method": "Sampled quarterly by the control owner.", "last_result": pick(&mut rng, &["effective", "partially_effective", "not_checked"]), "last_checked": date(&mut rng, 2026, 1),
+                   "requirement_ids": req, "risk_ids": [risk_ids[rng.gen_range(0..risk_ids.len())]]})
+        })
+        .collect();
+    let control_ids = create_all(store, &actor, org_id, &CONTROLS, controls, progress).await?;
+    let evidence: Vec<Value> = (0..scale.evidence)
+        .map(|i| {
+            json!({"name": format!("{} {}", pick(&mut rng, EVIDENCE_NAMES), i + 1), "kind": "link", "url": format!("https://intranet.example/evidence/{}", i + 1), "collected_on": date(&mut rng, 2025, 2),
+                   "valid_until": date(&mut rng, 2026, 2), "control_ids": [control_ids[rng.gen_range(0..control_ids.len())]]})
+        })
+        .collect();
+    let ev_ids = create_all(store, &actor, org_id, &EVIDENCE, evidence, progress).await?;
+
+    // Later life: risks move through their statuses, evidence is renewed.
+    let statuses = [
+        "assessed",
+        "in_treatment",
+        "assessed",
+        "in_treatment",
+        "closed",
+    ];
+    let mut changes = 0;
+    for round in 0..scale.updates_per_record {
+        let risk_updates: Vec<(i64, Value)> = risk_ids
+            .iter()
+            .map(|id| (*id, json!({"status": statuses[round % statuses.len()]})))
+            .collect();
+        changes += update_all(store, &actor, org_id, &RISKS, risk_updates, progress).await?;
+        let ev_updates: Vec<(i64, Value)> = ev_ids
+            .iter()
+            .map(|id| {
+                (
+                    *id,
+                    json!({"valid_until": format!("{}-06-30", 2027 + round)}),
+                )
+            })
+            .collect();
+        changes += update_all(store, &actor, org_id, &EVIDENCE, ev_updates, progress).await?;
+    }
+
+    // Decide the whole SoA.
+    let entries = store.soa_entries(org_id, chrono::Utc::now()).await?;
+    for e in &entries {
+        let applicable = !e.reference.starts_with("A.10.4");
+        let just = if applicable {
+            format!(
+                "Needed to treat the risks linked to the controls implementing {}",
+                e.reference
+            )
+        } else {
+            "We have no customers of AI systems in scope.".to_string()
+        };
+        store
+            .update_soa_entry(
+                &actor,
+                org_id,
+                e.id,
+                Some(applicable),
+                Some(&just),
+                if applicable {
+                    "implemented"
+                } else {
+                    "not_started"
+                },
+                e.version,
+                chrono::Utc::now(),
+            )
+            .await?;
+    }
+    Ok(
+        json!({"suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
+              "controls": control_ids.len(), "evidence": ev_ids.len(), "changes": changes, "soa_entries": entries.len()}),
+    )
+}
