@@ -715,16 +715,30 @@ pub async fn soa_view(store: &Store, org_id: i64) -> Result<Value, Problem> {
         })
         .collect();
     let problems = soa_problems(&checks, &untreated);
+    let evidence = store.soa_evidence_counts(org_id).await?;
+    // Show a handful of implementing controls per entry; large organizations have hundreds.
+    const SHOWN: usize = 10;
     let items: Vec<Value> = entries
         .iter()
         .map(|e| {
             let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-            let cs: Vec<Value> = controls
+            let all: Vec<&(i64, i64, String, String)> = controls
                 .iter()
                 .filter(|c| c.0 == e.requirement_id)
+                .collect();
+            let cs: Vec<Value> = all
+                .iter()
+                .take(SHOWN)
                 .map(|c| json!({"reference": CONTROLS.reference(c.1), "name": c.2, "status": c.3}))
                 .collect();
             v["controls"] = Value::Array(cs);
+            v["controls_total"] = all.len().into();
+            v["evidence_count"] = evidence
+                .iter()
+                .find(|x| x.0 == e.requirement_id)
+                .map(|x| x.1)
+                .unwrap_or(0)
+                .into();
             v
         })
         .collect();
@@ -899,7 +913,15 @@ pub async fn soa_file(store: &Store, org_id: i64, format: &str) -> Result<Respon
             },
             e["justification"].as_str().unwrap_or("").to_string(),
             e["status"].as_str().unwrap_or("").replace('_', " "),
-            controls.join("\n"),
+            {
+                let more = e["controls_total"].as_i64().unwrap_or(0) - controls.len() as i64;
+                if more > 0 {
+                    format!("{}\nand {more} more", controls.join("\n"))
+                } else {
+                    controls.join("\n")
+                }
+            },
+            e["evidence_count"].as_i64().unwrap_or(0).to_string(),
         ]
     };
     let headers = [
@@ -909,6 +931,7 @@ pub async fn soa_file(store: &Store, org_id: i64, format: &str) -> Result<Respon
         "Justification",
         "Implementation status",
         "Implemented by",
+        "Evidence",
     ];
     let internal = |e: String| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e);
     match format {
@@ -926,7 +949,7 @@ pub async fn soa_file(store: &Store, org_id: i64, format: &str) -> Result<Respon
             let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
             for (c, (h, w)) in headers
                 .iter()
-                .zip([10.0, 40.0, 16.0, 60.0, 18.0, 40.0])
+                .zip([10.0, 40.0, 16.0, 60.0, 18.0, 40.0, 10.0])
                 .enumerate()
             {
                 ws.write_with_format(0, c as u16, *h, &head)

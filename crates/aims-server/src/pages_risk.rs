@@ -489,6 +489,8 @@ struct SoaRow {
     status: String,
     version: i64,
     controls: Vec<String>,
+    more_controls: i64,
+    evidence: i64,
 }
 
 #[derive(Template)]
@@ -546,6 +548,12 @@ async fn soa_page(
                         .collect()
                 })
                 .unwrap_or_default(),
+            more_controls: e["controls_total"].as_i64().unwrap_or(0)
+                - e["controls"]
+                    .as_array()
+                    .map(|a| a.len() as i64)
+                    .unwrap_or(0),
+            evidence: e["evidence_count"].as_i64().unwrap_or(0),
         })
         .collect();
     Ok(SoaPage {

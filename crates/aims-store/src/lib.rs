@@ -839,6 +839,10 @@ impl Store {
         dispatch!(self.register_update_many(actor, org_id, spec, updates, now))
     }
 
+    pub async fn soa_evidence_counts(&self, org_id: i64) -> R<Vec<(i64, i64)>> {
+        dispatch!(self.soa_evidence_counts(org_id))
+    }
+
     // backup and restore
     pub async fn backup_rows(&self, sink: &mut BackupSink<'_>) -> R<u64> {
         dispatch!(self.backup_rows(sink))

@@ -2476,3 +2476,16 @@ pub async fn register_update_many(p: &Pools, actor: &Actor, org_id: i64, spec: &
     tx.commit().await?;
     Ok(updates.len())
 }
+
+/// Pieces of evidence behind each Annex A requirement, through the controls implementing it.
+pub async fn soa_evidence_counts(p: &Pools, org_id: i64) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT cr.b_id, COUNT(DISTINCT ce.b_id) FROM record_links cr \
+         JOIN controls c ON c.id = cr.a_id \
+         JOIN record_links ce ON ce.a_table = 'controls' AND ce.a_id = cr.a_id AND ce.b_table = 'evidence' \
+         WHERE cr.a_table = 'controls' AND cr.b_table = 'requirements' AND c.org_id = $1 GROUP BY cr.b_id",
+    )
+    .bind(org_id)
+    .fetch_all(&p.read)
+    .await?)
+}

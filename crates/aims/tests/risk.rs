@@ -143,6 +143,10 @@ async fn system_to_soa_chain(b: Backend) {
         .unwrap()
         .clone();
     assert_eq!(entry["controls"][0]["reference"], "CTL-1");
+    assert_eq!(
+        entry["evidence_count"], 1,
+        "the evidence of the implementing control counts for the entry"
+    );
     let path = format!("/api/v1/soa/{}", entry["id"]);
     let before = app
         .audit_count(app.store.org_by_slug("acme").await.unwrap().unwrap().id)
