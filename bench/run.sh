@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The benchmark: a large organization (`aims demo --scale large`), the running server driven by
+# wrk at 1 and 8 connections, beside the limit probe (a bare axum handler on the same SQLite
+# file). Results go to bench/RESULTS.md.
+#
+#   bash bench/run.sh [sqlite|postgres|both] [seconds per run, default 5]
+#
+# Not part of the test suite. Needs wrk (Debian package `wrk`; installed when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which_db="${1:-both}"
+dur="${2:-5}"
+out="bench/RESULTS.md"
+work="target/bench"
+mkdir -p "$work"
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+cargo build --release -q -p aims -p aims-limit-probe
+aims="$PWD/target/release/aims"
+probe="$PWD/target/release/aims-limit-probe"
+port=18100
+base="http://127.0.0.1:$port"
+
+# wrk -> "rps p50 p99" (latencies in ms)
+measure() { # url conns [extra wrk args...]
+  local url=$1 c=$2; shift 2
+  local threads=$(( c < 2 ? 1 : 2 ))
+  wrk -t"$threads" -c"$c" -d"${dur}s" --latency "$@" "$url" 2>/dev/null | awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ { rps=$2 } / 50%/ { p50=ms($2) } / 99%/ { p99=ms($2) }
+    END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }'
+}
+
+prepare() { # backend -> sets db_args
+  local backend=$1
+  if [ "$backend" = sqlite ]; then
+    db_args=(--data-dir "$work/data-sqlite")
+  else
+    pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+    psql -X -q -h 127.0.0.1 -U postgres -d test -tc "SELECT 1 FROM pg_database WHERE datname = 'aims_bench'" | grep -q 1 || psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE aims_bench"
+    db_args=(--data-dir "$work/data-postgres" --database-url "postgres://postgres@127.0.0.1:5432/aims_bench")
+  fi
+  if [ ! -f "$work/$backend.generated" ]; then
+    echo "correct horse battery staple" | "$aims" "${db_args[@]}" user create --email bench@acme.example --org acme --role admin --password-stdin >/dev/null
+    local t0=$(date +%s.%N)
+    "$aims" "${db_args[@]}" demo --org acme --scale large 2>/dev/null
+    echo "$(echo "$(date +%s.%N) - $t0" | bc)" > "$work/$backend.generated"
+  fi
+}
+
+run_backend() {
+  local backend=$1
+  prepare "$backend"
+  local gen_s; gen_s=$(printf "%.0f" "$(cat "$work/$backend.generated")")
+  local t0=$(date +%s.%N)
+  "$aims" "${db_args[@]}" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+  local pid=$!
+  until curl -sf "$base/readyz" >/dev/null; do sleep 0.02; done
+  local startup_ms; startup_ms=$(echo "($(date +%s.%N) - $t0) * 1000" | bc | cut -d. -f1)
+  local peak=0
+  ( while kill -0 "$pid" 2>/dev/null; do ps -o rss= -p "$pid"; sleep 0.25; done ) > "$work/rss.log" &
+  local sampler=$!
+  local token; token=$("$aims" "${db_args[@]}" token create --email bench@acme.example --org acme --name "bench $(date +%s)" 2>/dev/null)
+  # A browser session for the pages.
+  local jar="$work/cookies"; rm -f "$jar"
+  local csrf; csrf=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" --data-urlencode "email=bench@acme.example" --data-urlencode "password=correct horse battery staple" "$base/login"
+  local session; session=$(awk '$6 == "aims_session" { print $7 }' "$jar")
+  local auth=(-H "Authorization: Bearer $token")
+  local cookie=(-H "Cookie: aims_session=$session")
+  # A deep page: follow the cursor 4,000 records into the name-sorted list.
+  local cursor=""
+  for _ in 1 2 3 4 5 6 7 8; do
+    cursor=$(curl -s "${auth[@]}" "$base/api/v1/ai-systems?sort=name&limit=500&cursor=$cursor" | sed -n 's/.*"next_cursor":"\([0-9a-f]*\)".*/\1/p')
+  done
+  local sys_id; sys_id=$(curl -s "${auth[@]}" "$base/api/v1/ai-systems?limit=1" | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -1)
+
+  local -a rows=()
+  bench() { # label url [wrk args]
+    local label=$1 url=$2; shift 2
+    local a b
+    a=$(measure "$url" 1 "$@"); b=$(measure "$url" 8 "$@")
+    rows+=("$label|$a|$b")
+  }
+  bench "Dashboard (HTML)" "$base/o/acme" "${cookie[@]}"
+  bench "AI systems, first page (API)" "$base/api/v1/ai-systems?limit=10" "${auth[@]}"
+  bench "AI systems, deep page by cursor (API)" "$base/api/v1/ai-systems?sort=name&limit=10&cursor=$cursor" "${auth[@]}"
+  bench "AI systems, filtered and sorted (API)" "$base/api/v1/ai-systems?lifecycle_stage=deployment&sort=-next_review&limit=10" "${auth[@]}"
+  bench "AI systems list (HTML)" "$base/o/acme/inventory/ai-systems" "${cookie[@]}"
+  bench "AI system detail (API)" "$base/api/v1/ai-systems/$sys_id" "${auth[@]}"
+  bench "AI system detail with links and history (HTML)" "$base/o/acme/inventory/ai-systems/$sys_id" "${cookie[@]}"
+  bench "Risk register, first page (API)" "$base/api/v1/risks?limit=10" "${auth[@]}"
+  bench "Risk heat map (HTML)" "$base/o/acme/risks/heatmap" "${cookie[@]}"
+  bench "SoA (HTML)" "$base/o/acme/soa" "${cookie[@]}"
+  bench "SoA XLSX export" "$base/api/v1/soa/export?format=xlsx" "${auth[@]}"
+  bench "Coverage, ISO/IEC 42001" "$base/api/v1/frameworks/iso42001-2023/coverage" "${auth[@]}"
+  bench "Coverage, EU AI Act" "$base/api/v1/frameworks/eu-ai-act-2024/coverage" "${auth[@]}"
+  cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"name": "Bench supplier", "risk_rating": "low"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+LUA
+  bench "Write: create a supplier with its audit event (API)" "$base/api/v1/suppliers" -s "$work/post.lua"
+  local csv_s; csv_s=$( { /usr/bin/time -f %e curl -s -o /dev/null "${auth[@]}" "$base/api/v1/risks/export?format=csv"; } 2>&1 )
+  local xlsx_s; xlsx_s=$( { /usr/bin/time -f %e curl -s -o /dev/null "${auth[@]}" "$base/api/v1/risks/export?format=xlsx"; } 2>&1 )
+  kill "$pid"; wait "$pid" 2>/dev/null || true; kill "$sampler" 2>/dev/null || true
+  peak=$(sort -n "$work/rss.log" | tail -1)
+  local verify_s events
+  verify_s=$( { /usr/bin/time -f %e "$aims" "${db_args[@]}" audit verify > "$work/verify.out"; } 2>&1 )
+  events=$(sed -n 's/.*intact: \([0-9]*\) events.*/\1/p' "$work/verify.out")
+
+  # The probe, on the SQLite file.
+  local -a probe_rows=()
+  if [ "$backend" = sqlite ]; then
+    "$probe" "$work/data-sqlite/aims.db" "127.0.0.1:18200" >/dev/null 2>&1 &
+    local ppid=$!
+    until curl -sf "http://127.0.0.1:18200/one" >/dev/null; do sleep 0.02; done
+    printf 'wrk.method = "POST"\n' > "$work/probe-post.lua"
+    probe_rows+=("list|$(measure http://127.0.0.1:18200/list 1)|$(measure http://127.0.0.1:18200/list 8)")
+    probe_rows+=("one|$(measure http://127.0.0.1:18200/one 1)|$(measure http://127.0.0.1:18200/one 8)")
+    probe_rows+=("write|$(measure http://127.0.0.1:18200/write 1 -s "$work/probe-post.lua")|$(measure http://127.0.0.1:18200/write 8 -s "$work/probe-post.lua")")
+    kill "$ppid"; wait "$ppid" 2>/dev/null || true
+    printf '%s\n' "${probe_rows[@]}" > "$work/probe.txt"
+  fi
+
+  {
+    echo "## $backend"
+    echo
+    echo "Large organization generated in ${gen_s} s (\`aims demo --scale large\`); ${events} audit events. Start-up to \`/readyz\`: ${startup_ms} ms. Peak server RSS: $((peak / 1024)) MB. \`aims audit verify\`: ${verify_s} s. 50,000-risk CSV export: ${csv_s} s; XLSX: ${xlsx_s} s."
+    echo
+    echo "| endpoint | 1 conn: req/s | p50 ms | p99 ms | 8 conns: req/s | p50 ms | p99 ms |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for r in "${rows[@]}"; do
+      IFS='|' read -r label a b <<<"$r"
+      read -r a1 a2 a3 <<<"$a"; read -r b1 b2 b3 <<<"$b"
+      echo "| $label | $a1 | $a2 | $a3 | $b1 | $b2 | $b3 |"
+    done
+    if [ -f "$work/probe.txt" ]; then
+      echo
+      echo "Limit probe (bare axum + sqlx on the same SQLite file, no auth, tenancy or audit):"
+      echo
+      echo "| probe | 1 conn: req/s | p50 ms | p99 ms | 8 conns: req/s | p50 ms | p99 ms |"
+      echo "|---|---:|---:|---:|---:|---:|---:|"
+      while IFS='|' read -r label a b; do
+        read -r a1 a2 a3 <<<"$a"; read -r b1 b2 b3 <<<"$b"
+        echo "| $label | $a1 | $a2 | $a3 | $b1 | $b2 | $b3 |"
+      done < "$work/probe.txt"
+    fi
+    echo
+  } > "$work/$backend.md"
+}
+
+case "$which_db" in
+  sqlite) run_backend sqlite ;;
+  postgres) run_backend postgres ;;
+  both) run_backend sqlite; run_backend postgres ;;
+esac
+
+{
+  echo "# Benchmark results"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB memory; wrk on the same cores; ${dur} s per run. Command: \`bash bench/run.sh $which_db $dur\` ($(date -u +%Y-%m-%d))."
+  echo
+  for b in sqlite postgres; do [ -f "$work/$b.md" ] && cat "$work/$b.md"; done
+} > "$out"
+echo "wrote $out"
