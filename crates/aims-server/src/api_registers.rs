@@ -487,12 +487,10 @@ pub async fn export_file(
     format: &str,
 ) -> Result<Response, Problem> {
     let lookups = Lookups::load(store, org_id, spec).await?;
-    let rows = registers::all_rows(store, org_id, spec, lq).await?;
     let name = spec.path;
     match format {
         "csv" => {
-            let mut out = registers::csv_header(spec)?;
-            out.extend(registers::csv_rows(spec, &rows, &lookups)?);
+            let out = registers::csv_body(store, org_id, spec, lq, lookups).await?;
             Ok((
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -506,6 +504,7 @@ pub async fn export_file(
                 .into_response())
         }
         "xlsx" => {
+            let rows = registers::all_rows(store, org_id, spec, lq).await?;
             let out = registers::xlsx(spec, &rows, &lookups)?;
             Ok((
                 [
