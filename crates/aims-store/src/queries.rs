@@ -2445,9 +2445,11 @@ pub async fn org_facts(p: &Pools, org_id: i64, today: &str, year_ago: &str, in_3
         soa_versions: one("SELECT COUNT(*) FROM soa_versions WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
         evidence_refs: vec![],
     };
-    // ISO 42001 references with evidence, directly or through a control, and the newest collection date.
+    // ISO 42001 references with evidence, directly or through a control, and the newest
+    // collection date: aggregated in the database, one row per reference, not one per piece.
     let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT r.ref, e.collected_on FROM evidence e \
+        "SELECT ref, MAX(collected_on) FROM ( \
+         SELECT r.ref, e.collected_on FROM evidence e \
          JOIN record_links k ON k.a_table = 'evidence' AND k.a_id = e.id AND k.b_table = 'requirements' \
          JOIN requirements r ON r.id = k.b_id JOIN frameworks f ON f.id = r.framework_id \
          WHERE e.org_id = $1 AND f.key = 'iso42001-2023' \
@@ -2456,7 +2458,7 @@ pub async fn org_facts(p: &Pools, org_id: i64, today: &str, year_ago: &str, in_3
          JOIN record_links ce ON ce.a_table = 'controls' AND ce.b_table = 'evidence' AND ce.b_id = e.id \
          JOIN record_links cr ON cr.a_table = 'controls' AND cr.a_id = ce.a_id AND cr.b_table = 'requirements' \
          JOIN requirements r ON r.id = cr.b_id JOIN frameworks f ON f.id = r.framework_id \
-         WHERE e.org_id = $1 AND f.key = 'iso42001-2023'",
+         WHERE e.org_id = $1 AND f.key = 'iso42001-2023') found GROUP BY ref",
     )
     .bind(org_id)
     .fetch_all(&p.read)
