@@ -696,7 +696,14 @@ async fn download(
 // ---------------------------------------------------------------- Statement of Applicability
 
 /// The SoA with each entry's controls and the completeness problems.
+/// The SoA with its problems and evidence, reused until the organization changes.
 pub async fn soa_view(store: &Store, org_id: i64) -> Result<Value, Problem> {
+    store
+        .derived(org_id, "soa", || compute_soa_view(store, org_id))
+        .await
+}
+
+async fn compute_soa_view(store: &Store, org_id: i64) -> Result<Value, Problem> {
     let entries = store.soa_entries(org_id, chrono::Utc::now()).await?;
     let controls = store.soa_controls(org_id).await?;
     let untreated: Vec<String> = store

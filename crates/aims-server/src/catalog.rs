@@ -201,7 +201,7 @@ pub struct CoveragePath {
     pub full: bool,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CoverageItem {
     pub requirement_id: i64,
     #[serde(rename = "ref")]
@@ -212,7 +212,7 @@ pub struct CoverageItem {
     pub paths: Vec<CoveragePath>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub framework_key: String,
     pub assessable: usize,
@@ -228,6 +228,19 @@ pub struct Coverage {
 /// requirement is covered when an implemented control is linked to it, or to a requirement
 /// mapped onto it as equivalent or wider (superset); other mappings make it partially covered.
 pub async fn coverage(
+    store: &Store,
+    org_id: i64,
+    fw: &FrameworkSummary,
+) -> Result<Coverage, Problem> {
+    // Reused until the organization changes; the framework's content hash is in the key, so
+    // an upgraded library is never judged by a stale result.
+    let kind = format!("coverage:{}:{}", fw.framework.id, fw.framework.content_hash);
+    store
+        .derived(org_id, &kind, || compute_coverage(store, org_id, fw))
+        .await
+}
+
+async fn compute_coverage(
     store: &Store,
     org_id: i64,
     fw: &FrameworkSummary,

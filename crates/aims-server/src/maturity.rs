@@ -91,7 +91,14 @@ pub async fn plan(store: &Store, org_id: i64) -> Result<(Plan, i64), Problem> {
     })
 }
 
+/// The maturity view (dashboard, roadmap), reused until the organization changes.
 pub async fn maturity_view(store: &Store, org_id: i64) -> Result<MaturityView, Problem> {
+    store
+        .derived(org_id, "maturity", || compute_maturity_view(store, org_id))
+        .await
+}
+
+async fn compute_maturity_view(store: &Store, org_id: i64) -> Result<MaturityView, Problem> {
     let today = Utc::now().date_naive();
     let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
     let in_30_days = today

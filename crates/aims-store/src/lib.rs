@@ -4,6 +4,7 @@
 //!
 //! Only this crate contains SQL.
 
+pub mod derived;
 pub mod types;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -91,6 +92,7 @@ enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
+    derived: derived::DerivedCache,
 }
 
 /// Calls the same-named function of the backend the store was opened on.
@@ -170,6 +172,7 @@ impl Store {
                 run_migrations(&SQLITE_MIGRATIONS, &write).await?;
                 Store {
                     backend: Backend::Sqlite(sqlite_backend::Pools { read, write }),
+                    derived: Default::default(),
                 }
             }
             Location::Postgres(url) => {
@@ -185,6 +188,7 @@ impl Store {
                         read: pool.clone(),
                         write: pool,
                     }),
+                    derived: Default::default(),
                 }
             }
         };
@@ -839,6 +843,9 @@ impl Store {
         dispatch!(self.register_update_many(actor, org_id, spec, updates, now))
     }
 
+    pub async fn audit_head_seq(&self, org_id: i64) -> R<i64> {
+        dispatch!(self.audit_head_seq(org_id))
+    }
     pub async fn soa_evidence_counts(&self, org_id: i64) -> R<Vec<(i64, i64)>> {
         dispatch!(self.soa_evidence_counts(org_id))
     }

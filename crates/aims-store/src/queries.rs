@@ -2479,6 +2479,11 @@ pub async fn register_update_many(p: &Pools, actor: &Actor, org_id: i64, spec: &
     Ok(updates.len())
 }
 
+/// The organization's audit chain head: it moves with every change to its records.
+pub async fn audit_head_seq(p: &Pools, org_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT seq FROM audit_heads WHERE org_id = $1").bind(org_id).fetch_optional(&p.read).await?.unwrap_or(0))
+}
+
 /// Pieces of evidence behind each Annex A requirement, through the controls implementing it.
 pub async fn soa_evidence_counts(p: &Pools, org_id: i64) -> Result<Vec<(i64, i64)>> {
     Ok(sqlx::query_as(

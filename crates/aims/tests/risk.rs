@@ -169,6 +169,15 @@ async fn system_to_soa_chain(b: Backend) {
     let (s, dec) = send(app, Method::PATCH, &m, &path, json!({"applicable": true, "justification": "Treats RSK-1: biased training data", "status": "implemented", "version": entry["version"]})).await;
     assert_eq!(s, StatusCode::OK, "{dec}");
     assert_eq!(dec["implemented_controls"], 1);
+    // The SoA view read above is cached; the change must show at once.
+    let (_, soa) = json(app.get(&m, "/api/v1/soa").await).await;
+    let again = soa["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reference"] == "A.7.4")
+        .unwrap();
+    assert_eq!(again["justification"], "Treats RSK-1: biased training data");
     let (s, _) = send(
         app,
         Method::PATCH,
@@ -251,6 +260,38 @@ async fn system_to_soa_chain(b: Backend) {
         .unwrap()
         .iter()
         .any(|i| i["ref"] == "A.7.4" && i["status"] == "direct"));
+    // Coverage is cached until the organization changes: a new implemented control shows at once.
+    let status_of = |cov: &Value, r: &str| {
+        cov["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["ref"] == r)
+            .map(|i| i["status"].clone())
+    };
+    assert_eq!(status_of(&cov, "A.7.5"), Some(json!("none")));
+    let a75 = app
+        .store
+        .requirement_by_ref(None, "iso42001-2023", "A.7.5")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (s, _) = send(
+        app,
+        Method::POST,
+        &m,
+        "/api/v1/controls",
+        json!({"name": "Provenance log", "status": "implemented", "requirement_ids": [a75]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, cov) = json(
+        app.get(&m, "/api/v1/frameworks/iso42001-2023/coverage")
+            .await,
+    )
+    .await;
+    assert_eq!(status_of(&cov, "A.7.5"), Some(json!("direct")));
 }
 
 async fn acceptance_assessments_gates_and_trace(b: Backend) {
