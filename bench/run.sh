@@ -102,6 +102,14 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
   bench "Write: create a supplier with its audit event (API)" write "$base/api/v1/suppliers" -s "$work/post.lua"
+  # The SoA, coverage and dashboard views are cached until the organization changes: time the
+  # first request after a change too (the cache rebuilt).
+  local cold=()
+  for u in "$base/api/v1/soa" "$base/api/v1/frameworks/iso42001-2023/coverage" "$base/api/v1/dashboard"; do
+    curl -s -o /dev/null -X POST -H "Content-Type: application/json" "${auth[@]}" -d '{"name": "Bench change"}' "$base/api/v1/suppliers"
+    /usr/bin/time -f %e -o "$work/t" curl -s -o /dev/null "${auth[@]}" "$u"
+    cold+=("$(cat "$work/t")")
+  done
   /usr/bin/time -f %e -o "$work/t" curl -s -o /dev/null "${auth[@]}" "$base/api/v1/risks/export?format=csv"
   local csv_s; csv_s=$(cat "$work/t")
   /usr/bin/time -f %e -o "$work/t" curl -s -o /dev/null "${auth[@]}" "$base/api/v1/risks/export?format=xlsx"
@@ -138,6 +146,7 @@ LUA
     echo "| start-up to \`/readyz\` on the loaded database | ${startup_ms} ms | $(judge "$startup_ms" 1000 ms) |"
     echo "| peak server RSS during the run | $((peak / 1024)) MB | $(judge "$((peak / 1024))" 150 MB) |"
     echo "| \`aims audit verify\` over the whole chain | ${verify_s} s | $(judge "$verify_s" "$(echo "scale=2; 5 * $events / 1000000" | bc)" "s (5 s per million events)") |"
+    echo "| first request after a change (view rebuilt): SoA / ISO 42001 coverage / dashboard API | ${cold[0]} s / ${cold[1]} s / ${cold[2]} s | (not budgeted; repeated reads are served from the cache) |"
     echo "| risk register CSV export, 50,000 rows | ${csv_s} s | $(judge "$csv_s" 2 s) |"
     echo "| risk register XLSX export, 50,000 rows | ${xlsx_s} s | $(judge "$xlsx_s" 2 s) |"
     echo
@@ -149,7 +158,9 @@ LUA
       IFS='|' read -r label budget a b <<<"$r"
       read -r a1 a2 a3 <<<"$a"; read -r b1 b2 b3 <<<"$b"
       local ratio="" verdict=""
+      if [ "${b1:-0}" = 0 ]; then budget=none; verdict="MISSED: no request finished within wrk's 2 s timeout"; fi
       case "$budget" in
+        none) ;;
         list|one|write)
           local p; p=$(awk -F'|' -v k="$budget" '$1 == k { split($3, x, " "); print x[1] }' "$work/probe.txt" 2>/dev/null)
           if [ -n "$p" ] && [ "$p" != 0 ]; then
@@ -157,10 +168,10 @@ LUA
             local need=0.5 ; [ "$budget" = write ] && need=0.33
             local ok; ok=$(echo "$ratio >= $need" | bc)
             if [ "$budget" != write ]; then ok=$(( ok && $(echo "$b3 < 5" | bc) )); fi
-            verdict=$([ "$ok" = 1 ] && echo met || echo missed)
+            verdict=$([ "$ok" = 1 ] && echo met || echo MISSED)
             ratio="${ratio}×"
           fi ;;
-        *) verdict=$([ "$(echo "$b3 < $budget" | bc)" = 1 ] && echo "met (p99 < $budget ms)" || echo "missed (p99 ≥ $budget ms)") ;;
+        *) verdict=$([ "$(echo "$b3 < $budget" | bc)" = 1 ] && echo "met (p99 < $budget ms)" || echo "MISSED (p99 ≥ $budget ms)") ;;
       esac
       echo "| $label | $a1 | $a2 | $a3 | $b1 | $b2 | $b3 | $ratio | $verdict |"
     done
