@@ -7,7 +7,7 @@ use crate::error::Problem;
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::AppState;
 use aims_domain::register::{
-    check_input, RegisterSpec, AI_SYSTEMS, CONTROLS, EVIDENCE, IMPACT_ASSESSMENTS, REGISTERS, RISKS,
+    check_input, RegisterSpec, AI_SYSTEMS, CONTROLS, EVIDENCE, IMPACT_ASSESSMENTS, RISKS,
 };
 use aims_domain::risk::{soa_problems, ImpactEntry, RiskCriteria, SoaCheckEntry};
 use aims_domain::{Invalid, Permission};
@@ -158,17 +158,10 @@ pub async fn gate_problems(
     if !ias.iter().any(|r| text(r, "status") == "approved") {
         out.push("no approved impact assessment".to_string());
     }
-    let risk_ids: Vec<i64> = store
-        .linked_ids(AI_SYSTEMS.table, &[system_id], RISKS.table)
-        .await?
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect();
-    for rid in risk_ids {
-        if let Some(r) = store.register_get(org_id, &RISKS, rid).await? {
-            if text(&r, "status") == "identified" {
-                out.push(format!("{} is not assessed yet", text(&r, "reference")));
-            }
+    let risk_ids = linked(store, AI_SYSTEMS.table, &[system_id], RISKS.table).await?;
+    for r in records(store, org_id, &RISKS, &risk_ids).await? {
+        if text(&r, "status") == "identified" {
+            out.push(format!("{} is not assessed yet", text(&r, "reference")));
         }
     }
     Ok(out)
@@ -1081,19 +1074,20 @@ async fn records(
     spec: &RegisterSpec,
     ids: &[i64],
 ) -> Result<Vec<Record>, Problem> {
-    let mut out = vec![];
-    for id in ids {
-        if let Some(r) = store.register_get(org_id, spec, *id).await? {
-            out.push(r);
-        }
-    }
-    Ok(out)
+    Ok(store.register_get_many(org_id, spec, ids).await?)
 }
 
-fn unique(mut v: Vec<i64>) -> Vec<i64> {
+/// The distinct records of `other` linked to any of `ids` (of `table`), sorted by id.
+async fn linked(store: &Store, table: &str, ids: &[i64], other: &str) -> Result<Vec<i64>, Problem> {
+    let mut v: Vec<i64> = store
+        .linked_ids(table, ids, other)
+        .await?
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect();
     v.sort_unstable();
     v.dedup();
-    v
+    Ok(v)
 }
 
 /// From an AI system to its risks, impact assessments, the controls treating the risks, the
@@ -1103,38 +1097,10 @@ pub async fn system_trace(store: &Store, org_id: i64, id: i64) -> Result<Value, 
         .register_get(org_id, &AI_SYSTEMS, id)
         .await?
         .ok_or_else(|| Problem::not_found("AI system"))?;
-    let risk_ids = unique(
-        store
-            .linked_ids("ai_systems", &[id], "risks")
-            .await?
-            .into_iter()
-            .map(|x| x.1)
-            .collect(),
-    );
-    let control_ids = unique(
-        store
-            .linked_ids("risks", &risk_ids, "controls")
-            .await?
-            .into_iter()
-            .map(|x| x.1)
-            .collect(),
-    );
-    let req_ids = unique(
-        store
-            .linked_ids("controls", &control_ids, "requirements")
-            .await?
-            .into_iter()
-            .map(|x| x.1)
-            .collect(),
-    );
-    let ev_ids = unique(
-        store
-            .linked_ids("controls", &control_ids, "evidence")
-            .await?
-            .into_iter()
-            .map(|x| x.1)
-            .collect(),
-    );
+    let risk_ids = linked(store, "ai_systems", &[id], "risks").await?;
+    let control_ids = linked(store, "risks", &risk_ids, "controls").await?;
+    let req_ids = linked(store, "controls", &control_ids, "requirements").await?;
+    let ev_ids = linked(store, "controls", &control_ids, "evidence").await?;
     let ia_query = crate::registers::ListQuery {
         filters: vec![(
             IMPACT_ASSESSMENTS
@@ -1177,40 +1143,11 @@ pub async fn requirement_trace(store: &Store, org_id: i64, id: i64) -> Result<Va
     let mut req_ids = vec![id];
     let mappings = store.requirement_mappings(Some(org_id), id).await?;
     req_ids.extend(mappings.iter().map(|m| m.other_id));
-    let control_ids = unique(
-        store
-            .linked_ids("requirements", &req_ids, "controls")
-            .await?
-            .into_iter()
-            .map(|x| x.1)
-            .collect(),
-    );
+    let control_ids = linked(store, "requirements", &req_ids, "controls").await?;
     let controls = records(store, org_id, &CONTROLS, &control_ids).await?;
-    let risk_ids = unique(
-        store
-            .linked_ids("controls", &control_ids, "risks")
-            .await?
-            .into_iter()
-            .map(|x| x.1)
-            .collect(),
-    );
-    let system_ids = unique(
-        store
-            .linked_ids("risks", &risk_ids, "ai_systems")
-            .await?
-            .into_iter()
-            .map(|x| x.1)
-            .collect(),
-    );
-    let ev_ids = unique(
-        store
-            .linked_ids("controls", &control_ids, "evidence")
-            .await?
-            .into_iter()
-            .map(|x| x.1)
-            .collect(),
-    );
-    let _ = REGISTERS;
+    let risk_ids = linked(store, "controls", &control_ids, "risks").await?;
+    let system_ids = linked(store, "risks", &risk_ids, "ai_systems").await?;
+    let ev_ids = linked(store, "controls", &control_ids, "evidence").await?;
     Ok(json!({
         "requirement": {"id": req.id, "framework": fw.key, "ref": req.reference, "title": req.title},
         "via_mappings": mappings.iter().map(|m| json!({"framework": m.framework_key, "ref": m.other_ref, "relation": m.relation})).collect::<Vec<_>>(),

@@ -547,6 +547,14 @@ impl Store {
     ) -> R<Option<Record>> {
         dispatch!(self.register_get(org_id, spec, id))
     }
+    pub async fn register_get_many(
+        &self,
+        org_id: i64,
+        spec: &RegisterSpec,
+        ids: &[i64],
+    ) -> R<Vec<Record>> {
+        dispatch!(self.register_get_many(org_id, spec, ids))
+    }
     pub async fn register_links(
         &self,
         spec: &RegisterSpec,
