@@ -259,6 +259,8 @@ pub async fn generate(
         })
         .collect();
     create_all(store, &actor, org_id, &DATASETS, datasets, progress).await?;
+    // Each register grows from empty here: refresh the planner's statistics as autovacuum would.
+    store.analyze().await?;
     let risks: Vec<Value> = (0..scale.risks)
         .map(|_| {
             let (l, i) = (rng.gen_range(1..=5), rng.gen_range(1..=5));
@@ -268,6 +270,7 @@ pub async fn generate(
         })
         .collect();
     let risk_ids = create_all(store, &actor, org_id, &RISKS, risks, progress).await?;
+    store.analyze().await?;
     let annex: Vec<i64> = match store.framework_by_key(None, "iso42001-2023").await? {
         Some(fw) => store
             .list_requirements(fw.framework.id, None)
@@ -294,6 +297,7 @@ pub async fn generate(
         })
         .collect();
     let ev_ids = create_all(store, &actor, org_id, &EVIDENCE, evidence, progress).await?;
+    store.analyze().await?;
 
     // Later life: risks move through their statuses, evidence is renewed.
     let statuses = [
@@ -321,6 +325,8 @@ pub async fn generate(
             .collect();
         changes += update_all(store, &actor, org_id, &EVIDENCE, ev_updates, progress).await?;
     }
+
+    store.analyze().await?;
 
     // Decide the whole SoA.
     let entries = store.soa_entries(org_id, chrono::Utc::now()).await?;

@@ -211,6 +211,16 @@ impl Store {
         m.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
+    /// Refreshes the query planner's statistics after a bulk load. PostgreSQL plans from them:
+    /// a table analysed while empty is scanned whole for a `MAX(number)` until autovacuum
+    /// catches up. SQLite plans well without them, so this leaves it alone.
+    pub async fn analyze(&self) -> R<()> {
+        if let Backend::Postgres(p) = &self.backend {
+            sqlx::query("ANALYZE").execute(&p.write).await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match &self.backend {
             Backend::Sqlite(p) => {

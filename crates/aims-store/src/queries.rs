@@ -31,13 +31,52 @@ pub async fn ping(p: &Pools) -> Result<()> {
 
 // ---------------------------------------------------------------- audit trail
 
-/// Appends one event to the organization's chain. The `UPDATE ... RETURNING` on the chain head
-/// takes the row lock (PostgreSQL) or the write lock (SQLite), so concurrent writers of one
-/// organization are serialised and the chain never forks, even across several server nodes.
+/// An organization's audit chain head inside one write transaction. `lock_org` takes the
+/// organization's write lock and reads the head once; `append_event` chains events in memory;
+/// `commit` writes the head back once and commits. Why not update the head row per event: on
+/// PostgreSQL every update of one row in one transaction leaves another row version that later
+/// lookups walk, so a 1,000-record import got slower with every record.
+#[must_use = "an appended chain must be written back with `commit`"]
+struct Chain {
+    org_id: i64,
+    seq: i64,
+    last_hash: String,
+    /// The head as read: `commit` skips the write when nothing was appended.
+    read_seq: i64,
+}
+
+/// Takes the organization's write lock (the head row's lock on PostgreSQL; SQLite's single
+/// writer already serialises) and reads the chain head. Every writer of an organization takes
+/// it first, so concurrent writers are serialised and the chain never forks, even across
+/// several server nodes.
+async fn lock_org(tx: &mut Tx<'_>, org_id: i64) -> Result<Chain> {
+    let (seq, last_hash): (i64, String) = sqlx::query_as("UPDATE audit_heads SET seq = seq WHERE org_id = $1 RETURNING seq, last_hash")
+        .bind(org_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("organization".into()))?;
+    Ok(Chain { org_id, seq, last_hash, read_seq: seq })
+}
+
+/// Writes the chain head back (when events were appended) and commits.
+async fn commit(mut tx: Tx<'_>, chain: Chain) -> Result<()> {
+    if chain.seq != chain.read_seq {
+        sqlx::query("UPDATE audit_heads SET seq = $2, last_hash = $3 WHERE org_id = $1")
+            .bind(chain.org_id)
+            .bind(chain.seq)
+            .bind(&chain.last_hash)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Appends one event to the organization's chain (see `Chain`).
 #[allow(clippy::too_many_arguments)]
 async fn append_event<B: Serialize, A: Serialize>(
     tx: &mut Tx<'_>,
-    org_id: i64,
+    chain: &mut Chain,
     actor: &Actor,
     action: &str,
     entity_type: &str,
@@ -48,15 +87,10 @@ async fn append_event<B: Serialize, A: Serialize>(
 ) -> Result<()> {
     let before_json = before.map(serde_json::to_string).transpose()?;
     let after_json = after.map(serde_json::to_string).transpose()?;
-    let (seq, prev_hash): (i64, String) = sqlx::query_as(
-        "UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, last_hash",
-    )
-    .bind(org_id)
-    .fetch_one(&mut **tx)
-    .await?;
+    let seq = chain.seq + 1;
     let at = micros(now);
     let hash = CanonicalEvent {
-        org_id,
+        org_id: chain.org_id,
         seq,
         at_micros: at.timestamp_micros(),
         actor_user_id: actor.user_id,
@@ -68,13 +102,13 @@ async fn append_event<B: Serialize, A: Serialize>(
         before_json: before_json.as_deref(),
         after_json: after_json.as_deref(),
     }
-    .chain_hash(&prev_hash);
+    .chain_hash(&chain.last_hash);
     sqlx::query(
         "INSERT INTO audit_events (org_id, seq, at, actor_user_id, actor_token_id, actor_label, action, \
          entity_type, entity_id, before_json, after_json, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
-    .bind(org_id)
+    .bind(chain.org_id)
     .bind(seq)
     .bind(at)
     .bind(actor.user_id)
@@ -85,15 +119,12 @@ async fn append_event<B: Serialize, A: Serialize>(
     .bind(entity_id)
     .bind(before_json)
     .bind(after_json)
-    .bind(&prev_hash)
+    .bind(&chain.last_hash)
     .bind(&hash)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_heads SET last_hash = $2 WHERE org_id = $1")
-        .bind(org_id)
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
+    chain.seq = seq;
+    chain.last_hash = hash;
     Ok(())
 }
 
@@ -221,7 +252,9 @@ async fn verify_on(c: &mut <DB as sqlx::Database>::Connection, org_slug: Option<
 
 // ---------------------------------------------------------------- organizations and users
 
-async fn insert_org(tx: &mut Tx<'_>, actor: &Actor, slug: &str, name: &str, now: DateTime<Utc>) -> Result<Organization> {
+/// Creates an organization and its audit chain; the chain is returned for the transaction's
+/// further events.
+async fn insert_org(tx: &mut Tx<'_>, actor: &Actor, slug: &str, name: &str, now: DateTime<Utc>) -> Result<(Organization, Chain)> {
     let now = micros(now);
     let org: Organization = sqlx::query_as(
         "INSERT INTO organizations (slug, name, created_at, updated_at, version) \
@@ -238,8 +271,9 @@ async fn insert_org(tx: &mut Tx<'_>, actor: &Actor, slug: &str, name: &str, now:
         .bind(GENESIS_HASH)
         .execute(&mut **tx)
         .await?;
-    append_event(tx, org.id, actor, action::CREATE, "organization", &org.id.to_string(), None::<&()>, Some(&org), now).await?;
-    Ok(org)
+    let mut chain = Chain { org_id: org.id, seq: 0, last_hash: GENESIS_HASH.to_string(), read_seq: 0 };
+    append_event(tx, &mut chain, actor, action::CREATE, "organization", &org.id.to_string(), None::<&()>, Some(&org), now).await?;
+    Ok((org, chain))
 }
 
 async fn insert_user(tx: &mut Tx<'_>, email: &str, name: &str, password_hash: &str, now: DateTime<Utc>) -> Result<User> {
@@ -260,7 +294,7 @@ async fn insert_user(tx: &mut Tx<'_>, email: &str, name: &str, password_hash: &s
 const MEMBER_SELECT: &str = "SELECT m.user_id, u.email, u.name, m.role, m.created_at, m.updated_at, m.version \
      FROM memberships m JOIN users u ON u.id = m.user_id";
 
-async fn insert_membership(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, user: &User, role: Role, now: DateTime<Utc>) -> Result<Member> {
+async fn insert_membership(tx: &mut Tx<'_>, chain: &mut Chain, actor: &Actor, org_id: i64, user: &User, role: Role, now: DateTime<Utc>) -> Result<Member> {
     let now = micros(now);
     sqlx::query(
         "INSERT INTO memberships (org_id, user_id, role, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $4, 1)",
@@ -273,7 +307,7 @@ async fn insert_membership(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, user: &U
     .await
     .map_err(|e| StoreError::unique(e, "email", "this person is already a member"))?;
     let member = fetch_member(tx, org_id, user.id).await?.ok_or_else(|| StoreError::NotFound("member".into()))?;
-    append_event(tx, org_id, actor, action::CREATE, "member", &user.id.to_string(), None::<&()>, Some(&member), now).await?;
+    append_event(tx, chain, actor, action::CREATE, "member", &user.id.to_string(), None::<&()>, Some(&member), now).await?;
     Ok(member)
 }
 
@@ -328,10 +362,10 @@ pub async fn complete_setup(p: &Pools, token_hash: &str, input: &SetupInput, now
     }
     let user = insert_user(&mut tx, &input.email, &input.name, &input.password_hash, now).await?;
     let actor = Actor { user_id: Some(user.id), token_id: None, label: user.email.clone() };
-    let org = insert_org(&mut tx, &actor, &input.org_slug, &input.org_name, now).await?;
-    append_event(&mut tx, org.id, &actor, action::CREATE, "user", &user.id.to_string(), None::<&()>, Some(&user), now).await?;
-    insert_membership(&mut tx, &actor, org.id, &user, Role::Admin, now).await?;
-    tx.commit().await?;
+    let (org, mut chain) = insert_org(&mut tx, &actor, &input.org_slug, &input.org_name, now).await?;
+    append_event(&mut tx, &mut chain, &actor, action::CREATE, "user", &user.id.to_string(), None::<&()>, Some(&user), now).await?;
+    insert_membership(&mut tx, &mut chain, &actor, org.id, &user, Role::Admin, now).await?;
+    commit(tx, chain).await?;
     Ok((org, user))
 }
 
@@ -344,8 +378,11 @@ pub async fn upsert_user_cli(p: &Pools, org_slug: &str, email: &str, name: &str,
         .bind(org_slug)
         .fetch_optional(&mut *tx)
         .await?;
-    let org = match org {
-        Some(o) => o,
+    let (org, mut chain) = match org {
+        Some(o) => {
+            let chain = lock_org(&mut tx, o.id).await?;
+            (o, chain)
+        }
         None => insert_org(&mut tx, &actor, org_slug, org_slug, now).await?,
     };
     let existing: Option<User> = sqlx::query_as("SELECT id, email, name, created_at FROM users WHERE email = $1")
@@ -360,21 +397,21 @@ pub async fn upsert_user_cli(p: &Pools, org_slug: &str, email: &str, name: &str,
                 .bind(micros(now))
                 .execute(&mut *tx)
                 .await?;
-            append_event(&mut tx, org.id, &actor, action::UPDATE, "user", &u.id.to_string(), Some(&u), Some(&serde_json::json!({"password": "changed"})), now).await?;
+            append_event(&mut tx, &mut chain, &actor, action::UPDATE, "user", &u.id.to_string(), Some(&u), Some(&serde_json::json!({"password": "changed"})), now).await?;
             u
         }
         None => {
             let u = insert_user(&mut tx, email, name, password_hash, now).await?;
-            append_event(&mut tx, org.id, &actor, action::CREATE, "user", &u.id.to_string(), None::<&()>, Some(&u), now).await?;
+            append_event(&mut tx, &mut chain, &actor, action::CREATE, "user", &u.id.to_string(), None::<&()>, Some(&u), now).await?;
             u
         }
     };
     let member = match fetch_member(&mut tx, org.id, user.id).await? {
-        None => insert_membership(&mut tx, &actor, org.id, &user, role, now).await?,
+        None => insert_membership(&mut tx, &mut chain, &actor, org.id, &user, role, now).await?,
         Some(m) if m.role == role => m,
-        Some(m) => update_role_in(&mut tx, &actor, org.id, m, role, now).await?,
+        Some(m) => update_role_in(&mut tx, &mut chain, &actor, org.id, m, role, now).await?,
     };
-    tx.commit().await?;
+    commit(tx, chain).await?;
     Ok((org, member))
 }
 
@@ -392,6 +429,7 @@ pub async fn get_org(p: &Pools, org_id: i64) -> Result<Organization> {
 
 pub async fn update_org(p: &Pools, actor: &Actor, org_id: i64, name: &str, version: i64, now: DateTime<Utc>) -> Result<Organization> {
     let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before: Organization = sqlx::query_as("SELECT * FROM organizations WHERE id = $1")
         .bind(org_id)
         .fetch_optional(&mut *tx)
@@ -408,8 +446,8 @@ pub async fn update_org(p: &Pools, actor: &Actor, org_id: i64, name: &str, versi
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| StoreError::stale(before.version))?;
-    append_event(&mut tx, org_id, actor, action::UPDATE, "organization", &org_id.to_string(), Some(&before), Some(&after), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::UPDATE, "organization", &org_id.to_string(), Some(&before), Some(&after), now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -523,6 +561,7 @@ const TOKEN_SELECT: &str = "SELECT t.id, t.org_id, t.user_id, u.email AS user_em
 
 pub async fn create_token(p: &Pools, actor: &Actor, org_id: i64, new: &NewToken, now: DateTime<Utc>) -> Result<ApiToken> {
     let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO api_tokens (org_id, user_id, name, token_hash, role, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -540,8 +579,8 @@ pub async fn create_token(p: &Pools, actor: &Actor, org_id: i64, new: &NewToken,
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    append_event(&mut tx, org_id, actor, action::CREATE, "api_token", &id.to_string(), None::<&()>, Some(&token), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::CREATE, "api_token", &id.to_string(), None::<&()>, Some(&token), now).await?;
+    commit(tx, chain).await?;
     Ok(token)
 }
 
@@ -569,6 +608,7 @@ pub async fn get_token(p: &Pools, org_id: i64, id: i64) -> Result<Option<ApiToke
 
 pub async fn revoke_token(p: &Pools, actor: &Actor, org_id: i64, id: i64, now: DateTime<Utc>) -> Result<ApiToken> {
     let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before: ApiToken = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE t.org_id = $1 AND t.id = $2"))
         .bind(org_id)
         .bind(id)
@@ -585,8 +625,8 @@ pub async fn revoke_token(p: &Pools, actor: &Actor, org_id: i64, id: i64, now: D
         .execute(&mut *tx)
         .await?;
     let after = ApiToken { revoked_at: Some(micros(now)), ..before.clone() };
-    append_event(&mut tx, org_id, actor, action::DELETE, "api_token", &id.to_string(), Some(&before), Some(&after), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::DELETE, "api_token", &id.to_string(), Some(&before), Some(&after), now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -613,6 +653,7 @@ pub async fn get_member(p: &Pools, org_id: i64, user_id: i64) -> Result<Option<M
 
 pub async fn add_member(p: &Pools, actor: &Actor, org_id: i64, new: &NewMember, now: DateTime<Utc>) -> Result<Member> {
     let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let existing: Option<User> = sqlx::query_as("SELECT id, email, name, created_at FROM users WHERE email = $1")
         .bind(&new.email)
         .fetch_optional(&mut *tx)
@@ -621,7 +662,7 @@ pub async fn add_member(p: &Pools, actor: &Actor, org_id: i64, new: &NewMember, 
         (Some(u), _) => u,
         (None, Some(hash)) => {
             let u = insert_user(&mut tx, &new.email, &new.name, hash, now).await?;
-            append_event(&mut tx, org_id, actor, action::CREATE, "user", &u.id.to_string(), None::<&()>, Some(&u), now).await?;
+            append_event(&mut tx, &mut chain, actor, action::CREATE, "user", &u.id.to_string(), None::<&()>, Some(&u), now).await?;
             u
         }
         (None, None) => {
@@ -631,8 +672,8 @@ pub async fn add_member(p: &Pools, actor: &Actor, org_id: i64, new: &NewMember, 
             )))
         }
     };
-    let m = insert_membership(&mut tx, actor, org_id, &user, new.role, now).await?;
-    tx.commit().await?;
+    let m = insert_membership(&mut tx, &mut chain, actor, org_id, &user, new.role, now).await?;
+    commit(tx, chain).await?;
     Ok(m)
 }
 
@@ -643,7 +684,7 @@ async fn admin_count(tx: &mut Tx<'_>, org_id: i64) -> Result<i64> {
         .await?)
 }
 
-async fn update_role_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, before: Member, role: Role, now: DateTime<Utc>) -> Result<Member> {
+async fn update_role_in(tx: &mut Tx<'_>, chain: &mut Chain, actor: &Actor, org_id: i64, before: Member, role: Role, now: DateTime<Utc>) -> Result<Member> {
     if before.role == Role::Admin && role != Role::Admin && admin_count(tx, org_id).await? <= 1 {
         return Err(StoreError::Invalid(aims_domain::Invalid::field(
             "role",
@@ -665,24 +706,26 @@ async fn update_role_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, before: Mem
         return Err(StoreError::stale(before.version));
     }
     let after = fetch_member(tx, org_id, before.user_id).await?.ok_or_else(|| StoreError::NotFound("member".into()))?;
-    append_event(tx, org_id, actor, action::UPDATE, "member", &before.user_id.to_string(), Some(&before), Some(&after), now).await?;
+    append_event(tx, chain, actor, action::UPDATE, "member", &before.user_id.to_string(), Some(&before), Some(&after), now).await?;
     Ok(after)
 }
 
 pub async fn update_member_role(p: &Pools, actor: &Actor, org_id: i64, user_id: i64, role: Role, version: i64, now: DateTime<Utc>) -> Result<Member> {
     let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before = fetch_member(&mut tx, org_id, user_id).await?.ok_or_else(|| StoreError::NotFound("member".into()))?;
     if before.version != version {
         return Err(StoreError::stale(before.version));
     }
-    let after = update_role_in(&mut tx, actor, org_id, before, role, now).await?;
-    tx.commit().await?;
+    let after = update_role_in(&mut tx, &mut chain, actor, org_id, before, role, now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
 /// Removes a membership and the person's tokens for this organization (the account stays).
 pub async fn remove_member(p: &Pools, actor: &Actor, org_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
     let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before = fetch_member(&mut tx, org_id, user_id).await?.ok_or_else(|| StoreError::NotFound("member".into()))?;
     if before.role == Role::Admin && admin_count(&mut tx, org_id).await? <= 1 {
         return Err(StoreError::Invalid(aims_domain::Invalid::field(
@@ -701,8 +744,8 @@ pub async fn remove_member(p: &Pools, actor: &Actor, org_id: i64, user_id: i64, 
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    append_event(&mut tx, org_id, actor, action::DELETE, "member", &user_id.to_string(), Some(&before), None::<&()>, now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::DELETE, "member", &user_id.to_string(), Some(&before), None::<&()>, now).await?;
+    commit(tx, chain).await?;
     Ok(())
 }
 
@@ -940,6 +983,11 @@ pub async fn import_framework(
     let now = micros(now);
     let meta = &lib.meta;
     let mut tx = p.write.begin().await?;
+    // Imports into an organization are audited in its chain; built-in ones are not.
+    let mut chain = match (org_id, actor) {
+        (Some(org), Some(_)) => Some(lock_org(&mut tx, org).await?),
+        _ => None,
+    };
     if org_id.is_some() {
         let clash: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM frameworks WHERE org_id IS NULL AND key = $1")
             .bind(&meta.key)
@@ -1086,13 +1134,16 @@ pub async fn import_framework(
         withdrawn,
         mappings: 0,
     };
-    if let (Some(org), Some(actor)) = (org_id, actor) {
+    if let (Some(chain), Some(actor)) = (chain.as_mut(), actor) {
         let before = existing.as_ref().map(|f| serde_json::json!({"key": f.key, "version": f.version}));
         let after = serde_json::json!({"key": meta.key, "version": meta.version, "name": meta.name, "requirements": report.requirements, "withdrawn": withdrawn});
         let action = if existing.is_some() { action::UPDATE } else { action::CREATE };
-        append_event(&mut tx, org, actor, action, "framework", &framework_id.to_string(), before.as_ref(), Some(&after), now).await?;
+        append_event(&mut tx, chain, actor, action, "framework", &framework_id.to_string(), before.as_ref(), Some(&after), now).await?;
     }
-    tx.commit().await?;
+    match chain {
+        Some(chain) => commit(tx, chain).await?,
+        None => tx.commit().await?,
+    }
     Ok(report)
 }
 
@@ -1120,6 +1171,10 @@ pub async fn import_mapping_set(
     let now = micros(now);
     let meta = &lib.meta;
     let mut tx = p.write.begin().await?;
+    let mut chain = match (org_id, actor) {
+        (Some(org), Some(_)) => Some(lock_org(&mut tx, org).await?),
+        _ => None,
+    };
     let unknown = |field: &str, key: &str| {
         StoreError::Invalid(aims_domain::Invalid::field(field, format!("framework `{key}` is not in the catalog: import it first")))
     };
@@ -1226,11 +1281,14 @@ pub async fn import_mapping_set(
         withdrawn: 0,
         mappings: resolved.len(),
     };
-    if let (Some(org), Some(actor)) = (org_id, actor) {
+    if let (Some(chain), Some(actor)) = (chain.as_mut(), actor) {
         let after = serde_json::json!({"key": meta.key, "version": meta.version, "mappings": resolved.len()});
-        append_event(&mut tx, org, actor, if existing.is_some() { action::UPDATE } else { action::CREATE }, "mapping_set", &set_id.to_string(), None::<&()>, Some(&after), now).await?;
+        append_event(&mut tx, chain, actor, if existing.is_some() { action::UPDATE } else { action::CREATE }, "mapping_set", &set_id.to_string(), None::<&()>, Some(&after), now).await?;
     }
-    tx.commit().await?;
+    match chain {
+        Some(chain) => commit(tx, chain).await?,
+        None => tx.commit().await?,
+    }
     Ok(report)
 }
 
@@ -1365,6 +1423,7 @@ pub async fn coverage_sources(p: &Pools, org_id: i64, framework_id: i64) -> Resu
 pub async fn create_control(p: &Pools, actor: &Actor, org_id: i64, name: &str, status: &str, requirement_ids: &[i64], now: DateTime<Utc>) -> Result<Control> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM controls WHERE org_id = $1")
         .bind(org_id)
         .fetch_one(&mut *tx)
@@ -1394,8 +1453,8 @@ pub async fn create_control(p: &Pools, actor: &Actor, org_id: i64, name: &str, s
         add_link(&mut tx, org_id, "controls", control.id, "requirements", *rid).await?;
     }
     let after = serde_json::json!({"control": &control, "requirement_ids": requirement_ids});
-    append_event(&mut tx, org_id, actor, action::CREATE, "control", &control.id.to_string(), None::<&()>, Some(&after), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::CREATE, "control", &control.id.to_string(), None::<&()>, Some(&after), now).await?;
+    commit(tx, chain).await?;
     Ok(control)
 }
 
@@ -1668,16 +1727,20 @@ async fn check_refs(tx: &mut Tx<'_>, org_id: i64, input: &RecordInput) -> Result
     inv.into_result().map_err(StoreError::Invalid)
 }
 
-async fn set_links(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64, input: &RecordInput) -> Result<()> {
+/// Sets the record's links of each kind the input names; `fresh` (a record just created) has
+/// none to remove.
+async fn set_links(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64, input: &RecordInput, fresh: bool) -> Result<()> {
     for (l, ids) in &input.links {
-        let (at, bt) = if spec.table <= l.other { (spec.table, l.other) } else { (l.other, spec.table) };
-        let mine = if spec.table <= l.other { "a" } else { "b" };
-        sqlx::query(&format!("DELETE FROM record_links WHERE a_table = $1 AND b_table = $2 AND {mine}_id = $3"))
-            .bind(at)
-            .bind(bt)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+        if !fresh {
+            let (at, bt) = if spec.table <= l.other { (spec.table, l.other) } else { (l.other, spec.table) };
+            let mine = if spec.table <= l.other { "a" } else { "b" };
+            sqlx::query(&format!("DELETE FROM record_links WHERE a_table = $1 AND b_table = $2 AND {mine}_id = $3"))
+                .bind(at)
+                .bind(bt)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
         for other in ids {
             let (a_table, a_id, b_table, b_id) = link_key(spec.table, id, l.other, *other);
             sqlx::query("INSERT INTO record_links (org_id, a_table, a_id, b_table, b_id) VALUES ($1, $2, $3, $4, $5)")
@@ -1725,13 +1788,6 @@ async fn snapshot(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64) ->
     Ok(Some(rec))
 }
 
-/// Serialises writers of one organization (record numbers, the audit chain) on PostgreSQL;
-/// on SQLite the write lock already does.
-async fn lock_org(tx: &mut Tx<'_>, org_id: i64) -> Result<()> {
-    sqlx::query("UPDATE audit_heads SET seq = seq WHERE org_id = $1").bind(org_id).execute(&mut **tx).await?;
-    Ok(())
-}
-
 /// Fields a register derives on every write: risk scores; an impact assessment's author and version.
 async fn after_write(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64, created_by: Option<&Actor>) -> Result<()> {
     match spec.table {
@@ -1764,13 +1820,18 @@ async fn after_write(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64,
     Ok(())
 }
 
-async fn create_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterSpec, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
-    let now = micros(now);
-    check_refs(tx, org_id, input).await?;
-    let number: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE org_id = $1", spec.table))
+/// The register's next record number. Call it under `lock_org`; a batch reads it once and counts on.
+async fn next_number(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec) -> Result<i64> {
+    Ok(sqlx::query_scalar(&format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE org_id = $1", spec.table))
         .bind(org_id)
         .fetch_one(&mut **tx)
-        .await?;
+        .await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create_in(tx: &mut Tx<'_>, chain: &mut Chain, actor: &Actor, org_id: i64, spec: &RegisterSpec, number: i64, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
+    let now = micros(now);
+    check_refs(tx, org_id, input).await?;
     let mut cols = vec!["org_id", "number", "created_at", "updated_at", "version"];
     cols.extend(input.values.iter().map(|(f, _)| f.name));
     let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
@@ -1781,9 +1842,9 @@ async fn create_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterS
     }
     let id: i64 = q.fetch_one(&mut **tx).await?.try_get("id")?;
     after_write(tx, org_id, spec, id, Some(actor)).await?;
-    set_links(tx, org_id, spec, id, input).await?;
+    set_links(tx, org_id, spec, id, input, true).await?;
     let after = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
-    append_event(tx, org_id, actor, action::CREATE, spec.table, &id.to_string(), None::<&()>, Some(&after), now).await?;
+    append_event(tx, chain, actor, action::CREATE, spec.table, &id.to_string(), None::<&()>, Some(&after), now).await?;
     Ok(after)
 }
 
@@ -1803,7 +1864,7 @@ fn value_json(f: &FieldSpec, v: &FieldValue) -> serde_json::Value {
 /// Applies an update; with `version` None the caller has already checked it (imports).
 /// An update that changes nothing writes nothing.
 #[allow(clippy::too_many_arguments)]
-async fn update_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterSpec, id: i64, version: Option<i64>, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
+async fn update_in(tx: &mut Tx<'_>, chain: &mut Chain, actor: &Actor, org_id: i64, spec: &RegisterSpec, id: i64, version: Option<i64>, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
     let now = micros(now);
     let before = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
     let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
@@ -1829,33 +1890,34 @@ async fn update_in(tx: &mut Tx<'_>, actor: &Actor, org_id: i64, spec: &RegisterS
     }
     q.execute(&mut **tx).await?;
     after_write(tx, org_id, spec, id, None).await?;
-    set_links(tx, org_id, spec, id, input).await?;
+    set_links(tx, org_id, spec, id, input, false).await?;
     let after = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
-    append_event(tx, org_id, actor, action::UPDATE, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    append_event(tx, chain, actor, action::UPDATE, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
     Ok(after)
 }
 
 pub async fn register_create(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
-    let rec = create_in(&mut tx, actor, org_id, spec, input, now).await?;
-    tx.commit().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let number = next_number(&mut tx, org_id, spec).await?;
+    let rec = create_in(&mut tx, &mut chain, actor, org_id, spec, number, input, now).await?;
+    commit(tx, chain).await?;
     Ok(rec)
 }
 
 #[allow(clippy::too_many_arguments)]
 pub async fn register_update(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, id: i64, version: i64, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
-    let rec = update_in(&mut tx, actor, org_id, spec, id, Some(version), input, now).await?;
-    tx.commit().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let rec = update_in(&mut tx, &mut chain, actor, org_id, spec, id, Some(version), input, now).await?;
+    commit(tx, chain).await?;
     Ok(rec)
 }
 
 /// Deletes a record and its links; refused while another record refers to it.
 pub async fn register_delete(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, id: i64, now: DateTime<Utc>) -> Result<()> {
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
     for other in aims_domain::register::REGISTERS {
         for f in other.fields.iter().filter(|f| f.kind == FieldKind::Ref(spec.table)) {
@@ -1885,18 +1947,19 @@ pub async fn register_delete(p: &Pools, actor: &Actor, org_id: i64, spec: &Regis
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    append_event(&mut tx, org_id, actor, action::DELETE, spec.table, &id.to_string(), Some(&before), None::<&()>, now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::DELETE, spec.table, &id.to_string(), Some(&before), None::<&()>, now).await?;
+    commit(tx, chain).await?;
     Ok(())
 }
 
 /// Creates many records in one transaction: all or nothing. A failing row is named.
 pub async fn register_import(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, rows: &[(usize, RecordInput)], now: DateTime<Utc>) -> Result<Vec<Record>> {
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (line, input) in rows {
-        match create_in(&mut tx, actor, org_id, spec, input, now).await {
+    let first = next_number(&mut tx, org_id, spec).await?;
+    for ((line, input), number) in rows.iter().zip(first..) {
+        match create_in(&mut tx, &mut chain, actor, org_id, spec, number, input, now).await {
             Ok(r) => out.push(r),
             Err(StoreError::Invalid(inv)) => {
                 let named = inv.0.into_iter().map(|e| aims_domain::FieldError { field: format!("line {line}: {}", e.field), message: e.message }).collect();
@@ -1905,7 +1968,7 @@ pub async fn register_import(p: &Pools, actor: &Actor, org_id: i64, spec: &Regis
             Err(e) => return Err(e),
         }
     }
-    tx.commit().await?;
+    commit(tx, chain).await?;
     Ok(out)
 }
 
@@ -1915,7 +1978,7 @@ pub async fn set_classification(p: &Pools, actor: &Actor, org_id: i64, id: i64, 
     let spec = &aims_domain::register::AI_SYSTEMS;
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before = fetch_record(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
     let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
     if current != version {
@@ -1931,8 +1994,8 @@ pub async fn set_classification(p: &Pools, actor: &Actor, org_id: i64, id: i64, 
         .await?;
     let after = fetch_record(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
     let pick = |r: &Record| serde_json::json!({"risk_tier": r.get("risk_tier"), "classification": r.get("classification")});
-    append_event(&mut tx, org_id, actor, "classify", spec.table, &id.to_string(), Some(&pick(&before)), Some(&pick(&after)), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, "classify", spec.table, &id.to_string(), Some(&pick(&before)), Some(&pick(&after)), now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -1941,7 +2004,7 @@ pub async fn set_classification(p: &Pools, actor: &Actor, org_id: i64, id: i64, 
 pub async fn import_inventory_plan(p: &Pools, actor: &Actor, org_id: i64, plan: &InventoryPlan, now: DateTime<Utc>) -> Result<InventoryImportReport> {
     use aims_domain::register::{AI_MODELS, DATASETS, SUPPLIERS};
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let mut report = InventoryImportReport::default();
     let mut ids: std::collections::HashMap<(&str, String), i64> = std::collections::HashMap::new();
     for item in &plan.items {
@@ -1966,12 +2029,13 @@ pub async fn import_inventory_plan(p: &Pools, actor: &Actor, org_id: i64, plan: 
             .await?;
         let rec = match existing {
             Some(id) => {
-                let r = update_in(&mut tx, actor, org_id, spec, id, None, &input, now).await?;
+                let r = update_in(&mut tx, &mut chain, actor, org_id, spec, id, None, &input, now).await?;
                 report.matched += 1;
                 r
             }
             None => {
-                let r = create_in(&mut tx, actor, org_id, spec, &input, now).await?;
+                let number = next_number(&mut tx, org_id, spec).await?;
+                let r = create_in(&mut tx, &mut chain, actor, org_id, spec, number, &input, now).await?;
                 report.created += 1;
                 r
             }
@@ -1993,7 +2057,7 @@ pub async fn import_inventory_plan(p: &Pools, actor: &Actor, org_id: i64, plan: 
             add_link(&mut tx, org_id, "ai_systems", system_id, table, *id).await?;
         }
     }
-    tx.commit().await?;
+    commit(tx, chain).await?;
     Ok(report)
 }
 
@@ -2034,7 +2098,7 @@ pub async fn risk_criteria(p: &Pools, org_id: i64) -> Result<Option<(String, i64
 pub async fn set_risk_criteria(p: &Pools, actor: &Actor, org_id: i64, criteria_json: &str, version: i64, now: DateTime<Utc>) -> Result<i64> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before: Option<(String, i64)> = sqlx::query_as("SELECT criteria_json, version FROM risk_criteria WHERE org_id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
     let current = before.as_ref().map(|b| b.1).unwrap_or(0);
     if current != version {
@@ -2056,8 +2120,8 @@ pub async fn set_risk_criteria(p: &Pools, actor: &Actor, org_id: i64, criteria_j
             .await?;
     }
     let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
-    append_event(&mut tx, org_id, actor, action::UPDATE, "risk_criteria", &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(criteria_json)), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::UPDATE, "risk_criteria", &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(criteria_json)), now).await?;
+    commit(tx, chain).await?;
     Ok(current + 1)
 }
 
@@ -2070,7 +2134,7 @@ pub async fn org_settings(p: &Pools, org_id: i64) -> Result<(bool, i64)> {
 pub async fn set_lifecycle_gates(p: &Pools, actor: &Actor, org_id: i64, enabled: bool, version: i64, now: DateTime<Utc>) -> Result<i64> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before: Option<(bool, i64)> = sqlx::query_as("SELECT lifecycle_gates, version FROM org_settings WHERE org_id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
     let (was, current) = before.unwrap_or((true, 0));
     if current != version {
@@ -2081,8 +2145,8 @@ pub async fn set_lifecycle_gates(p: &Pools, actor: &Actor, org_id: i64, enabled:
     } else {
         sqlx::query("UPDATE org_settings SET lifecycle_gates = $2, version = version + 1, updated_at = $3 WHERE org_id = $1").bind(org_id).bind(enabled).bind(now).execute(&mut *tx).await?;
     }
-    append_event(&mut tx, org_id, actor, action::UPDATE, "org_settings", &org_id.to_string(), Some(&serde_json::json!({"lifecycle_gates": was})), Some(&serde_json::json!({"lifecycle_gates": enabled})), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::UPDATE, "org_settings", &org_id.to_string(), Some(&serde_json::json!({"lifecycle_gates": was})), Some(&serde_json::json!({"lifecycle_gates": enabled})), now).await?;
+    commit(tx, chain).await?;
     Ok(current + 1)
 }
 
@@ -2092,7 +2156,7 @@ pub async fn accept_risk(p: &Pools, actor: &Actor, org_id: i64, id: i64, version
     let spec = &aims_domain::register::RISKS;
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("risk".into()))?;
     let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
     if current != version {
@@ -2112,8 +2176,8 @@ pub async fn accept_risk(p: &Pools, actor: &Actor, org_id: i64, id: i64, version
     .execute(&mut *tx)
     .await?;
     let after = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("risk".into()))?;
-    append_event(&mut tx, org_id, actor, "accept", spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, "accept", spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -2175,7 +2239,7 @@ pub async fn soa_controls(p: &Pools, org_id: i64) -> Result<Vec<(i64, i64, Strin
 pub async fn update_soa_entry(p: &Pools, actor: &Actor, org_id: i64, entry_id: i64, applicable: Option<bool>, justification: Option<&str>, status: &str, version: i64, now: DateTime<Utc>) -> Result<SoaEntry> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before: SoaEntry = sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
         .bind(org_id)
         .bind(entry_id)
@@ -2195,8 +2259,8 @@ pub async fn update_soa_entry(p: &Pools, actor: &Actor, org_id: i64, entry_id: i
         .execute(&mut *tx)
         .await?;
     let after: SoaEntry = sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2")).bind(org_id).bind(entry_id).fetch_one(&mut *tx).await?;
-    append_event(&mut tx, org_id, actor, action::UPDATE, "soa_entry", &entry_id.to_string(), Some(&before), Some(&after), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::UPDATE, "soa_entry", &entry_id.to_string(), Some(&before), Some(&after), now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -2204,7 +2268,7 @@ pub async fn update_soa_entry(p: &Pools, actor: &Actor, org_id: i64, entry_id: i
 pub async fn approve_soa(p: &Pools, actor: &Actor, org_id: i64, note: &str, snapshot_json: &str, now: DateTime<Utc>) -> Result<SoaVersion> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM soa_versions WHERE org_id = $1").bind(org_id).fetch_one(&mut *tx).await?;
     let v: SoaVersion = sqlx::query_as(
         "INSERT INTO soa_versions (org_id, number, approved_by, approved_at, note, snapshot_json) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -2218,8 +2282,8 @@ pub async fn approve_soa(p: &Pools, actor: &Actor, org_id: i64, note: &str, snap
     .bind(snapshot_json)
     .fetch_one(&mut *tx)
     .await?;
-    append_event(&mut tx, org_id, actor, "approve", "soa", &number.to_string(), None::<&()>, Some(&serde_json::json!({"version": number, "note": note})), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, "approve", "soa", &number.to_string(), None::<&()>, Some(&serde_json::json!({"version": number, "note": note})), now).await?;
+    commit(tx, chain).await?;
     Ok(v)
 }
 
@@ -2236,7 +2300,7 @@ pub async fn set_ia_entries(p: &Pools, actor: &Actor, org_id: i64, id: i64, vers
     let spec = &aims_domain::register::IMPACT_ASSESSMENTS;
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("impact assessment".into()))?;
     let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
     if current != version {
@@ -2253,8 +2317,8 @@ pub async fn set_ia_entries(p: &Pools, actor: &Actor, org_id: i64, id: i64, vers
         .execute(&mut *tx)
         .await?;
     let after = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("impact assessment".into()))?;
-    append_event(&mut tx, org_id, actor, action::UPDATE, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::UPDATE, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -2265,7 +2329,7 @@ pub async fn ia_transition(p: &Pools, actor: &Actor, org_id: i64, id: i64, versi
     let spec = &aims_domain::register::IMPACT_ASSESSMENTS;
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("impact assessment".into()))?;
     let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
     if current != version {
@@ -2292,7 +2356,7 @@ pub async fn ia_transition(p: &Pools, actor: &Actor, org_id: i64, id: i64, versi
             for old in superseded {
                 sqlx::query("UPDATE impact_assessments SET status = 'superseded', updated_at = $3, version = version + 1 WHERE org_id = $1 AND id = $2")
                     .bind(org_id).bind(old).bind(now).execute(&mut *tx).await?;
-                append_event(&mut tx, org_id, actor, "supersede", spec.table, &old.to_string(), None::<&()>, Some(&serde_json::json!({"status": "superseded", "by": id})), now).await?;
+                append_event(&mut tx, &mut chain, actor, "supersede", spec.table, &old.to_string(), None::<&()>, Some(&serde_json::json!({"status": "superseded", "by": id})), now).await?;
             }
             sqlx::query(
                 "UPDATE impact_assessments SET status = 'approved', approver_id = $3, approved_on = $4, stage_at_approval = $5, updated_at = $6, version = version + 1 \
@@ -2305,8 +2369,8 @@ pub async fn ia_transition(p: &Pools, actor: &Actor, org_id: i64, id: i64, versi
         }
     }
     let after = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("impact assessment".into()))?;
-    append_event(&mut tx, org_id, actor, step, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, step, spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -2316,7 +2380,7 @@ pub async fn set_evidence_file(p: &Pools, actor: &Actor, org_id: i64, id: i64, v
     let spec = &aims_domain::register::EVIDENCE;
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("evidence".into()))?;
     let current = before.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
     if current != version {
@@ -2328,8 +2392,8 @@ pub async fn set_evidence_file(p: &Pools, actor: &Actor, org_id: i64, id: i64, v
     )
     .bind(org_id).bind(id).bind(name).bind(sha256).bind(size).bind(media_type).bind(now).execute(&mut *tx).await?;
     let after = snapshot(&mut tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound("evidence".into()))?;
-    append_event(&mut tx, org_id, actor, "upload", spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, "upload", spec.table, &id.to_string(), Some(&before), Some(&after), now).await?;
+    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -2372,7 +2436,7 @@ pub async fn register_briefs(p: &Pools, org_id: i64, spec: &RegisterSpec, ids: &
 pub async fn create_maturity(p: &Pools, actor: &Actor, org_id: i64, assessed_on: &str, answered_by: &str, answers_json: &str, now: DateTime<Utc>) -> Result<MaturityAssessment> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM maturity_assessments WHERE org_id = $1").bind(org_id).fetch_one(&mut *tx).await?;
     let m: MaturityAssessment = sqlx::query_as(
         "INSERT INTO maturity_assessments (org_id, number, assessed_on, answered_by, answers_json, created_by, created_at) \
@@ -2387,8 +2451,8 @@ pub async fn create_maturity(p: &Pools, actor: &Actor, org_id: i64, assessed_on:
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    append_event(&mut tx, org_id, actor, action::CREATE, "maturity_assessment", &m.id.to_string(), None::<&()>, Some(&m), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::CREATE, "maturity_assessment", &m.id.to_string(), None::<&()>, Some(&m), now).await?;
+    commit(tx, chain).await?;
     Ok(m)
 }
 
@@ -2409,7 +2473,7 @@ pub async fn org_plan(p: &Pools, org_id: i64) -> Result<Option<(String, i64)>> {
 pub async fn set_org_plan(p: &Pools, actor: &Actor, org_id: i64, plan_json: &str, version: i64, now: DateTime<Utc>) -> Result<i64> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     let before: Option<(String, i64)> = sqlx::query_as("SELECT plan_json, version FROM org_plan WHERE org_id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
     let current = before.as_ref().map(|b| b.1).unwrap_or(0);
     if current != version {
@@ -2421,8 +2485,8 @@ pub async fn set_org_plan(p: &Pools, actor: &Actor, org_id: i64, plan_json: &str
         sqlx::query("INSERT INTO org_plan (org_id, plan_json, version, updated_at) VALUES ($1, $2, 1, $3)").bind(org_id).bind(plan_json).bind(now).execute(&mut *tx).await?;
     }
     let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
-    append_event(&mut tx, org_id, actor, action::UPDATE, "org_plan", &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(plan_json)), now).await?;
-    tx.commit().await?;
+    append_event(&mut tx, &mut chain, actor, action::UPDATE, "org_plan", &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(plan_json)), now).await?;
+    commit(tx, chain).await?;
     Ok(current + 1)
 }
 
@@ -2490,11 +2554,11 @@ pub async fn org_facts(p: &Pools, org_id: i64, today: &str, year_ago: &str, in_3
 /// its audit event like any update.
 pub async fn register_update_many(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, updates: &[(i64, RecordInput)], now: DateTime<Utc>) -> Result<usize> {
     let mut tx = p.write.begin().await?;
-    lock_org(&mut tx, org_id).await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
     for (id, input) in updates {
-        update_in(&mut tx, actor, org_id, spec, *id, None, input, now).await?;
+        update_in(&mut tx, &mut chain, actor, org_id, spec, *id, None, input, now).await?;
     }
-    tx.commit().await?;
+    commit(tx, chain).await?;
     Ok(updates.len())
 }
 
