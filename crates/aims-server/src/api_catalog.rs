@@ -177,7 +177,7 @@ async fn framework_coverage(
     State(s): State<AppState>,
     caller: ApiCaller,
     PathParam(key): PathParam<String>,
-) -> Result<Json<Coverage>, Problem> {
+) -> Result<Json<std::sync::Arc<Coverage>>, Problem> {
     let fw = framework(&s, &caller, &key).await?;
     Ok(Json(catalog::coverage(&s.store, caller.org_id, &fw).await?))
 }

@@ -2,6 +2,7 @@
 //! assessment workflow, evidence files, the Statement of Applicability, life cycle gates and
 //! traceability. Shared by the API and the pages.
 
+use std::sync::Arc;
 use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::extract::{JsonBody, PathParam, QueryParams};
@@ -690,7 +691,7 @@ async fn download(
 
 /// The SoA with each entry's controls and the completeness problems.
 /// The SoA with its problems and evidence, reused until the organization changes.
-pub async fn soa_view(store: &Store, org_id: i64) -> Result<Value, Problem> {
+pub async fn soa_view(store: &Store, org_id: i64) -> Result<Arc<Value>, Problem> {
     store
         .derived(org_id, "soa", || compute_soa_view(store, org_id))
         .await
@@ -748,7 +749,7 @@ async fn compute_soa_view(store: &Store, org_id: i64) -> Result<Value, Problem> 
     )
 }
 
-async fn soa(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, Problem> {
+async fn soa(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Arc<Value>>, Problem> {
     caller.require(Permission::Read)?;
     Ok(Json(soa_view(&s.store, caller.org_id).await?))
 }

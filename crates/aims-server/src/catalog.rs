@@ -1,6 +1,7 @@
 //! Catalog services shared by the API, the pages and the CLI: loading the built-in library,
 //! importing uploaded libraries, exports (aims YAML, OSCAL), trees and coverage.
 
+use std::sync::Arc;
 use crate::error::Problem;
 use aims_catalog::library::{FrameworkMeta, RequirementDef};
 use aims_catalog::{ciso, library, oscal, Library, Relation};
@@ -209,8 +210,16 @@ pub struct CoverageItem {
     pub title: String,
     /// `direct`, `mapped` (fully through an equivalent or wider requirement), `partial`, or `none`.
     pub status: String,
+    /// The strongest paths (direct before mapped, full before partial), at most
+    /// `COVERAGE_PATHS_SHOWN`; the requirement's own page lists every control.
     pub paths: Vec<CoveragePath>,
+    /// How many paths there are in all.
+    pub paths_total: usize,
 }
+
+/// Paths listed per requirement: a large organization links hundreds of controls to one
+/// requirement, and the coverage answer must stay small.
+pub const COVERAGE_PATHS_SHOWN: usize = 10;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
@@ -231,7 +240,7 @@ pub async fn coverage(
     store: &Store,
     org_id: i64,
     fw: &FrameworkSummary,
-) -> Result<Coverage, Problem> {
+) -> Result<Arc<Coverage>, Problem> {
     // Reused until the organization changes; the framework's content hash is in the key, so
     // an upgraded library is never judged by a stale result.
     let kind = format!("coverage:{}:{}", fw.framework.id, fw.framework.content_hash);
@@ -288,7 +297,7 @@ async fn compute_coverage(
     let mut items = vec![];
     let (mut covered, mut partial) = (0, 0);
     for r in reqs.into_iter().filter(|r| r.assessable) {
-        let p = paths.remove(&r.id).unwrap_or_default();
+        let mut p = paths.remove(&r.id).unwrap_or_default();
         let status = if p.iter().any(|x| x.full && x.via_ref.is_none()) {
             "direct"
         } else if p.iter().any(|x| x.full) {
@@ -303,12 +312,16 @@ async fn compute_coverage(
             "partial" => partial += 1,
             _ => {}
         }
+        let paths_total = p.len();
+        p.sort_by_key(|x| (!x.full, x.via_ref.is_some(), x.control_id));
+        p.truncate(COVERAGE_PATHS_SHOWN);
         items.push(CoverageItem {
             requirement_id: r.id,
             reference: r.reference,
             title: r.title,
             status: status.into(),
             paths: p,
+            paths_total,
         });
     }
     let assessable = items.len();

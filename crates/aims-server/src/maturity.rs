@@ -1,6 +1,7 @@
 //! Maturity, gaps, roadmap, budget and the dashboard's numbers: one view computed from the
 //! latest self-assessments and the organization's records, shared by the API and the pages.
 
+use std::sync::Arc;
 use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::extract::JsonBody;
@@ -92,7 +93,7 @@ pub async fn plan(store: &Store, org_id: i64) -> Result<(Plan, i64), Problem> {
 }
 
 /// The maturity view (dashboard, roadmap), reused until the organization changes.
-pub async fn maturity_view(store: &Store, org_id: i64) -> Result<MaturityView, Problem> {
+pub async fn maturity_view(store: &Store, org_id: i64) -> Result<Arc<MaturityView>, Problem> {
     store
         .derived(org_id, "maturity", || compute_maturity_view(store, org_id))
         .await
@@ -383,7 +384,7 @@ async fn list(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value
     Ok(Json(json!({"items": items})))
 }
 
-async fn view(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<MaturityView>, Problem> {
+async fn view(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Arc<MaturityView>>, Problem> {
     caller.require(Permission::Read)?;
     Ok(Json(maturity_view(&s.store, caller.org_id).await?))
 }

@@ -541,7 +541,7 @@ async fn logout(
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    v: crate::maturity::MaturityView,
+    v: std::sync::Arc<crate::maturity::MaturityView>,
     /// (level, count, colour) of assessed risks by their current score.
     bands: Vec<(String, i64, String)>,
     /// (link, text) of the next things to do.
@@ -561,7 +561,7 @@ async fn home(
         .iter()
         .map(|b| (b.level.clone(), 0, b.colour.clone()))
         .collect();
-    for (l, i, n) in s.store.risk_heatmap(ctx.org.org_id, false).await? {
+    for &(l, i, n) in s.store.risk_heatmap(ctx.org.org_id, false).await?.iter() {
         if let Some(b) = criteria.band(l * i) {
             if let Some(x) = bands.iter_mut().find(|x| x.0 == b.level) {
                 x.1 += n;

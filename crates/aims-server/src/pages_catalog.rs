@@ -164,7 +164,7 @@ async fn framework_tree(
 struct CoveragePage {
     layout: Layout,
     fw: FrameworkSummary,
-    cov: Coverage,
+    cov: std::sync::Arc<Coverage>,
 }
 
 impl CoveragePage {

@@ -101,7 +101,7 @@ pub fn radar(v: &MaturityView) -> Radar {
 #[template(path = "maturity.html")]
 struct ResultsPage {
     layout: Layout,
-    v: MaturityView,
+    v: std::sync::Arc<MaturityView>,
     radar: Radar,
     can_plan: bool,
     can_write: bool,

@@ -26,19 +26,19 @@ impl std::fmt::Debug for DerivedCache {
 }
 
 impl DerivedCache {
-    pub(crate) fn get<T: Clone + Send + Sync + 'static>(
+    pub(crate) fn get<T: Send + Sync + 'static>(
         &self,
         org_id: i64,
         kind: &str,
         head: i64,
         day: chrono::NaiveDate,
-    ) -> Option<T> {
+    ) -> Option<Arc<T>> {
         let views = self.views.lock().ok()?;
         let (h, d, v) = views.get(&(org_id, kind.to_string()))?;
         if *h != head || *d != day {
             return None;
         }
-        v.downcast_ref::<T>().cloned()
+        v.clone().downcast::<T>().ok()
     }
 
     pub(crate) fn put<T: Send + Sync + 'static>(
@@ -47,20 +47,25 @@ impl DerivedCache {
         kind: &str,
         head: i64,
         day: chrono::NaiveDate,
-        value: T,
+        value: Arc<T>,
     ) {
         if let Ok(mut views) = self.views.lock() {
-            views.insert((org_id, kind.to_string()), (head, day, Arc::new(value)));
+            views.insert((org_id, kind.to_string()), (head, day, value));
         }
     }
 }
 
 impl crate::Store {
     /// The view `kind` of the organization, computed by `compute` unless the organization has
-    /// not changed since it was last computed today.
-    pub async fn derived<T, E, F, Fut>(&self, org_id: i64, kind: &str, compute: F) -> Result<T, E>
+    /// not changed since it was last computed today. Shared, not copied: a view can be large.
+    pub async fn derived<T, E, F, Fut>(
+        &self,
+        org_id: i64,
+        kind: &str,
+        compute: F,
+    ) -> Result<Arc<T>, E>
     where
-        T: Clone + Send + Sync + 'static,
+        T: Send + Sync + 'static,
         E: From<crate::StoreError>,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -70,7 +75,7 @@ impl crate::Store {
         if let Some(v) = self.derived.get::<T>(org_id, kind, head, day) {
             return Ok(v);
         }
-        let v = compute().await?;
+        let v = Arc::new(compute().await?);
         self.derived.put(org_id, kind, head, day, v.clone());
         Ok(v)
     }

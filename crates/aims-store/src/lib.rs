@@ -656,8 +656,22 @@ impl Store {
     }
 
     // risks, criteria, settings, SoA, impact assessments, evidence
-    pub async fn risk_heatmap(&self, org_id: i64, residual: bool) -> R<Vec<(i64, i64, i64)>> {
-        dispatch!(self.risk_heatmap(org_id, residual))
+    /// Risks counted by (likelihood, impact): aggregates the whole register, so it is reused
+    /// until the organization changes (see `derived`).
+    pub async fn risk_heatmap(
+        &self,
+        org_id: i64,
+        residual: bool,
+    ) -> R<std::sync::Arc<Vec<(i64, i64, i64)>>> {
+        let kind = if residual {
+            "heatmap:residual"
+        } else {
+            "heatmap:inherent"
+        };
+        self.derived(org_id, kind, || async {
+            dispatch!(self.risk_heatmap(org_id, residual))
+        })
+        .await
     }
     pub async fn risk_criteria(&self, org_id: i64) -> R<Option<(String, i64)>> {
         dispatch!(self.risk_criteria(org_id))

@@ -284,6 +284,31 @@ async fn coverage_follows_mappings_and_shows_the_path(b: Backend) {
     .await;
     assert_eq!(item(&beta_cov, "A.7.5")["status"], "direct");
     assert_eq!(item(&beta_cov, "A.7.4")["status"], "none");
+
+    // A requirement with many controls lists the first ten paths and counts them all.
+    let a22 = requirement_id(&app, "iso42001-2023", "A.2.2").await;
+    for n in 0..12 {
+        app.store
+            .create_control(
+                &Actor::cli(),
+                org.id,
+                &format!("Policy control {n}"),
+                "implemented",
+                &[a22],
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    let (_, iso) = json(
+        app.get(&t, "/api/v1/frameworks/iso42001-2023/coverage")
+            .await,
+    )
+    .await;
+    let many = item(&iso, "A.2.2");
+    assert_eq!(many["status"], "direct");
+    assert_eq!(many["paths"].as_array().unwrap().len(), 10, "{many}");
+    assert_eq!(many["paths_total"], 12);
 }
 
 const CUSTOM: &str = r#"
