@@ -504,8 +504,7 @@ pub async fn export_file(
                 .into_response())
         }
         "xlsx" => {
-            let rows = registers::all_rows(store, org_id, spec, lq).await?;
-            let out = registers::xlsx(spec, &rows, &lookups)?;
+            let out = registers::xlsx(store, org_id, spec, lq, &lookups).await?;
             Ok((
                 [
                     (

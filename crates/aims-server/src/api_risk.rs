@@ -2,7 +2,6 @@
 //! assessment workflow, evidence files, the Statement of Applicability, life cycle gates and
 //! traceability. Shared by the API and the pages.
 
-use std::sync::Arc;
 use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::extract::{JsonBody, PathParam, QueryParams};
@@ -23,6 +22,7 @@ use object_store::ObjectStoreExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// Evidence files above this answer 413.
 pub const MAX_EVIDENCE_BYTES: usize = 25 * 1024 * 1024;

@@ -1,7 +1,6 @@
 //! Catalog services shared by the API, the pages and the CLI: loading the built-in library,
 //! importing uploaded libraries, exports (aims YAML, OSCAL), trees and coverage.
 
-use std::sync::Arc;
 use crate::error::Problem;
 use aims_catalog::library::{FrameworkMeta, RequirementDef};
 use aims_catalog::{ciso, library, oscal, Library, Relation};
@@ -10,6 +9,7 @@ use axum::http::StatusCode;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 /// Loads or upgrades the built-in frameworks and crosswalks; unchanged ones cost one query each.

@@ -157,7 +157,12 @@ async fn create_all(
 ) -> Result<Vec<i64>, Problem> {
     let mut ids = Vec::with_capacity(rows.len());
     let total = rows.len();
-    for chunk in rows.chunks(1000) {
+    for (n, chunk) in rows.chunks(1000).enumerate() {
+        // The register grows from empty: refresh the planner's statistics as autovacuum would
+        // (PostgreSQL would otherwise plan lookups for an empty table).
+        if n % 10 == 1 {
+            store.analyze().await?;
+        }
         let inputs = chunk
             .iter()
             .enumerate()
@@ -259,8 +264,6 @@ pub async fn generate(
         })
         .collect();
     create_all(store, &actor, org_id, &DATASETS, datasets, progress).await?;
-    // Each register grows from empty here: refresh the planner's statistics as autovacuum would.
-    store.analyze().await?;
     let risks: Vec<Value> = (0..scale.risks)
         .map(|_| {
             let (l, i) = (rng.gen_range(1..=5), rng.gen_range(1..=5));
@@ -270,7 +273,6 @@ pub async fn generate(
         })
         .collect();
     let risk_ids = create_all(store, &actor, org_id, &RISKS, risks, progress).await?;
-    store.analyze().await?;
     let annex: Vec<i64> = match store.framework_by_key(None, "iso42001-2023").await? {
         Some(fw) => store
             .list_requirements(fw.framework.id, None)

@@ -1,7 +1,6 @@
 //! Maturity, gaps, roadmap, budget and the dashboard's numbers: one view computed from the
 //! latest self-assessments and the organization's records, shared by the API and the pages.
 
-use std::sync::Arc;
 use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::extract::JsonBody;
@@ -18,6 +17,7 @@ use axum::{Json, Router};
 use chrono::{Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -384,7 +384,10 @@ async fn list(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value
     Ok(Json(json!({"items": items})))
 }
 
-async fn view(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Arc<MaturityView>>, Problem> {
+async fn view(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Arc<MaturityView>>, Problem> {
     caller.require(Permission::Read)?;
     Ok(Json(maturity_view(&s.store, caller.org_id).await?))
 }

@@ -428,10 +428,19 @@ pub async fn csv_body(
     Ok(axum::body::Body::from_stream(body))
 }
 
-pub fn xlsx(spec: &RegisterSpec, rows: &[Record], lookups: &Lookups) -> Result<Vec<u8>, Problem> {
+/// The filtered register as an XLSX file. Rows are read a keyset page (500) at a time and
+/// written to a constant-memory worksheet, which flushes each finished row to a temporary file:
+/// memory holds one page and the compressed result, however many rows the register has.
+pub async fn xlsx(
+    store: &Store,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    q: &ListQuery,
+    lookups: &Lookups,
+) -> Result<Vec<u8>, Problem> {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
+    let ws = wb.add_worksheet_with_constant_memory();
     ws.set_name(spec.plural).map_err(internal)?;
     let head = Format::new()
         .set_bold()
@@ -441,36 +450,49 @@ pub fn xlsx(spec: &RegisterSpec, rows: &[Record], lookups: &Lookups) -> Result<V
     let mut labels = vec!["Reference"];
     labels.extend(spec.fields.iter().map(|f| f.label));
     for (c, l) in labels.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *l, &head)
-            .map_err(internal)?;
         let width = match spec.fields.get(c.wrapping_sub(1)).map(|f| f.kind) {
             Some(FieldKind::LongText) => 50.0,
             Some(FieldKind::Bool) | Some(FieldKind::Date) => 12.0,
             _ => 22.0,
         };
         ws.set_column_width(c as u16, width).map_err(internal)?;
+        ws.write_with_format(0, c as u16, *l, &head)
+            .map_err(internal)?;
     }
-    for (i, r) in rows.iter().enumerate() {
-        let row = (i + 1) as u32;
-        ws.write_with_format(
-            row,
-            0,
-            r.get("reference").and_then(|v| v.as_str()).unwrap_or(""),
-            &wrap,
-        )
-        .map_err(internal)?;
-        for (c, f) in spec.fields.iter().enumerate() {
+    let mut q = ListQuery {
+        limit: 500,
+        cursor: None,
+        ..q.clone()
+    };
+    let mut row = 0u32;
+    loop {
+        let (rows, next) = list_page(store, org_id, spec, &q).await?;
+        for r in &rows {
+            row += 1;
             ws.write_with_format(
                 row,
-                (c + 1) as u16,
-                display(f, r.get(f.name), lookups),
+                0,
+                r.get("reference").and_then(|v| v.as_str()).unwrap_or(""),
                 &wrap,
             )
             .map_err(internal)?;
+            for (c, f) in spec.fields.iter().enumerate() {
+                ws.write_with_format(
+                    row,
+                    (c + 1) as u16,
+                    display(f, r.get(f.name), lookups),
+                    &wrap,
+                )
+                .map_err(internal)?;
+            }
+        }
+        match next {
+            Some(c) => q.cursor = decode_cursor(&c),
+            None => break,
         }
     }
     ws.set_freeze_panes(1, 0).map_err(internal)?;
-    ws.autofilter(0, 0, rows.len() as u32, spec.fields.len() as u16)
+    ws.autofilter(0, 0, row, spec.fields.len() as u16)
         .map_err(internal)?;
     wb.save_to_buffer().map_err(internal)
 }

@@ -777,10 +777,10 @@ async fn inventory_command(store: &Store, cmd: InventoryCommand) -> anyhow::Resu
                     let lookups = aims_server::registers::Lookups::load(store, org.id, spec)
                         .await
                         .map_err(problem)?;
-                    let rows = aims_server::registers::all_rows(store, org.id, spec, &q)
-                        .await
-                        .map_err(problem)?;
                     if format == InventoryFormat::Csv {
+                        let rows = aims_server::registers::all_rows(store, org.id, spec, &q)
+                            .await
+                            .map_err(problem)?;
                         let mut out = aims_server::registers::csv_header(spec).map_err(problem)?;
                         out.extend(
                             aims_server::registers::csv_rows(spec, &rows, &lookups)
@@ -791,7 +791,9 @@ async fn inventory_command(store: &Store, cmd: InventoryCommand) -> anyhow::Resu
                         if output.is_none() {
                             bail!("--output FILE is required for xlsx");
                         }
-                        aims_server::registers::xlsx(spec, &rows, &lookups).map_err(problem)?
+                        aims_server::registers::xlsx(store, org.id, spec, &q, &lookups)
+                            .await
+                            .map_err(problem)?
                     }
                 }
             };

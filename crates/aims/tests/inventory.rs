@@ -575,6 +575,34 @@ async fn csv_import_is_all_or_nothing_and_exports_round_trip(b: Backend) {
         .map(|i| format!("Bulk supplier {i:04}"))
         .collect();
     assert_eq!(names, expected, "every bulk supplier once, sorted by name");
+
+    // So does the XLSX export: every row, in order, across the page boundaries.
+    let bytes = app
+        .get(
+            &t,
+            "/api/v1/suppliers/export?format=xlsx&risk_rating=medium&sort=name",
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    let mut shared = String::new();
+    if let Ok(mut f) = zip.by_name("xl/sharedStrings.xml") {
+        std::io::Read::read_to_string(&mut f, &mut shared).unwrap();
+    }
+    let text = format!("{shared}{sheet}");
+    let found: Vec<String> = text
+        .match_indices("Bulk supplier ")
+        .map(|(i, _)| text[i..i + 18].to_string())
+        .collect();
+    assert_eq!(found, expected, "every bulk supplier once, sorted by name");
 }
 
 fn example(name: &str) -> String {
