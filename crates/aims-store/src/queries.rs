@@ -188,65 +188,103 @@ async fn verify_on(c: &mut <DB as sqlx::Database>::Connection, org_slug: Option<
     if let (Some(slug), true) = (org_slug, orgs.is_empty()) {
         return Err(StoreError::NotFound(format!("organization `{slug}`")));
     }
+    // The reader checks order and links as rows stream in; recomputing each event's hash needs
+    // only the event itself (its stored `prev_hash` is checked against the event before it), so
+    // batches are hashed on other cores meanwhile. The first problem in chain order is reported.
+    const BATCH: usize = 4096;
     let mut checked: u64 = 0;
-    for (org_id, slug, head_seq, head_hash) in &orgs {
-        let mut rows = sqlx::query_as::<_, AuditEvent>(
-            "SELECT * FROM audit_events WHERE org_id = $1 ORDER BY seq",
-        )
-        .bind(org_id)
-        .fetch(&mut *c);
+    let mut hashing: std::collections::VecDeque<(u64, tokio::task::JoinHandle<Option<(usize, String)>>)> = Default::default();
+    let mut order_problem: Option<(u64, String)> = None;
+    'orgs: for (org_id, slug, head_seq, head_hash) in &orgs {
+        let mut rows = sqlx::query_as::<_, AuditEvent>("SELECT * FROM audit_events WHERE org_id = $1 ORDER BY seq")
+            .bind(org_id)
+            .fetch(&mut *c);
         let mut expected_seq = 1;
         let mut prev = GENESIS_HASH.to_string();
-        while let Some(e) = rows.try_next().await? {
-            let broken = |why: String| {
-                Ok(VerifyOutcome::Broken {
-                    events_checked: checked,
-                    problem: format!("organization `{slug}`, event id {} (seq {}): {why}", e.id, e.seq),
-                })
+        let mut batch: Vec<AuditEvent> = Vec::with_capacity(BATCH);
+        let mut batch_start = checked;
+        loop {
+            let next = rows.try_next().await?;
+            if batch.len() == BATCH || (next.is_none() && !batch.is_empty()) {
+                let slug = slug.clone();
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                hashing.push_back((batch_start, tokio::task::spawn_blocking(move || hash_problem(&slug, &full))));
+                batch_start = checked;
+                // Keep a few batches in flight; a problem found by an earlier one stops the reading.
+                while hashing.len() > 4 {
+                    if let Some((start, h)) = hashing.pop_front() {
+                        if let Some((i, why)) = h.await.map_err(|e| StoreError::Io(format!("verify worker: {e}")))? {
+                            return Ok(VerifyOutcome::Broken { events_checked: start + i as u64, problem: why });
+                        }
+                    }
+                }
+            }
+            let Some(e) = next else { break };
+            let why = if e.seq != expected_seq {
+                Some(format!("expected seq {expected_seq}: an event is missing"))
+            } else if e.prev_hash != prev {
+                Some("previous-hash link does not match the event before it".to_string())
+            } else {
+                None
             };
-            if e.seq != expected_seq {
-                return broken(format!("expected seq {expected_seq}: an event is missing"));
-            }
-            if e.prev_hash != prev {
-                return broken("previous-hash link does not match the event before it".into());
-            }
-            let computed = CanonicalEvent {
-                org_id: e.org_id,
-                seq: e.seq,
-                at_micros: e.at.timestamp_micros(),
-                actor_user_id: e.actor_user_id,
-                actor_token_id: e.actor_token_id,
-                actor_label: &e.actor_label,
-                action: &e.action,
-                entity_type: &e.entity_type,
-                entity_id: &e.entity_id,
-                before_json: e.before_json.as_deref(),
-                after_json: e.after_json.as_deref(),
-            }
-            .chain_hash(&prev);
-            if computed != e.hash {
-                return broken(format!(
-                    "content does not match its hash (stored {}, computed {computed})",
-                    e.hash
-                ));
+            if let Some(why) = why {
+                order_problem = Some((checked, format!("organization `{slug}`, event id {} (seq {}): {why}", e.id, e.seq)));
+                if !batch.is_empty() {
+                    let slug = slug.clone();
+                    hashing.push_back((batch_start, tokio::task::spawn_blocking(move || hash_problem(&slug, &batch))));
+                }
+                break 'orgs;
             }
             checked += 1;
             expected_seq += 1;
-            prev = e.hash;
+            prev.clone_from(&e.hash);
+            batch.push(e);
         }
         if expected_seq - 1 != *head_seq || prev != *head_hash {
-            return Ok(VerifyOutcome::Broken {
-                events_checked: checked,
-                problem: format!(
+            order_problem = Some((
+                checked,
+                format!(
                     "organization `{slug}`: the chain ends at seq {} but its head records seq {head_seq}: events were removed from the end",
                     expected_seq - 1
                 ),
-            });
+            ));
+            break 'orgs;
         }
+    }
+    while let Some((start, h)) = hashing.pop_front() {
+        if let Some((i, why)) = h.await.map_err(|e| StoreError::Io(format!("verify worker: {e}")))? {
+            return Ok(VerifyOutcome::Broken { events_checked: start + i as u64, problem: why });
+        }
+    }
+    if let Some((at, problem)) = order_problem {
+        return Ok(VerifyOutcome::Broken { events_checked: at, problem });
     }
     Ok(VerifyOutcome::Intact {
         events: checked,
         organizations: orgs.len() as u64,
+    })
+}
+
+/// The first event of `batch` whose content does not match its stored hash.
+fn hash_problem(slug: &str, batch: &[AuditEvent]) -> Option<(usize, String)> {
+    batch.iter().enumerate().find_map(|(i, e)| {
+        let computed = CanonicalEvent {
+            org_id: e.org_id,
+            seq: e.seq,
+            at_micros: e.at.timestamp_micros(),
+            actor_user_id: e.actor_user_id,
+            actor_token_id: e.actor_token_id,
+            actor_label: &e.actor_label,
+            action: &e.action,
+            entity_type: &e.entity_type,
+            entity_id: &e.entity_id,
+            before_json: e.before_json.as_deref(),
+            after_json: e.after_json.as_deref(),
+        }
+        .chain_hash(&e.prev_hash);
+        (computed != e.hash).then(|| {
+            (i, format!("organization `{slug}`, event id {} (seq {}): content does not match its hash (stored {}, computed {computed})", e.id, e.seq, e.hash))
+        })
     })
 }
 
