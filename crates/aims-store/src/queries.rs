@@ -1669,28 +1669,39 @@ fn link_key<'a>(t1: &'a str, id1: i64, t2: &'a str, id2: i64) -> (&'a str, i64, 
 }
 
 /// The records linked to one record, per link of its register: one query per link kind.
+/// The record's links of every kind, in one query (a branch per kind; table names come from
+/// the static register specs, never from input).
 async fn links_in(c: &mut <DB as sqlx::Database>::Connection, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
-    let mut out = vec![];
-    for l in spec.links {
-        let (mine, other) = if spec.table <= l.other { ("a", "b") } else { ("b", "a") };
-        // Requirements belong to the catalog: shown by framework, ref and title.
-        let cols = if l.other == "requirements" {
-            "o.id, CAST(0 AS BIGINT) AS number, f.key || ':' || o.ref || ' ' || o.title AS name"
-        } else {
-            "o.id, o.number, o.name"
-        };
-        let join = if l.other == "requirements" { " JOIN frameworks f ON f.id = o.framework_id" } else { "" };
-        let rows: Vec<LinkedRecord> = sqlx::query_as(&format!(
-            "SELECT {cols} FROM record_links k JOIN {t} o ON o.id = k.{other}_id{join} \
-             WHERE k.{mine}_table = $1 AND k.{mine}_id = $2 AND k.{other}_table = $3 ORDER BY o.id",
-            t = l.other
-        ))
-        .bind(spec.table)
-        .bind(id)
-        .bind(l.other)
-        .fetch_all(&mut *c)
-        .await?;
-        out.push((l.field.to_string(), rows));
+    if spec.links.is_empty() {
+        return Ok(vec![]);
+    }
+    let branches: Vec<String> = spec
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let (mine, other) = if spec.table <= l.other { ("a", "b") } else { ("b", "a") };
+            // Requirements belong to the catalog: shown by framework, ref and title.
+            let (cols, join) = if l.other == "requirements" {
+                ("o.id, CAST(0 AS BIGINT), f.key || ':' || o.ref || ' ' || o.title", " JOIN frameworks f ON f.id = o.framework_id")
+            } else {
+                ("o.id, o.number, o.name", "")
+            };
+            format!(
+                "SELECT CAST({i} AS BIGINT), {cols} FROM record_links k JOIN {t} o ON o.id = k.{other}_id{join} \
+                 WHERE k.{mine}_table = '{me}' AND k.{mine}_id = $1 AND k.{other}_table = '{t}'",
+                t = l.other,
+                me = spec.table
+            )
+        })
+        .collect();
+    let sql = format!("{} ORDER BY 1, 2", branches.join(" UNION ALL "));
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *c).await?;
+    let mut out: Vec<(String, Vec<LinkedRecord>)> = spec.links.iter().map(|l| (l.field.to_string(), vec![])).collect();
+    for (k, id, number, name) in rows {
+        if let Some((_, list)) = out.get_mut(k as usize) {
+            list.push(LinkedRecord { id, number, name });
+        }
     }
     Ok(out)
 }
@@ -1703,18 +1714,25 @@ pub async fn register_links(p: &Pools, spec: &RegisterSpec, id: i64) -> Result<V
 /// Records of other registers that point at this one through a reference field (for example
 /// the models of a supplier).
 pub async fn register_referrers(p: &Pools, org_id: i64, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
-    let mut out = vec![];
-    for other in aims_domain::register::REGISTERS {
-        for f in other.fields.iter().filter(|f| f.kind == FieldKind::Ref(spec.table)) {
-            let rows: Vec<LinkedRecord> = sqlx::query_as(&format!(
-                "SELECT id, number, name FROM {} WHERE org_id = $1 AND {} = $2 ORDER BY number",
-                other.table, f.name
-            ))
-            .bind(org_id)
-            .bind(id)
-            .fetch_all(&p.read)
-            .await?;
-            out.push((other.table.to_string(), rows));
+    // One query: a branch per reference field that points at this register.
+    let fields: Vec<(&str, &str)> = aims_domain::register::REGISTERS
+        .iter()
+        .flat_map(|other| other.fields.iter().filter(|f| f.kind == FieldKind::Ref(spec.table)).map(move |f| (other.table, f.name)))
+        .collect();
+    if fields.is_empty() {
+        return Ok(vec![]);
+    }
+    let branches: Vec<String> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, (table, field))| format!("SELECT CAST({i} AS BIGINT), id, number, name FROM {table} WHERE org_id = $1 AND {field} = $2"))
+        .collect();
+    let sql = format!("{} ORDER BY 1, 3", branches.join(" UNION ALL "));
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql).bind(org_id).bind(id).fetch_all(&p.read).await?;
+    let mut out: Vec<(String, Vec<LinkedRecord>)> = fields.iter().map(|(t, _)| (t.to_string(), vec![])).collect();
+    for (k, id, number, name) in rows {
+        if let Some((_, list)) = out.get_mut(k as usize) {
+            list.push(LinkedRecord { id, number, name });
         }
     }
     Ok(out)
