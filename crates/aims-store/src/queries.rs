@@ -159,13 +159,49 @@ pub async fn list_events(
     Ok(q.build_query_as::<AuditEvent>().fetch_all(&p.read).await?)
 }
 
-/// Recomputes every chain (or one organization's), streaming rows so memory stays flat.
+/// Recomputes every chain (or one organization's), streaming rows so memory stays flat. A long
+/// chain is split into stretches verified side by side on their own connections (decoding and
+/// hashing are the cost, and each event's hash needs only the event and its stored `prev_hash`);
+/// the stretches are then stitched together in order.
 pub async fn verify_chains(p: &Pools, org_slug: Option<&str>) -> Result<VerifyOutcome> {
-    let mut conn = p.read.acquire().await?;
-    verify_on(&mut conn, org_slug).await
+    let orgs = {
+        let mut c = p.read.acquire().await?;
+        chain_heads(&mut c, org_slug).await?
+    };
+    let parts = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4) as i64;
+    let mut checked = 0;
+    for (org_id, slug, head_seq, head_hash) in &orgs {
+        // At least 2,000 events a stretch: below that, splitting costs more than it saves.
+        let n = (head_seq / 2_000).clamp(1, parts);
+        let size = head_seq / n + 1;
+        let stretches = futures_util::future::try_join_all((0..n).map(|k| async move {
+            let mut c = p.read.acquire().await?;
+            // The last stretch is open-ended: events past the recorded head are caught too.
+            let to = if k == n - 1 { i64::MAX } else { (k + 1) * size };
+            verify_stretch(&mut c, *org_id, slug, k * size + 1, to).await
+        }))
+        .await?;
+        if let Some(broken) = stitch(slug, *head_seq, head_hash, &stretches, &mut checked) {
+            return Ok(broken);
+        }
+    }
+    Ok(VerifyOutcome::Intact { events: checked, organizations: orgs.len() as u64 })
 }
 
+/// Verifies on one connection (a restore checks its own transaction).
 async fn verify_on(c: &mut <DB as sqlx::Database>::Connection, org_slug: Option<&str>) -> Result<VerifyOutcome> {
+    let orgs = chain_heads(&mut *c, org_slug).await?;
+    let mut checked = 0;
+    for (org_id, slug, head_seq, head_hash) in &orgs {
+        let whole = verify_stretch(&mut *c, *org_id, slug, 1, i64::MAX).await?;
+        if let Some(broken) = stitch(slug, *head_seq, head_hash, &[whole], &mut checked) {
+            return Ok(broken);
+        }
+    }
+    Ok(VerifyOutcome::Intact { events: checked, organizations: orgs.len() as u64 })
+}
+
+async fn chain_heads(c: &mut <DB as sqlx::Database>::Connection, org_slug: Option<&str>) -> Result<Vec<(i64, String, i64, String)>> {
     let orgs: Vec<(i64, String, i64, String)> = match org_slug {
         Some(slug) => {
             sqlx::query_as(
@@ -188,104 +224,95 @@ async fn verify_on(c: &mut <DB as sqlx::Database>::Connection, org_slug: Option<
     if let (Some(slug), true) = (org_slug, orgs.is_empty()) {
         return Err(StoreError::NotFound(format!("organization `{slug}`")));
     }
-    // The reader checks order and links as rows stream in; recomputing each event's hash needs
-    // only the event itself (its stored `prev_hash` is checked against the event before it), so
-    // batches are hashed on other cores meanwhile. The first problem in chain order is reported.
-    const BATCH: usize = 4096;
-    let mut checked: u64 = 0;
-    let mut hashing: std::collections::VecDeque<(u64, tokio::task::JoinHandle<Option<(usize, String)>>)> = Default::default();
-    let mut order_problem: Option<(u64, String)> = None;
-    'orgs: for (org_id, slug, head_seq, head_hash) in &orgs {
-        let mut rows = sqlx::query_as::<_, AuditEvent>("SELECT * FROM audit_events WHERE org_id = $1 ORDER BY seq")
-            .bind(org_id)
-            .fetch(&mut *c);
-        let mut expected_seq = 1;
-        let mut prev = GENESIS_HASH.to_string();
-        let mut batch: Vec<AuditEvent> = Vec::with_capacity(BATCH);
-        let mut batch_start = checked;
-        loop {
-            let next = rows.try_next().await?;
-            if batch.len() == BATCH || (next.is_none() && !batch.is_empty()) {
-                let slug = slug.clone();
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                hashing.push_back((batch_start, tokio::task::spawn_blocking(move || hash_problem(&slug, &full))));
-                batch_start = checked;
-                // Keep a few batches in flight; a problem found by an earlier one stops the reading.
-                while hashing.len() > 4 {
-                    if let Some((start, h)) = hashing.pop_front() {
-                        if let Some((i, why)) = h.await.map_err(|e| StoreError::Io(format!("verify worker: {e}")))? {
-                            return Ok(VerifyOutcome::Broken { events_checked: start + i as u64, problem: why });
-                        }
-                    }
-                }
-            }
-            let Some(e) = next else { break };
-            let why = if e.seq != expected_seq {
-                Some(format!("expected seq {expected_seq}: an event is missing"))
-            } else if e.prev_hash != prev {
-                Some("previous-hash link does not match the event before it".to_string())
-            } else {
-                None
-            };
-            if let Some(why) = why {
-                order_problem = Some((checked, format!("organization `{slug}`, event id {} (seq {}): {why}", e.id, e.seq)));
-                if !batch.is_empty() {
-                    let slug = slug.clone();
-                    hashing.push_back((batch_start, tokio::task::spawn_blocking(move || hash_problem(&slug, &batch))));
-                }
-                break 'orgs;
-            }
-            checked += 1;
-            expected_seq += 1;
-            prev.clone_from(&e.hash);
-            batch.push(e);
-        }
-        if expected_seq - 1 != *head_seq || prev != *head_hash {
-            order_problem = Some((
-                checked,
-                format!(
-                    "organization `{slug}`: the chain ends at seq {} but its head records seq {head_seq}: events were removed from the end",
-                    expected_seq - 1
-                ),
-            ));
-            break 'orgs;
-        }
-    }
-    while let Some((start, h)) = hashing.pop_front() {
-        if let Some((i, why)) = h.await.map_err(|e| StoreError::Io(format!("verify worker: {e}")))? {
-            return Ok(VerifyOutcome::Broken { events_checked: start + i as u64, problem: why });
-        }
-    }
-    if let Some((at, problem)) = order_problem {
-        return Ok(VerifyOutcome::Broken { events_checked: at, problem });
-    }
-    Ok(VerifyOutcome::Intact {
-        events: checked,
-        organizations: orgs.len() as u64,
-    })
+    Ok(orgs)
 }
 
-/// The first event of `batch` whose content does not match its stored hash.
-fn hash_problem(slug: &str, batch: &[AuditEvent]) -> Option<(usize, String)> {
-    batch.iter().enumerate().find_map(|(i, e)| {
-        let computed = CanonicalEvent {
-            org_id: e.org_id,
-            seq: e.seq,
-            at_micros: e.at.timestamp_micros(),
-            actor_user_id: e.actor_user_id,
-            actor_token_id: e.actor_token_id,
-            actor_label: &e.actor_label,
-            action: &e.action,
-            entity_type: &e.entity_type,
-            entity_id: &e.entity_id,
-            before_json: e.before_json.as_deref(),
-            after_json: e.after_json.as_deref(),
+/// One stretch of a chain (seq `from..=to`), checked on its own.
+struct Stretch {
+    /// Events verified before the problem (or all of them).
+    count: u64,
+    /// The first event: id, seq and the previous hash it records (checked when stitching).
+    first: Option<(i64, i64, String)>,
+    /// The last good event's seq and hash.
+    last: Option<(i64, String)>,
+    problem: Option<String>,
+}
+
+async fn verify_stretch(c: &mut <DB as sqlx::Database>::Connection, org_id: i64, slug: &str, from: i64, to: i64) -> Result<Stretch> {
+    let mut rows = sqlx::query_as::<_, AuditEvent>("SELECT * FROM audit_events WHERE org_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq")
+        .bind(org_id)
+        .bind(from)
+        .bind(to)
+        .fetch(&mut *c);
+    let mut out = Stretch { count: 0, first: None, last: None, problem: None };
+    let mut expected_seq = from;
+    while let Some(e) = rows.try_next().await? {
+        let why = if out.first.is_some() && e.seq != expected_seq {
+            Some(format!("expected seq {expected_seq}: an event is missing"))
+        } else if out.last.as_ref().is_some_and(|(_, h)| *h != e.prev_hash) {
+            Some("previous-hash link does not match the event before it".to_string())
+        } else {
+            let computed = CanonicalEvent {
+                org_id: e.org_id,
+                seq: e.seq,
+                at_micros: e.at.timestamp_micros(),
+                actor_user_id: e.actor_user_id,
+                actor_token_id: e.actor_token_id,
+                actor_label: &e.actor_label,
+                action: &e.action,
+                entity_type: &e.entity_type,
+                entity_id: &e.entity_id,
+                before_json: e.before_json.as_deref(),
+                after_json: e.after_json.as_deref(),
+            }
+            .chain_hash(&e.prev_hash);
+            (computed != e.hash).then(|| format!("content does not match its hash (stored {}, computed {computed})", e.hash))
+        };
+        if out.first.is_none() {
+            out.first = Some((e.id, e.seq, e.prev_hash.clone()));
         }
-        .chain_hash(&e.prev_hash);
-        (computed != e.hash).then(|| {
-            (i, format!("organization `{slug}`, event id {} (seq {}): content does not match its hash (stored {}, computed {computed})", e.id, e.seq, e.hash))
-        })
-    })
+        if let Some(why) = why {
+            out.problem = Some(format!("organization `{slug}`, event id {} (seq {}): {why}", e.id, e.seq));
+            break;
+        }
+        out.count += 1;
+        expected_seq = e.seq + 1;
+        out.last = Some((e.seq, e.hash));
+    }
+    Ok(out)
+}
+
+/// Joins an organization's stretches in chain order: each must start where the one before it
+/// ended, and the last must end at the recorded head. Returns the first problem in chain order.
+fn stitch(slug: &str, head_seq: i64, head_hash: &str, stretches: &[Stretch], checked: &mut u64) -> Option<VerifyOutcome> {
+    let mut prev_seq = 0;
+    let mut prev_hash = GENESIS_HASH.to_string();
+    let broken = |checked: u64, problem: String| Some(VerifyOutcome::Broken { events_checked: checked, problem });
+    for s in stretches {
+        if let Some((id, seq, recorded_prev)) = &s.first {
+            if *seq != prev_seq + 1 {
+                return broken(*checked, format!("organization `{slug}`, event id {id} (seq {seq}): expected seq {}: an event is missing", prev_seq + 1));
+            }
+            if *recorded_prev != prev_hash {
+                return broken(*checked, format!("organization `{slug}`, event id {id} (seq {seq}): previous-hash link does not match the event before it"));
+            }
+        }
+        *checked += s.count;
+        if let Some(problem) = &s.problem {
+            return broken(*checked, problem.clone());
+        }
+        if let Some((seq, hash)) = &s.last {
+            prev_seq = *seq;
+            prev_hash.clone_from(hash);
+        }
+    }
+    if prev_seq != head_seq || prev_hash != head_hash {
+        return broken(
+            *checked,
+            format!("organization `{slug}`: the chain ends at seq {prev_seq} but its head records seq {head_seq}: events were removed from the end"),
+        );
+    }
+    None
 }
 
 // ---------------------------------------------------------------- organizations and users

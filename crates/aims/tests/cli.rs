@@ -11,6 +11,7 @@ on_both_backends!(
     serve_prints_setup_link_accepts_cli_changes_while_running_and_stops_on_sigterm,
     user_and_token_commands_validate_their_input,
     audit_verify_detects_tampering,
+    audit_verify_of_a_long_chain_finds_the_first_problem,
     backup_restores_into_an_empty_database,
     a_database_from_a_newer_aims_is_refused,
     demo_fills_an_organization_through_the_application,
@@ -263,6 +264,72 @@ async fn audit_verify_detects_tampering(b: Backend) {
     let (code, _, err) = aims(&app.db, &["audit", "verify", "--org", "nope"], None);
     assert_ne!(code, 0);
     assert!(err.contains("nope"), "{err}");
+}
+
+/// A chain long enough to be verified in stretches side by side (2,000 events or more each, one
+/// per core): problems inside a stretch and at the seam between two are found, in chain order.
+async fn audit_verify_of_a_long_chain_finds_the_first_problem(b: Backend) {
+    let app = TestApp::start(b).await;
+    let t = app
+        .token("acme", "ann@acme.test", aims_domain::Role::Admin)
+        .await;
+    let mut csv = String::from("name\n");
+    for i in 0..4_100 {
+        csv.push_str(&format!("Supplier {i}\n"));
+    }
+    let r = app
+        .client
+        .post(app.url("/api/v1/imports/csv?register=suppliers"))
+        .bearer_auth(&t)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (code, out, _) = aims(&app.db, &["audit", "verify"], None);
+    assert_eq!(code, 0, "{out}");
+    let total: usize = out
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .expect("a count");
+    assert!(total > 4_100, "{out}");
+    let acme = "(SELECT id FROM organizations WHERE slug = 'acme')";
+    // Tamper late in the chain, then early: the early one is reported.
+    app.db
+        .exec_raw(&format!("UPDATE audit_events SET actor_label = actor_label || 'x' WHERE seq = 4000 AND org_id = {acme}"))
+        .await;
+    let (code, out, _) = aims(&app.db, &["audit", "verify"], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("(seq 4000)") && out.contains("does not match"),
+        "{out}"
+    );
+    app.db
+        .exec_raw(&format!("UPDATE audit_events SET actor_label = actor_label || 'x' WHERE seq = 1500 AND org_id = {acme}"))
+        .await;
+    let (_, out, _) = aims(&app.db, &["audit", "verify"], None);
+    assert!(out.contains("(seq 1500)"), "{out}");
+    // Events missing around the middle, where two stretches meet on two cores, are found too.
+    app.db
+        .exec_raw(&format!("UPDATE audit_events SET actor_label = SUBSTR(actor_label, 1, LENGTH(actor_label) - 1) WHERE seq IN (1500, 4000) AND org_id = {acme}"))
+        .await;
+    let (code, out, _) = aims(&app.db, &["audit", "verify"], None);
+    assert_eq!(code, 0, "restored: {out}");
+    let middle = total / 2;
+    app.db
+        .exec_raw(&format!(
+            "DELETE FROM audit_events WHERE seq BETWEEN {} AND {} AND org_id = {acme}",
+            middle - 5,
+            middle + 5
+        ))
+        .await;
+    let (code, out, _) = aims(&app.db, &["audit", "verify"], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("expected seq {}: an event is missing", middle - 5)),
+        "{out}"
+    );
 }
 
 async fn backup_restores_into_an_empty_database(b: Backend) {
