@@ -59,17 +59,22 @@ async fn main() {
         .filename(&db)
         .journal_mode(SqliteJournalMode::Wal)
         .read_only(true);
+    // The same pool settings as aims (no ping before each acquire).
     let read = SqlitePoolOptions::new()
         .max_connections(8)
+        .test_before_acquire(false)
         .connect_with(opts)
         .await
         .expect("aims database");
     let scratch = SqliteConnectOptions::new()
         .filename(format!("{db}.probe"))
         .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal);
+        .journal_mode(SqliteJournalMode::Wal)
+        // As aims: WAL with synchronous=NORMAL (no fsync per commit; durable at checkpoints).
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal);
     let write = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .connect_with(scratch)
         .await
         .expect("scratch database");

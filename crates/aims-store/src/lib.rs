@@ -161,12 +161,16 @@ impl Store {
                     .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
+                // No ping before each acquire: a local file does not drop connections, and the
+                // ping is a round trip to the connection's thread on every query.
                 let write = sqlx::sqlite::SqlitePoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .connect_with(opts.clone())
                     .await?;
                 let read = sqlx::sqlite::SqlitePoolOptions::new()
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .connect_with(opts)
                     .await?;
                 run_migrations(&SQLITE_MIGRATIONS, &write).await?;
@@ -177,8 +181,11 @@ impl Store {
             }
             Location::Postgres(url) => {
                 let opts = sqlx::postgres::PgConnectOptions::from_str(url)?;
+                // No ping before each acquire (a network round trip on every query); a connection
+                // the server dropped fails its query once and is then discarded by the pool.
                 let pool = sqlx::postgres::PgPoolOptions::new()
                     .max_connections(16)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await?;
