@@ -1883,8 +1883,9 @@ async fn snapshot(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64) ->
     Ok(Some(rec))
 }
 
-/// Fields a register derives on every write: risk scores; an impact assessment's author and version.
-async fn after_write(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64, created_by: Option<&Actor>) -> Result<()> {
+/// Fields a register derives on every write: risk scores; an impact assessment's author and
+/// version. Says whether it changed the row.
+async fn after_write(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64, created_by: Option<&Actor>) -> Result<bool> {
     match spec.table {
         "risks" => {
             sqlx::query(
@@ -1895,24 +1896,24 @@ async fn after_write(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec, id: i64,
             .bind(id)
             .execute(&mut **tx)
             .await?;
+            Ok(true)
         }
         "impact_assessments" => {
-            if let Some(actor) = created_by {
-                sqlx::query(
-                    "UPDATE impact_assessments SET author_id = $3, status = 'draft', assessment_version = \
-                     (SELECT COUNT(*) FROM impact_assessments o WHERE o.org_id = $1 AND o.system_id = impact_assessments.system_id) \
-                     WHERE org_id = $1 AND id = $2",
-                )
-                .bind(org_id)
-                .bind(id)
-                .bind(actor.user_id)
-                .execute(&mut **tx)
-                .await?;
-            }
+            let Some(actor) = created_by else { return Ok(false) };
+            sqlx::query(
+                "UPDATE impact_assessments SET author_id = $3, status = 'draft', assessment_version = \
+                 (SELECT COUNT(*) FROM impact_assessments o WHERE o.org_id = $1 AND o.system_id = impact_assessments.system_id) \
+                 WHERE org_id = $1 AND id = $2",
+            )
+            .bind(org_id)
+            .bind(id)
+            .bind(actor.user_id)
+            .execute(&mut **tx)
+            .await?;
+            Ok(true)
         }
-        _ => {}
+        _ => Ok(false),
     }
-    Ok(())
 }
 
 /// The register's next record number. Call it under `lock_org`; a batch reads it once and counts on.
@@ -1930,15 +1931,24 @@ async fn create_in(tx: &mut Tx<'_>, chain: &mut Chain, actor: &Actor, org_id: i6
     let mut cols = vec!["org_id", "number", "created_at", "updated_at", "version"];
     cols.extend(input.values.iter().map(|(f, _)| f.name));
     let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("INSERT INTO {} ({}) VALUES ({}) RETURNING id", spec.table, cols.join(", "), placeholders.join(", "));
+    let sql = format!("INSERT INTO {} ({}) VALUES ({}) RETURNING *", spec.table, cols.join(", "), placeholders.join(", "));
     let mut q = sqlx::query(&sql).bind(org_id).bind(number).bind(now).bind(now).bind(1_i64);
     for (f, v) in &input.values {
         q = bind_field(q, f, v);
     }
-    let id: i64 = q.fetch_one(&mut **tx).await?.try_get("id")?;
-    after_write(tx, org_id, spec, id, Some(actor)).await?;
+    let mut after = row_to_record(spec, &q.fetch_one(&mut **tx).await?)?;
+    let id = after.get("id").and_then(|v| v.as_i64()).ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    if after_write(tx, org_id, spec, id, Some(actor)).await? {
+        after = fetch_record(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    }
     set_links(tx, org_id, spec, id, input, true).await?;
-    let after = snapshot(tx, org_id, spec, id).await?.ok_or_else(|| StoreError::NotFound(spec.singular.into()))?;
+    // A new record's links are exactly the input's: no need to read them back.
+    for l in spec.links {
+        let mut ids: Vec<i64> = input.links.iter().filter(|(k, _)| k.field == l.field).flat_map(|(_, ids)| ids.iter().copied()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        after.insert(l.field.to_string(), ids.into());
+    }
     append_event(tx, chain, actor, action::CREATE, spec.table, &id.to_string(), None::<&()>, Some(&after), now).await?;
     Ok(after)
 }
