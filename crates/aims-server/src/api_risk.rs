@@ -689,7 +689,6 @@ async fn download(
 
 // ---------------------------------------------------------------- Statement of Applicability
 
-/// The SoA with each entry's controls and the completeness problems.
 /// The SoA with its problems and evidence, reused until the organization changes.
 pub async fn soa_view(store: &Store, org_id: i64) -> Result<Arc<Value>, Problem> {
     store
@@ -715,7 +714,10 @@ async fn compute_soa_view(store: &Store, org_id: i64) -> Result<Value, Problem> 
             implemented_controls: e.implemented_controls as usize,
         })
         .collect();
-    let problems = soa_problems(&checks, &untreated);
+    let mut problems = soa_problems(&checks, &untreated);
+    // A large organization can have thousands of untreated risks: list the first ones, count all.
+    let problems_total = problems.len();
+    problems.truncate(50);
     let evidence = store.soa_evidence_counts(org_id).await?;
     // Show a handful of implementing controls per entry; large organizations have hundreds.
     const SHOWN: usize = 10;
@@ -745,7 +747,7 @@ async fn compute_soa_view(store: &Store, org_id: i64) -> Result<Value, Problem> 
         .collect();
     let decided = entries.iter().filter(|e| e.applicable.is_some()).count();
     Ok(
-        json!({"items": items, "decided": decided, "total": entries.len(), "complete": problems.is_empty(), "problems": problems}),
+        json!({"items": items, "decided": decided, "total": entries.len(), "complete": problems_total == 0, "problems": problems, "problems_total": problems_total}),
     )
 }
 

@@ -126,10 +126,7 @@ async fn compute_maturity_view(store: &Store, org_id: i64) -> Result<MaturityVie
     let soa = crate::api_risk::soa_view(store, org_id).await?;
     let soa_decided = soa["decided"].as_i64().unwrap_or(0);
     let soa_total = soa["total"].as_i64().unwrap_or(0);
-    let soa_problems = soa["problems"]
-        .as_array()
-        .map(|a| a.len() as i64)
-        .unwrap_or(0);
+    let soa_problems = soa["problems_total"].as_i64().unwrap_or(0);
     let coverage = match store.framework_by_key(None, "iso42001-2023").await? {
         Some(fw) => {
             let c = crate::catalog::coverage(store, org_id, &fw).await?;

@@ -500,7 +500,9 @@ struct SoaPage {
     rows: Vec<SoaRow>,
     decided: i64,
     total: i64,
+    /// The first problems (`problems`) and how many there are in all.
     problems: Vec<String>,
+    problems_total: i64,
     versions: Vec<aims_store::SoaVersion>,
     can_decide: bool,
     statuses: &'static [&'static str],
@@ -569,6 +571,7 @@ async fn soa_page(
                     .collect()
             })
             .unwrap_or_default(),
+        problems_total: view["problems_total"].as_i64().unwrap_or(0),
         versions: s.store.soa_versions(ctx.org.org_id).await?,
         can_decide: ctx.org.role.permissions().allows(Permission::Approve),
         statuses: api_risk::SOA_STATUSES,

@@ -17,6 +17,10 @@ type Entry = (i64, chrono::NaiveDate, Arc<dyn Any + Send + Sync>);
 #[derive(Default, Clone)]
 pub struct DerivedCache {
     views: Arc<Mutex<HashMap<(i64, String), Entry>>>,
+    /// One computation of a view at a time: concurrent requests for a stale view wait for it
+    /// instead of each rebuilding it (which multiplied the work and the memory, and under load
+    /// let no rebuild finish before its client gave up).
+    building: Arc<Mutex<HashMap<(i64, String), Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl std::fmt::Debug for DerivedCache {
@@ -39,6 +43,14 @@ impl DerivedCache {
             return None;
         }
         v.clone().downcast::<T>().ok()
+    }
+
+    fn gate(&self, org_id: i64, kind: &str) -> Arc<tokio::sync::Mutex<()>> {
+        match self.building.lock() {
+            Ok(mut gates) => gates.entry((org_id, kind.to_string())).or_default().clone(),
+            // A poisoned map only loses the de-duplication, never correctness.
+            Err(_) => Arc::default(),
+        }
     }
 
     pub(crate) fn put<T: Send + Sync + 'static>(
@@ -72,6 +84,13 @@ impl crate::Store {
     {
         let head = self.audit_head_seq(org_id).await?;
         let day = chrono::Utc::now().date_naive();
+        if let Some(v) = self.derived.get::<T>(org_id, kind, head, day) {
+            return Ok(v);
+        }
+        let gate = self.derived.gate(org_id, kind);
+        let _building = gate.lock().await;
+        // Someone else may have built it while this request waited.
+        let head = self.audit_head_seq(org_id).await?;
         if let Some(v) = self.derived.get::<T>(org_id, kind, head, day) {
             return Ok(v);
         }

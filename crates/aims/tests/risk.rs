@@ -135,6 +135,28 @@ async fn system_to_soa_chain(b: Backend) {
     let (_, soa) = json(app.get(&m, "/api/v1/soa").await).await;
     assert_eq!(soa["total"], 38);
     assert_eq!(soa["complete"], false);
+    // At first nothing is decided: 38 problems, listed up to 50.
+    assert_eq!(soa["problems_total"], 38, "{}", soa["problems"]);
+    assert_eq!(soa["problems"].as_array().unwrap().len(), 38);
+    // Sixty risks to "modify" with no control: 98 problems, the first 50 listed, all counted.
+    let mut csv = String::from("name,status,treatment\n");
+    for i in 0..60 {
+        csv.push_str(&format!("Untreated risk {i},identified,modify\n"));
+    }
+    let r = app
+        .client
+        .post(app.url("/api/v1/imports/csv?register=risks"))
+        .bearer_auth(&m)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (_, soa) = json(app.get(&m, "/api/v1/soa").await).await;
+    let untreated_before = soa["problems_total"].as_i64().unwrap() - 38;
+    assert!(untreated_before >= 60, "{}", soa["problems_total"]);
+    assert_eq!(soa["problems"].as_array().unwrap().len(), 50);
     let entry = soa["items"]
         .as_array()
         .unwrap()
