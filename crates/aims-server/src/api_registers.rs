@@ -73,7 +73,27 @@ pub(crate) async fn expand(
     store: &Store,
     org_id: i64,
     spec: &'static RegisterSpec,
+    rec: Record,
+) -> Result<Record, Problem> {
+    expand_with(store, org_id, spec, rec, true).await
+}
+
+/// `expand` for a record this request created: nothing can refer to it yet.
+async fn expand_created(
+    store: &Store,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    rec: Record,
+) -> Result<Record, Problem> {
+    expand_with(store, org_id, spec, rec, false).await
+}
+
+async fn expand_with(
+    store: &Store,
+    org_id: i64,
+    spec: &'static RegisterSpec,
     mut rec: Record,
+    referrers: bool,
 ) -> Result<Record, Problem> {
     let id = rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
     for (field, linked) in store.register_links(spec, id).await? {
@@ -88,7 +108,12 @@ pub(crate) async fn expand(
         rec.insert(field, Value::Array(items));
     }
     let mut by = Map::new();
-    for (table, linked) in store.register_referrers(org_id, spec, id).await? {
+    let referring = if referrers {
+        store.register_referrers(org_id, spec, id).await?
+    } else {
+        vec![]
+    };
+    for (table, linked) in referring {
         let other = REGISTERS.iter().find(|r| r.table == table).copied();
         let items: Vec<Value> = linked
             .iter()
@@ -154,7 +179,7 @@ async fn create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(expand(&s.store, caller.org_id, spec, rec).await?),
+        Json(expand_created(&s.store, caller.org_id, spec, rec).await?),
     ))
 }
 

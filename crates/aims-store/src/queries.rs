@@ -1966,14 +1966,25 @@ async fn next_number(tx: &mut Tx<'_>, org_id: i64, spec: &RegisterSpec) -> Resul
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn create_in(tx: &mut Tx<'_>, chain: &mut Chain, actor: &Actor, org_id: i64, spec: &RegisterSpec, number: i64, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
+/// Creates one record; `number` is given by batches that count on in memory, or None to take
+/// the register's next one.
+async fn create_in(tx: &mut Tx<'_>, chain: &mut Chain, actor: &Actor, org_id: i64, spec: &RegisterSpec, number: Option<i64>, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
     let now = micros(now);
     check_refs(tx, org_id, input).await?;
     let mut cols = vec!["org_id", "number", "created_at", "updated_at", "version"];
     cols.extend(input.values.iter().map(|(f, _)| f.name));
-    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+    // Without a given number, the next one is counted inside the insert (the caller holds the
+    // organization's lock).
+    let next = format!("(SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE org_id = $1)", spec.table);
+    let mut placeholders: Vec<String> = vec!["$1".into(), number.map_or(next, |_| "$2".into())];
+    let first = if number.is_some() { 3 } else { 2 };
+    placeholders.extend((first..first + cols.len() - 2).map(|i| format!("${i}")));
     let sql = format!("INSERT INTO {} ({}) VALUES ({}) RETURNING *", spec.table, cols.join(", "), placeholders.join(", "));
-    let mut q = sqlx::query(&sql).bind(org_id).bind(number).bind(now).bind(now).bind(1_i64);
+    let mut q = sqlx::query(&sql).bind(org_id);
+    if let Some(n) = number {
+        q = q.bind(n);
+    }
+    q = q.bind(now).bind(now).bind(1_i64);
     for (f, v) in &input.values {
         q = bind_field(q, f, v);
     }
@@ -2045,8 +2056,7 @@ async fn update_in(tx: &mut Tx<'_>, chain: &mut Chain, actor: &Actor, org_id: i6
 pub async fn register_create(p: &Pools, actor: &Actor, org_id: i64, spec: &RegisterSpec, input: &RecordInput, now: DateTime<Utc>) -> Result<Record> {
     let mut tx = p.write.begin().await?;
     let mut chain = lock_org(&mut tx, org_id).await?;
-    let number = next_number(&mut tx, org_id, spec).await?;
-    let rec = create_in(&mut tx, &mut chain, actor, org_id, spec, number, input, now).await?;
+    let rec = create_in(&mut tx, &mut chain, actor, org_id, spec, None, input, now).await?;
     commit(tx, chain).await?;
     Ok(rec)
 }
@@ -2105,7 +2115,7 @@ pub async fn register_import(p: &Pools, actor: &Actor, org_id: i64, spec: &Regis
     let mut out = Vec::with_capacity(rows.len());
     let first = next_number(&mut tx, org_id, spec).await?;
     for ((line, input), number) in rows.iter().zip(first..) {
-        match create_in(&mut tx, &mut chain, actor, org_id, spec, number, input, now).await {
+        match create_in(&mut tx, &mut chain, actor, org_id, spec, Some(number), input, now).await {
             Ok(r) => out.push(r),
             Err(StoreError::Invalid(inv)) => {
                 let named = inv.0.into_iter().map(|e| aims_domain::FieldError { field: format!("line {line}: {}", e.field), message: e.message }).collect();
@@ -2180,8 +2190,7 @@ pub async fn import_inventory_plan(p: &Pools, actor: &Actor, org_id: i64, plan: 
                 r
             }
             None => {
-                let number = next_number(&mut tx, org_id, spec).await?;
-                let r = create_in(&mut tx, &mut chain, actor, org_id, spec, number, &input, now).await?;
+                let r = create_in(&mut tx, &mut chain, actor, org_id, spec, None, &input, now).await?;
                 report.created += 1;
                 r
             }
