@@ -1679,11 +1679,11 @@ pub async fn register_list(
     }
     match (sort, cursor) {
         (Some((f, desc)), Some((v, id))) => {
+            // A row-value comparison: both databases read it as one range of the
+            // (org_id, field, id) index; the equivalent OR made PostgreSQL scan the organization.
             let op = if desc { "<" } else { ">" };
-            q.push(format!(" AND ({} {op} ", f.name)).push_bind(v.clone());
-            q.push(format!(" OR ({} = ", f.name)).push_bind(v);
-            q.push(format!(" AND id {op} ")).push_bind(id);
-            q.push("))");
+            q.push(format!(" AND ({}, id) {op} (", f.name)).push_bind(v);
+            q.push(", ").push_bind(id).push(")");
         }
         (None, Some((_, id))) => {
             q.push(" AND id < ").push_bind(id);
