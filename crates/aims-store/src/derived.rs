@@ -13,6 +13,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 type Entry = (i64, chrono::NaiveDate, Arc<dyn Any + Send + Sync>);
+/// Held while a view is being rebuilt.
+type Gate = Arc<tokio::sync::Mutex<()>>;
 
 #[derive(Default, Clone)]
 pub struct DerivedCache {
@@ -20,7 +22,7 @@ pub struct DerivedCache {
     /// One computation of a view at a time: concurrent requests for a stale view wait for it
     /// instead of each rebuilding it (which multiplied the work and the memory, and under load
     /// let no rebuild finish before its client gave up).
-    building: Arc<Mutex<HashMap<(i64, String), Arc<tokio::sync::Mutex<()>>>>>,
+    building: Arc<Mutex<HashMap<(i64, String), Gate>>>,
 }
 
 impl std::fmt::Debug for DerivedCache {
@@ -45,7 +47,7 @@ impl DerivedCache {
         v.clone().downcast::<T>().ok()
     }
 
-    fn gate(&self, org_id: i64, kind: &str) -> Arc<tokio::sync::Mutex<()>> {
+    fn gate(&self, org_id: i64, kind: &str) -> Gate {
         match self.building.lock() {
             Ok(mut gates) => gates.entry((org_id, kind.to_string())).or_default().clone(),
             // A poisoned map only loses the de-duplication, never correctness.
