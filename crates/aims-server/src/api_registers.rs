@@ -96,7 +96,19 @@ async fn expand_with(
     referrers: bool,
 ) -> Result<Record, Problem> {
     let id = rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
-    for (field, linked) in store.register_links(spec, id).await? {
+    // A record just created with no links has nothing to look up.
+    let unlinked = !referrers
+        && spec.links.iter().all(|l| {
+            rec.get(l.field)
+                .and_then(|v| v.as_array())
+                .is_none_or(|a| a.is_empty())
+        });
+    let links = if unlinked {
+        vec![]
+    } else {
+        store.register_links(spec, id).await?
+    };
+    for (field, linked) in links {
         let other = spec
             .link(&field)
             .and_then(|l| REGISTERS.iter().find(|r| r.table == l.other))
