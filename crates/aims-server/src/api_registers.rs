@@ -103,10 +103,12 @@ async fn expand_with(
                 .and_then(|v| v.as_array())
                 .is_none_or(|a| a.is_empty())
         });
-    let links = if unlinked {
-        vec![]
+    let (links, referring) = if unlinked {
+        (vec![], vec![])
+    } else if referrers {
+        store.register_neighbours(org_id, spec, id).await?
     } else {
-        store.register_links(spec, id).await?
+        (store.register_links(spec, id).await?, vec![])
     };
     for (field, linked) in links {
         let other = spec
@@ -120,11 +122,6 @@ async fn expand_with(
         rec.insert(field, Value::Array(items));
     }
     let mut by = Map::new();
-    let referring = if referrers {
-        store.register_referrers(org_id, spec, id).await?
-    } else {
-        vec![]
-    };
     for (table, linked) in referring {
         let other = REGISTERS.iter().find(|r| r.table == table).copied();
         let items: Vec<Value> = linked

@@ -351,7 +351,11 @@ pub(crate) async fn detail_page(
         })
         .collect();
     let mut links = vec![];
-    for (field, items) in s.store.register_links(spec, id).await? {
+    let (linked, referrers) = s
+        .store
+        .register_neighbours(ctx.org.org_id, spec, id)
+        .await?;
+    for (field, items) in linked {
         let Some(l) = spec.link(&field) else { continue };
         let Some(other) = REGISTERS.iter().find(|r| r.table == l.other).copied() else {
             continue;
@@ -365,7 +369,7 @@ pub(crate) async fn detail_page(
                 .collect(),
         });
     }
-    for (table, items) in s.store.register_referrers(ctx.org.org_id, spec, id).await? {
+    for (table, items) in referrers {
         let Some(other) = REGISTERS.iter().find(|r| r.table == table).copied() else {
             continue;
         };

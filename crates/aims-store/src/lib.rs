@@ -579,13 +579,16 @@ impl Store {
     ) -> R<Vec<(String, Vec<LinkedRecord>)>> {
         dispatch!(self.register_links(spec, id))
     }
-    pub async fn register_referrers(
+    pub async fn register_neighbours(
         &self,
         org_id: i64,
         spec: &RegisterSpec,
         id: i64,
-    ) -> R<Vec<(String, Vec<LinkedRecord>)>> {
-        dispatch!(self.register_referrers(org_id, spec, id))
+    ) -> R<(
+        Vec<(String, Vec<LinkedRecord>)>,
+        Vec<(String, Vec<LinkedRecord>)>,
+    )> {
+        dispatch!(self.register_neighbours(org_id, spec, id))
     }
     pub async fn register_create(
         &self,

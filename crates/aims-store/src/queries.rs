@@ -1748,15 +1748,11 @@ fn link_key<'a>(t1: &'a str, id1: i64, t2: &'a str, id2: i64) -> (&'a str, i64, 
     }
 }
 
-/// The records linked to one record, per link of its register: one query per link kind.
-/// The record's links of every kind, in one query (a branch per kind; table names come from
-/// the static register specs, never from input).
-async fn links_in(c: &mut <DB as sqlx::Database>::Connection, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
-    if spec.links.is_empty() {
-        return Ok(vec![]);
-    }
-    let branches: Vec<String> = spec
-        .links
+/// `UNION ALL` branches, numbered from `first`, that select the records linked to record `id`
+/// (a placeholder) through each link of its register. Table names come from the static register
+/// specs, never from input.
+fn link_branches(spec: &RegisterSpec, first: usize, id: &str) -> Vec<String> {
+    spec.links
         .iter()
         .enumerate()
         .map(|(i, l)| {
@@ -1768,22 +1764,61 @@ async fn links_in(c: &mut <DB as sqlx::Database>::Connection, spec: &RegisterSpe
                 ("o.id, o.number, o.name", "")
             };
             format!(
-                "SELECT CAST({i} AS BIGINT), {cols} FROM record_links k JOIN {t} o ON o.id = k.{other}_id{join} \
-                 WHERE k.{mine}_table = '{me}' AND k.{mine}_id = $1 AND k.{other}_table = '{t}'",
+                "SELECT CAST({k} AS BIGINT), {cols} FROM record_links k JOIN {t} o ON o.id = k.{other}_id{join} \
+                 WHERE k.{mine}_table = '{me}' AND k.{mine}_id = {id} AND k.{other}_table = '{t}'",
+                k = first + i,
                 t = l.other,
                 me = spec.table
             )
         })
-        .collect();
-    let sql = format!("{} ORDER BY 1, 2", branches.join(" UNION ALL "));
-    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *c).await?;
-    let mut out: Vec<(String, Vec<LinkedRecord>)> = spec.links.iter().map(|l| (l.field.to_string(), vec![])).collect();
-    for (k, id, number, name) in rows {
+        .collect()
+}
+
+/// The reference fields of other registers that point at `spec`'s records.
+fn referring_fields(spec: &RegisterSpec) -> Vec<(&'static str, &'static str)> {
+    aims_domain::register::REGISTERS
+        .iter()
+        .flat_map(|other| other.fields.iter().filter(|f| f.kind == FieldKind::Ref(spec.table)).map(move |f| (other.table, f.name)))
+        .collect()
+}
+
+/// `UNION ALL` branches, numbered from `first`, that select the records whose reference field
+/// points at record `id` of organization `org` (placeholders).
+fn referrer_branches(fields: &[(&str, &str)], first: usize, org: &str, id: &str) -> Vec<String> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, (table, field))| format!("SELECT CAST({k} AS BIGINT), id, number, name FROM {table} WHERE org_id = {org} AND {field} = {id}", k = first + i))
+        .collect()
+}
+
+/// Runs the branches as one query (ordered by branch, then by the given column) and groups the
+/// rows under the branch names.
+async fn grouped<'c, E>(c: E, names: Vec<String>, branches: Vec<String>, order: &str, binds: &[i64]) -> Result<Vec<(String, Vec<LinkedRecord>)>>
+where
+    E: sqlx::Executor<'c, Database = DB>,
+{
+    let mut out: Vec<(String, Vec<LinkedRecord>)> = names.into_iter().map(|n| (n, vec![])).collect();
+    if branches.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!("{} ORDER BY 1, {order}", branches.join(" UNION ALL "));
+    let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    for (k, id, number, name) in q.fetch_all(c).await? {
         if let Some((_, list)) = out.get_mut(k as usize) {
             list.push(LinkedRecord { id, number, name });
         }
     }
     Ok(out)
+}
+
+/// The record's links of every kind, in one query.
+async fn links_in(c: &mut <DB as sqlx::Database>::Connection, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
+    let names = spec.links.iter().map(|l| l.field.to_string()).collect();
+    grouped(&mut *c, names, link_branches(spec, 0, "$1"), "2", &[id]).await
 }
 
 pub async fn register_links(p: &Pools, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
@@ -1791,34 +1826,26 @@ pub async fn register_links(p: &Pools, spec: &RegisterSpec, id: i64) -> Result<V
     links_in(&mut c, spec, id).await
 }
 
-/// Records of other registers that point at this one through a reference field (for example
-/// the models of a supplier).
-pub async fn register_referrers(p: &Pools, org_id: i64, spec: &RegisterSpec, id: i64) -> Result<Vec<(String, Vec<LinkedRecord>)>> {
-    // One query: a branch per reference field that points at this register.
-    let fields: Vec<(&str, &str)> = aims_domain::register::REGISTERS
-        .iter()
-        .flat_map(|other| other.fields.iter().filter(|f| f.kind == FieldKind::Ref(spec.table)).map(move |f| (other.table, f.name)))
-        .collect();
-    if fields.is_empty() {
-        return Ok(vec![]);
-    }
-    let branches: Vec<String> = fields
-        .iter()
-        .enumerate()
-        .map(|(i, (table, field))| format!("SELECT CAST({i} AS BIGINT), id, number, name FROM {table} WHERE org_id = $1 AND {field} = $2"))
-        .collect();
-    let sql = format!("{} ORDER BY 1, 3", branches.join(" UNION ALL "));
-    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql).bind(org_id).bind(id).fetch_all(&p.read).await?;
-    let mut out: Vec<(String, Vec<LinkedRecord>)> = fields.iter().map(|(t, _)| (t.to_string(), vec![])).collect();
-    for (k, id, number, name) in rows {
-        if let Some((_, list)) = out.get_mut(k as usize) {
-            list.push(LinkedRecord { id, number, name });
-        }
-    }
-    Ok(out)
+/// A record's links, and the records of other registers that point at it through a reference
+/// field (for example the models of a supplier), in one query.
+pub async fn register_neighbours(p: &Pools, org_id: i64, spec: &RegisterSpec, id: i64) -> Result<(Vec<(String, Vec<LinkedRecord>)>, Vec<(String, Vec<LinkedRecord>)>)> {
+    let fields = referring_fields(spec);
+    let mut names: Vec<String> = spec.links.iter().map(|l| l.field.to_string()).collect();
+    names.extend(fields.iter().map(|(t, _)| t.to_string()));
+    // Every placeholder bound must appear: the organization only does in referrer branches.
+    let (branches, binds) = if fields.is_empty() {
+        (link_branches(spec, 0, "$1"), vec![id])
+    } else {
+        let mut b = link_branches(spec, 0, "$2");
+        b.extend(referrer_branches(&fields, spec.links.len(), "$1", "$2"));
+        (b, vec![org_id, id])
+    };
+    // Links are listed by id and referrers by number; both follow creation order.
+    let mut all = grouped(&p.read, names, branches, "2", &binds).await?;
+    let referrers = all.split_off(spec.links.len());
+    Ok((all, referrers))
 }
 
-/// Checks that member and record references point into the organization.
 async fn check_refs(tx: &mut Tx<'_>, org_id: i64, input: &RecordInput) -> Result<()> {
     let mut inv = aims_domain::Invalid::default();
     for (f, v) in &input.values {
