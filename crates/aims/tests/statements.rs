@@ -136,6 +136,11 @@ async fn scenario(b: Backend) {
             "{path}: no statement counted, the counter is not working"
         );
     }
+    // The hottest API requests stay at their floor: the token, the rows, and for a detail its
+    // links with its referrers in one query.
+    let count_of = |p: &str| large.iter().find(|(q, _)| q == p).map(|(_, n)| *n);
+    assert_eq!(count_of("/api/v1/ai-systems"), Some(2), "{large:?}");
+    assert_eq!(count_of("/api/v1/ai-systems/1"), Some(3), "{large:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
