@@ -2272,37 +2272,39 @@ pub async fn risk_heatmap(p: &Pools, org_id: i64, residual: bool) -> Result<Vec<
 }
 
 pub async fn risk_criteria(p: &Pools, org_id: i64) -> Result<Option<(String, i64)>> {
-    Ok(sqlx::query_as("SELECT criteria_json, version FROM risk_criteria WHERE org_id = $1").bind(org_id).fetch_optional(&p.read).await?)
+    org_document(p, org_id, "risk_criteria", "criteria_json").await
 }
 
 /// Saves the criteria; `version` 0 means "none stored yet".
-#[allow(clippy::too_many_arguments)]
 pub async fn set_risk_criteria(p: &Pools, actor: &Actor, org_id: i64, criteria_json: &str, version: i64, now: DateTime<Utc>) -> Result<i64> {
+    set_org_document(p, actor, org_id, "risk_criteria", "criteria_json", criteria_json, version, now).await
+}
+
+/// An organization's one JSON document in `table` (risk criteria, the plan) and its version.
+async fn org_document(p: &Pools, org_id: i64, table: &str, column: &str) -> Result<Option<(String, i64)>> {
+    Ok(sqlx::query_as(&format!("SELECT {column}, version FROM {table} WHERE org_id = $1")).bind(org_id).fetch_optional(&p.read).await?)
+}
+
+/// Replaces an organization's JSON document in `table` (static names), audited as an update of
+/// `table`; `version` 0 means "none stored yet". Returns the new version.
+#[allow(clippy::too_many_arguments)]
+async fn set_org_document(p: &Pools, actor: &Actor, org_id: i64, table: &str, column: &str, json: &str, version: i64, now: DateTime<Utc>) -> Result<i64> {
     let now = micros(now);
     let mut tx = p.write.begin().await?;
     let mut chain = lock_org(&mut tx, org_id).await?;
-    let before: Option<(String, i64)> = sqlx::query_as("SELECT criteria_json, version FROM risk_criteria WHERE org_id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
+    let before: Option<(String, i64)> = sqlx::query_as(&format!("SELECT {column}, version FROM {table} WHERE org_id = $1")).bind(org_id).fetch_optional(&mut *tx).await?;
     let current = before.as_ref().map(|b| b.1).unwrap_or(0);
     if current != version {
         return Err(StoreError::stale(current));
     }
-    if before.is_some() {
-        sqlx::query("UPDATE risk_criteria SET criteria_json = $2, version = version + 1, updated_at = $3 WHERE org_id = $1")
-            .bind(org_id)
-            .bind(criteria_json)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+    let sql = if before.is_some() {
+        format!("UPDATE {table} SET {column} = $2, version = version + 1, updated_at = $3 WHERE org_id = $1")
     } else {
-        sqlx::query("INSERT INTO risk_criteria (org_id, criteria_json, version, updated_at) VALUES ($1, $2, 1, $3)")
-            .bind(org_id)
-            .bind(criteria_json)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-    }
+        format!("INSERT INTO {table} (org_id, {column}, version, updated_at) VALUES ($1, $2, 1, $3)")
+    };
+    sqlx::query(&sql).bind(org_id).bind(json).bind(now).execute(&mut *tx).await?;
     let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
-    append_event(&mut tx, &mut chain, actor, action::UPDATE, "risk_criteria", &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(criteria_json)), now).await?;
+    append_event(&mut tx, &mut chain, actor, action::UPDATE, table, &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(json)), now).await?;
     commit(tx, chain).await?;
     Ok(current + 1)
 }
@@ -2648,28 +2650,11 @@ pub async fn maturity_assessments(p: &Pools, org_id: i64, limit: i64) -> Result<
 }
 
 pub async fn org_plan(p: &Pools, org_id: i64) -> Result<Option<(String, i64)>> {
-    Ok(sqlx::query_as("SELECT plan_json, version FROM org_plan WHERE org_id = $1").bind(org_id).fetch_optional(&p.read).await?)
+    org_document(p, org_id, "org_plan", "plan_json").await
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn set_org_plan(p: &Pools, actor: &Actor, org_id: i64, plan_json: &str, version: i64, now: DateTime<Utc>) -> Result<i64> {
-    let now = micros(now);
-    let mut tx = p.write.begin().await?;
-    let mut chain = lock_org(&mut tx, org_id).await?;
-    let before: Option<(String, i64)> = sqlx::query_as("SELECT plan_json, version FROM org_plan WHERE org_id = $1").bind(org_id).fetch_optional(&mut *tx).await?;
-    let current = before.as_ref().map(|b| b.1).unwrap_or(0);
-    if current != version {
-        return Err(StoreError::stale(current));
-    }
-    if before.is_some() {
-        sqlx::query("UPDATE org_plan SET plan_json = $2, version = version + 1, updated_at = $3 WHERE org_id = $1").bind(org_id).bind(plan_json).bind(now).execute(&mut *tx).await?;
-    } else {
-        sqlx::query("INSERT INTO org_plan (org_id, plan_json, version, updated_at) VALUES ($1, $2, 1, $3)").bind(org_id).bind(plan_json).bind(now).execute(&mut *tx).await?;
-    }
-    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
-    append_event(&mut tx, &mut chain, actor, action::UPDATE, "org_plan", &org_id.to_string(), before.as_ref().map(|b| parse(&b.0)).as_ref(), Some(&parse(plan_json)), now).await?;
-    commit(tx, chain).await?;
-    Ok(current + 1)
+    set_org_document(p, actor, org_id, "org_plan", "plan_json", plan_json, version, now).await
 }
 
 /// Counts the dashboard and evidence-based maturity need, in a fixed number of statements.
