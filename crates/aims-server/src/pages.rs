@@ -256,6 +256,15 @@ pub(crate) async fn org_ctx(
     Ok(OrgCtx { user, org, orgs })
 }
 
+/// A submitted form field's value ("" when absent).
+pub(crate) fn form_value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
 /// A CSRF token for forms shown before sign-in (setup, login): double-submit cookie.
 fn form_csrf(headers: &HeaderMap) -> (String, Option<String>) {
     match cookie(headers, FORM_CSRF_COOKIE) {

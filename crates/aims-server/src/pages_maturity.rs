@@ -3,7 +3,7 @@
 use crate::maturity::{
     maturity_view, radar_points, save_assessment, save_plan, MaturityView, NewAssessment,
 };
-use crate::pages::{org_ctx, render, Layout, PageError};
+use crate::pages::{form_value, org_ctx, render, Layout, PageError};
 use crate::AppState;
 use aims_domain::maturity::{Answer, Plan, DOMAINS, LEVELS, QUESTIONS};
 use aims_domain::register::{check_input, TASKS};
@@ -24,13 +24,6 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/maturity/task", post(task))
         .route("/o/{slug}/maturity/report", get(report))
         .route("/o/{slug}/maturity/export.xlsx", get(xlsx))
-}
-
-fn form_value<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    form.iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 /// Radar geometry: axis end points and label positions, and the polygons to draw.

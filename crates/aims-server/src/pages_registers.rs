@@ -6,7 +6,7 @@ use crate::api_registers::{
     classification_view, export_file, store_classification, stored_answers, ClassificationView,
     ClassifyRequest,
 };
-use crate::pages::{org_ctx, render, Layout, OrgCtx, PageError};
+use crate::pages::{form_value, org_ctx, render, Layout, OrgCtx, PageError};
 use crate::registers::{self, display, ListQuery, Lookups};
 use crate::AppState;
 use aims_domain::classify::{Answers, ANNEX_III, EXCEPTIONS, PROHIBITED};
@@ -702,18 +702,9 @@ async fn save(
     id: Option<i64>,
     form: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(
-        form.iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or(""),
-    )?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Write)?;
-    let version: i64 = form
-        .iter()
-        .find(|(k, _)| k == "version")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let version: i64 = form_value(&form, "version").parse().unwrap_or(0);
     let (obj, shown, mut inv) = form_to_json(s, ctx, spec, &form).await?;
     let checked = check_input(spec, &obj, false);
     let lookups = Lookups::load(&s.store, ctx.org.org_id, spec).await?;
@@ -823,12 +814,7 @@ async fn delete(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
-    ctx.check_csrf(
-        form.iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or(""),
-    )?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Write)?;
     match s
         .store
@@ -907,19 +893,9 @@ async fn import_upload(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
     let fields = multipart_fields(form).await?;
-    ctx.check_csrf(
-        fields
-            .iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or(""),
-    )?;
+    ctx.check_csrf(form_value(&fields, "_csrf"))?;
     ctx.require(Permission::Write)?;
-    let text = fields
-        .iter()
-        .find(|(k, _)| k == "file")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let text = form_value(&fields, "file").to_string();
     let mut page = ImportPage {
         layout: ctx.layout("Import", spec.path),
         spec,
@@ -961,18 +937,9 @@ async fn import_confirm(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
-    ctx.check_csrf(
-        form.iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or(""),
-    )?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Write)?;
-    let text = form
-        .iter()
-        .find(|(k, _)| k == "csv")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let text = form_value(&form, "csv").to_string();
     match registers::import_csv(&s.store, &ctx.actor(), ctx.org.org_id, spec, &text).await {
         Ok(recs) => Ok(Redirect::to(&format!(
             "/o/{slug}/inventory/{}?imported={}",
@@ -1052,23 +1019,10 @@ async fn bom_import(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fields = multipart_fields(form).await?;
-    ctx.check_csrf(
-        fields
-            .iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or(""),
-    )?;
+    ctx.check_csrf(form_value(&fields, "_csrf"))?;
     ctx.require(Permission::Write)?;
-    let text = fields
-        .iter()
-        .find(|(k, _)| k == "file")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let system_id = fields
-        .iter()
-        .find(|(k, _)| k == "system_id")
-        .and_then(|(_, v)| v.parse::<i64>().ok());
+    let text = form_value(&fields, "file").to_string();
+    let system_id = form_value(&fields, "system_id").parse::<i64>().ok();
     let systems = systems_for_select(&s, &ctx).await?;
     let fail = |errors: Vec<aims_domain::FieldError>| BomPage {
         layout: ctx.layout("Import a CycloneDX BOM", "ai-systems"),
@@ -1246,12 +1200,7 @@ async fn classify(
 ) -> Result<Response, PageError> {
     ai_systems_only(&register)?;
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    ctx.check_csrf(
-        form.iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or(""),
-    )?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Write)?;
     let all = |k: &str| {
         form.iter()
@@ -1279,11 +1228,7 @@ async fn classify(
         systemic_risk: on("systemic_risk"),
         rationale: all("rationale").into_iter().next().unwrap_or_default(),
     };
-    let version = form
-        .iter()
-        .find(|(k, _)| k == "version")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let version = form_value(&form, "version").parse().unwrap_or(0);
     match store_classification(
         &s.store,
         &ctx.actor(),

@@ -2,7 +2,7 @@
 //! the register pages and add the parts that are particular to a register ([`extras`]).
 
 use crate::api_risk::{self, AcceptBody, DecideBody};
-use crate::pages::{org_ctx, render, Layout, OrgCtx, PageError};
+use crate::pages::{form_value, org_ctx, render, Layout, OrgCtx, PageError};
 use crate::AppState;
 use aims_domain::register::{RegisterSpec, EVIDENCE, IMPACT_ASSESSMENTS, RISKS};
 use aims_domain::risk::{ImpactEntry, RiskCriteria, DIMENSIONS, PARTIES};
@@ -48,13 +48,6 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/trace/ai-systems/{id}", get(trace_system))
         .route("/o/{slug}/trace/requirements/{id}", get(trace_requirement))
         .route("/o/{slug}/settings/gates", post(gates))
-}
-
-fn form_value<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    form.iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 fn need(register: &str, spec: &RegisterSpec) -> Result<(), PageError> {
