@@ -881,6 +881,23 @@ async fn soa_versions(
     Ok(Json(json!({"items": items})))
 }
 
+/// An SoA entry's listed controls, one line each: "CTL-1 Name (status)".
+pub fn soa_control_lines(entry: &Value) -> Vec<String> {
+    entry["controls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            format!(
+                "{} {} ({})",
+                c["reference"].as_str().unwrap_or(""),
+                c["name"].as_str().unwrap_or(""),
+                c["status"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct FormatParams {
     format: Option<String>,
@@ -889,23 +906,9 @@ struct FormatParams {
 /// The SoA as XLSX (header frozen, filters, wrapped text, one row per control), CSV or printable HTML.
 pub async fn soa_file(store: &Store, org_id: i64, format: &str) -> Result<Response, Problem> {
     let view = soa_view(store, org_id).await?;
-    let items = view["items"].as_array().cloned().unwrap_or_default();
+    let items: &[Value] = view["items"].as_array().map_or(&[], |a| a.as_slice());
     let row = |e: &Value| -> Vec<String> {
-        let controls: Vec<String> = e["controls"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|c| {
-                        format!(
-                            "{} {} ({})",
-                            c["reference"].as_str().unwrap_or(""),
-                            c["name"].as_str().unwrap_or(""),
-                            c["status"].as_str().unwrap_or("")
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let controls = soa_control_lines(e);
         vec![
             e["reference"].as_str().unwrap_or("").to_string(),
             e["title"].as_str().unwrap_or("").to_string(),
@@ -991,7 +994,7 @@ pub async fn soa_file(store: &Store, org_id: i64, format: &str) -> Result<Respon
             let mut w = csv::Writer::from_writer(vec![]);
             w.write_record(headers)
                 .map_err(|e| internal(e.to_string()))?;
-            for e in &items {
+            for e in items {
                 w.write_record(row(e))
                     .map_err(|e| internal(e.to_string()))?;
             }

@@ -512,9 +512,8 @@ async fn soa_page(
     let view = api_risk::soa_view(&s.store, ctx.org.org_id).await?;
     let rows = view["items"]
         .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
+        .into_iter()
+        .flatten()
         .map(|e| SoaRow {
             id: e["id"].as_i64().unwrap_or(0),
             requirement_id: e["requirement_id"].as_i64().unwrap_or(0),
@@ -528,21 +527,7 @@ async fn soa_page(
             justification: e["justification"].as_str().unwrap_or("").into(),
             status: e["status"].as_str().unwrap_or("").into(),
             version: e["version"].as_i64().unwrap_or(0),
-            controls: e["controls"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|c| {
-                            format!(
-                                "{} {} ({})",
-                                c["reference"].as_str().unwrap_or(""),
-                                c["name"].as_str().unwrap_or(""),
-                                c["status"].as_str().unwrap_or("")
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            controls: api_risk::soa_control_lines(e),
             more_controls: e["controls_total"].as_i64().unwrap_or(0)
                 - e["controls"]
                     .as_array()
