@@ -172,32 +172,16 @@ impl Lookups {
                     .find(|r| r.table == table)
                     .copied()
                     .ok_or_else(|| Problem::not_found("register"))?;
-                let mut map = HashMap::new();
-                let mut q = ListQuery {
-                    limit: 500,
-                    ..Default::default()
-                };
-                loop {
-                    let (rows, next) = list_page(store, org_id, other, &q).await?;
-                    for r in rows {
+                let map = all_rows(store, org_id, other, &ListQuery::default())
+                    .await?
+                    .into_iter()
+                    .map(|r| {
+                        let text =
+                            |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                         let id = r.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
-                        let reference = r
-                            .get("reference")
-                            .and_then(|v| v.as_str())
-                            .unwrap_or("")
-                            .to_string();
-                        let name = r
-                            .get("name")
-                            .and_then(|v| v.as_str())
-                            .unwrap_or("")
-                            .to_string();
-                        map.insert(id, (reference, name));
-                    }
-                    match next {
-                        Some(c) => q.cursor = decode_cursor(&c),
-                        None => break,
-                    }
-                }
+                        (id, (text("reference"), text("name")))
+                    })
+                    .collect();
                 l.records.insert(table, map);
             }
         }
