@@ -9,8 +9,8 @@ use aims_domain::Permission;
 use aims_store::{FrameworkSummary, ImportReport, MappingSet, MappingView, Requirement};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -196,33 +196,7 @@ async fn export_framework(
     QueryParams(p): QueryParams<ExportParams>,
 ) -> Result<Response, Problem> {
     let fw = framework(&s, &caller, &key).await?;
-    let attach = |ext: &str| format!("attachment; filename=\"{}.{ext}\"", fw.framework.key);
-    match p.format.as_deref().unwrap_or("yaml") {
-        "yaml" => {
-            let text = catalog::export_yaml(&s.store, &fw).await?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "application/yaml".to_string()),
-                    (header::CONTENT_DISPOSITION, attach("yaml")),
-                ],
-                text,
-            )
-                .into_response())
-        }
-        "oscal" => {
-            let doc = catalog::export_oscal(&s.store, &fw).await?;
-            Ok((
-                [(header::CONTENT_DISPOSITION, attach("oscal.json"))],
-                Json(doc),
-            )
-                .into_response())
-        }
-        _ => Err(Problem::field(
-            StatusCode::BAD_REQUEST,
-            "format",
-            "must be `yaml` or `oscal`",
-        )),
-    }
+    catalog::framework_file(&s.store, &fw, p.format.as_deref().unwrap_or("yaml")).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -275,13 +249,5 @@ async fn export_mappings(
     caller: ApiCaller,
 ) -> Result<Response, Problem> {
     caller.require(Permission::Read)?;
-    let doc = catalog::export_mappings_oscal(&s.store, Some(caller.org_id)).await?;
-    Ok((
-        [(
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"aims-crosswalks.oscal.json\"",
-        )],
-        Json(doc),
-    )
-        .into_response())
+    catalog::crosswalks_file(&s.store, caller.org_id).await
 }

@@ -525,35 +525,11 @@ pub async fn export_file(
     match format {
         "csv" => {
             let out = registers::csv_body(store, org_id, spec, lq, lookups).await?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}.csv\""),
-                    ),
-                ],
-                out,
-            )
-                .into_response())
+            Ok(crate::download(crate::CSV, &format!("{name}.csv"), out))
         }
         "xlsx" => {
             let out = registers::xlsx(store, org_id, spec, lq, &lookups).await?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                            .to_string(),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}.xlsx\""),
-                    ),
-                ],
-                out,
-            )
-                .into_response())
+            Ok(crate::download(crate::XLSX, &format!("{name}.xlsx"), out))
         }
         _ => Err(Problem::field(
             StatusCode::BAD_REQUEST,

@@ -974,21 +974,11 @@ pub async fn soa_file(store: &Store, org_id: i64, format: &str) -> Result<Respon
             ws.autofilter(0, 0, items.len() as u32, (headers.len() - 1) as u16)
                 .map_err(|e| internal(e.to_string()))?;
             let bytes = wb.save_to_buffer().map_err(|e| internal(e.to_string()))?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                            .to_string(),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"statement-of-applicability.xlsx\"".to_string(),
-                    ),
-                ],
+            Ok(crate::download(
+                crate::XLSX,
+                "statement-of-applicability.xlsx",
                 bytes,
-            )
-                .into_response())
+            ))
         }
         "csv" => {
             let mut w = csv::Writer::from_writer(vec![]);
@@ -999,17 +989,11 @@ pub async fn soa_file(store: &Store, org_id: i64, format: &str) -> Result<Respon
                     .map_err(|e| internal(e.to_string()))?;
             }
             let bytes = w.into_inner().map_err(|e| internal(e.to_string()))?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"statement-of-applicability.csv\"".to_string(),
-                    ),
-                ],
+            Ok(crate::download(
+                crate::CSV,
+                "statement-of-applicability.csv",
                 bytes,
-            )
-                .into_response())
+            ))
         }
         _ => Err(Problem::field(
             StatusCode::BAD_REQUEST,

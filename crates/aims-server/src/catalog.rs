@@ -339,3 +339,44 @@ async fn compute_coverage(
         items,
     })
 }
+
+/// A framework as a download: the aims YAML library or an OSCAL catalog (API and pages).
+pub async fn framework_file(
+    store: &Store,
+    fw: &FrameworkSummary,
+    format: &str,
+) -> Result<axum::response::Response, Problem> {
+    let key = &fw.framework.key;
+    match format {
+        "yaml" => Ok(crate::download(
+            "application/yaml",
+            &format!("{key}.yaml"),
+            export_yaml(store, fw).await?,
+        )),
+        "oscal" => Ok(crate::download(
+            "application/json",
+            &format!("{key}.oscal.json"),
+            serde_json::to_vec(&export_oscal(store, fw).await?)
+                .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+        )),
+        _ => Err(Problem::field(
+            StatusCode::BAD_REQUEST,
+            "format",
+            "must be `yaml` or `oscal`",
+        )),
+    }
+}
+
+/// Every crosswalk visible to the organization as an OSCAL mapping collection download.
+pub async fn crosswalks_file(
+    store: &Store,
+    org_id: i64,
+) -> Result<axum::response::Response, Problem> {
+    let doc = export_mappings_oscal(store, Some(org_id)).await?;
+    Ok(crate::download(
+        "application/json",
+        "aims-crosswalks.oscal.json",
+        serde_json::to_vec(&doc)
+            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+    ))
+}

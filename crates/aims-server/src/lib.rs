@@ -39,6 +39,28 @@ pub struct ServerConfig {
     pub evidence_dir: std::path::PathBuf,
 }
 
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const CSV: &str = "text/csv; charset=utf-8";
+
+/// A file download: its type, and a name the browser saves it under.
+pub(crate) fn download(
+    content_type: &str,
+    filename: &str,
+    body: impl Into<axum::body::Body>,
+) -> axum::response::Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,

@@ -508,23 +508,13 @@ async fn xlsx_latest(
     State(s): State<AppState>,
     caller: ApiCaller,
 ) -> Result<axum::response::Response, Problem> {
-    use axum::response::IntoResponse;
     caller.require(Permission::Read)?;
     let bytes = assessment_xlsx(&s.store, caller.org_id).await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"maturity-assessment.xlsx\"",
-            ),
-        ],
+    Ok(crate::download(
+        crate::XLSX,
+        "maturity-assessment.xlsx",
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 async fn questions() -> Json<Value> {

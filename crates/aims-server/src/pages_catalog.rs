@@ -10,10 +10,10 @@ use aims_store::{
 };
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -211,26 +211,7 @@ async fn export(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fw = framework_for(&s, &ctx, &key).await?;
-    let attach = |ext: &str| format!("attachment; filename=\"{}.{ext}\"", fw.framework.key);
-    match fq.format.as_deref().unwrap_or("yaml") {
-        "yaml" => Ok((
-            [
-                (header::CONTENT_TYPE, "application/yaml".to_string()),
-                (header::CONTENT_DISPOSITION, attach("yaml")),
-            ],
-            catalog::export_yaml(&s.store, &fw).await?,
-        )
-            .into_response()),
-        "oscal" => Ok((
-            [(header::CONTENT_DISPOSITION, attach("oscal.json"))],
-            Json(catalog::export_oscal(&s.store, &fw).await?),
-        )
-            .into_response()),
-        _ => Err(PageError::Status(
-            StatusCode::BAD_REQUEST,
-            "format: must be yaml or oscal".into(),
-        )),
-    }
+    Ok(catalog::framework_file(&s.store, &fw, fq.format.as_deref().unwrap_or("yaml")).await?)
 }
 
 async fn export_crosswalks(
@@ -239,15 +220,7 @@ async fn export_crosswalks(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let doc = catalog::export_mappings_oscal(&s.store, Some(ctx.org.org_id)).await?;
-    Ok((
-        [(
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"aims-crosswalks.oscal.json\"",
-        )],
-        Json(doc),
-    )
-        .into_response())
+    Ok(catalog::crosswalks_file(&s.store, ctx.org.org_id).await?)
 }
 
 #[derive(Template)]

@@ -142,20 +142,11 @@ async fn xlsx(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let bytes = crate::maturity::assessment_xlsx(&s.store, ctx.org.org_id).await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"maturity-assessment.xlsx\"",
-            ),
-        ],
+    Ok(crate::download(
+        crate::XLSX,
+        "maturity-assessment.xlsx",
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 async fn results(
