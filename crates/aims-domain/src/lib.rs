@@ -4,11 +4,13 @@
 
 pub mod audit;
 pub mod classify;
+pub mod clock;
 pub mod maturity;
 pub mod register;
 pub mod risk;
 pub mod role;
 pub mod validate;
 
+pub use clock::{Clock, FixedClock};
 pub use role::{Permission, Permissions, Role};
 pub use validate::{FieldError, Invalid};

@@ -144,7 +144,7 @@ pub struct Me {
 
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, body = ProblemBody)))]
 async fn me(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Me>, Problem> {
-    let organization = s.store.get_org(caller.org_id).await?;
+    let organization = s.cx.store.get_org(caller.org_id).await?;
     Ok(Json(Me {
         user_id: caller.user_id,
         email: caller.email,
@@ -159,7 +159,7 @@ async fn get_organization(
     caller: ApiCaller,
 ) -> Result<Json<Organization>, Problem> {
     caller.require(Permission::Read)?;
-    Ok(Json(s.store.get_org(caller.org_id).await?))
+    Ok(Json(s.cx.store.get_org(caller.org_id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -181,7 +181,7 @@ async fn update_organization(
     let name =
         validate::text(&body.name, 200).map_err(|m| Problem::invalid(Invalid::field("name", m)))?;
     Ok(Json(
-        s.store
+        s.cx.store
             .update_org(
                 &caller.actor(),
                 caller.org_id,
@@ -209,10 +209,10 @@ async fn list_members(
 ) -> Result<Json<MemberPage>, Problem> {
     caller.require(Permission::Read)?;
     let limit = page_limit(p.limit)?;
-    let rows = s
-        .store
-        .list_members(caller.org_id, parse_cursor(&p.cursor)?, limit + 1)
-        .await?;
+    let rows =
+        s.cx.store
+            .list_members(caller.org_id, parse_cursor(&p.cursor)?, limit + 1)
+            .await?;
     let (items, next_cursor) = paginate(rows, limit, |m| m.user_id);
     Ok(Json(MemberPage { items, next_cursor }))
 }
@@ -244,10 +244,10 @@ async fn add_member(
     )
     .await
     .map_err(Problem::invalid)?;
-    let m = s
-        .store
-        .add_member(&caller.actor(), caller.org_id, &new, Utc::now())
-        .await?;
+    let m =
+        s.cx.store
+            .add_member(&caller.actor(), caller.org_id, &new, Utc::now())
+            .await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
 
@@ -294,7 +294,7 @@ async fn get_member(
     PathParam(user_id): PathParam<i64>,
 ) -> Result<Json<Member>, Problem> {
     caller.require(Permission::Read)?;
-    s.store
+    s.cx.store
         .get_member(caller.org_id, user_id)
         .await?
         .map(Json)
@@ -318,7 +318,7 @@ async fn update_member(
 ) -> Result<Json<Member>, Problem> {
     caller.require(Permission::Administer)?;
     Ok(Json(
-        s.store
+        s.cx.store
             .update_member_role(
                 &caller.actor(),
                 caller.org_id,
@@ -338,7 +338,7 @@ async fn remove_member(
     PathParam(user_id): PathParam<i64>,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::Administer)?;
-    s.store
+    s.cx.store
         .remove_member(&caller.actor(), caller.org_id, user_id, Utc::now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -361,10 +361,10 @@ async fn list_tokens(
 ) -> Result<Json<TokenPage>, Problem> {
     let limit = page_limit(p.limit)?;
     let only = (!caller.perms.allows(Permission::Administer)).then_some(caller.user_id);
-    let rows = s
-        .store
-        .list_tokens(caller.org_id, only, parse_cursor(&p.cursor)?, limit + 1)
-        .await?;
+    let rows =
+        s.cx.store
+            .list_tokens(caller.org_id, only, parse_cursor(&p.cursor)?, limit + 1)
+            .await?;
     let (items, next_cursor) = paginate(rows, limit, |t| t.id);
     Ok(Json(TokenPage { items, next_cursor }))
 }
@@ -436,7 +436,7 @@ async fn create_token(
     // The granting role is the token's own; the rights it carries are also capped by the
     // membership at every use.
     let (token, info) = issue_token(
-        &s.store,
+        &s.cx.store,
         &caller.actor(),
         caller.org_id,
         caller.user_id,
@@ -450,7 +450,7 @@ async fn create_token(
 }
 
 async fn visible_token(s: &AppState, caller: &ApiCaller, id: i64) -> Result<ApiToken, Problem> {
-    match s.store.get_token(caller.org_id, id).await? {
+    match s.cx.store.get_token(caller.org_id, id).await? {
         Some(t) if t.user_id == caller.user_id || caller.perms.allows(Permission::Administer) => {
             Ok(t)
         }
@@ -475,7 +475,7 @@ async fn revoke_token(
 ) -> Result<Json<ApiToken>, Problem> {
     visible_token(&s, &caller, id).await?;
     Ok(Json(
-        s.store
+        s.cx.store
             .revoke_token(&caller.actor(), caller.org_id, id, Utc::now())
             .await?,
     ))
@@ -530,15 +530,15 @@ async fn list_audit_events(
 ) -> Result<Json<AuditPage>, Problem> {
     caller.require(Permission::ReadAuditTrail)?;
     let limit = page_limit(p.limit)?;
-    let rows = s
-        .store
-        .list_events(
-            caller.org_id,
-            &p.filter(),
-            parse_cursor(&p.cursor)?,
-            limit + 1,
-        )
-        .await?;
+    let rows =
+        s.cx.store
+            .list_events(
+                caller.org_id,
+                &p.filter(),
+                parse_cursor(&p.cursor)?,
+                limit + 1,
+            )
+            .await?;
     let (items, next_cursor) = paginate(rows, limit, |e| e.id);
     Ok(Json(AuditPage { items, next_cursor }))
 }

@@ -1,11 +1,11 @@
 //! The catalog API: frameworks, requirements with their mappings, coverage, import, export.
 
 use crate::auth::ApiCaller;
-use crate::catalog::{self, Coverage, TreeNode};
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{PathParam, QueryParams};
 use crate::AppState;
 use aims_domain::Permission;
+use aims_service::catalog::{self, Coverage, TreeNode};
 use aims_store::{FrameworkSummary, ImportReport, MappingSet, MappingView, Requirement};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -73,7 +73,7 @@ async fn framework(
     key: &str,
 ) -> Result<FrameworkSummary, Problem> {
     caller.require(Permission::Read)?;
-    s.store
+    s.cx.store
         .framework_by_key(Some(caller.org_id), key)
         .await?
         .ok_or_else(|| Problem::not_found("framework"))
@@ -92,7 +92,7 @@ async fn list_frameworks(
 ) -> Result<Json<FrameworkList>, Problem> {
     caller.require(Permission::Read)?;
     Ok(Json(FrameworkList {
-        items: s.store.list_frameworks(Some(caller.org_id)).await?,
+        items: s.cx.store.list_frameworks(Some(caller.org_id)).await?,
     }))
 }
 
@@ -113,8 +113,13 @@ async fn import_library(
             "is not UTF-8 text",
         )
     })?;
-    let reports =
-        catalog::import(&s.store, Some(caller.org_id), Some(&caller.actor()), text).await?;
+    let reports = catalog::import(
+        &s.cx.store,
+        Some(caller.org_id),
+        Some(&caller.actor()),
+        text,
+    )
+    .await?;
     let status = if reports.iter().all(|r| r.outcome == "unchanged") {
         StatusCode::OK
     } else {
@@ -155,10 +160,10 @@ async fn list_requirements(
     QueryParams(p): QueryParams<RequirementParams>,
 ) -> Result<Json<RequirementList>, Problem> {
     let fw = framework(&s, &caller, &key).await?;
-    let items = s
-        .store
-        .list_requirements(fw.framework.id, p.q.as_deref())
-        .await?;
+    let items =
+        s.cx.store
+            .list_requirements(fw.framework.id, p.q.as_deref())
+            .await?;
     match p.view.as_deref().unwrap_or("flat") {
         "flat" => Ok(Json(RequirementList::Flat { items })),
         "tree" => Ok(Json(RequirementList::Tree {
@@ -179,7 +184,9 @@ async fn framework_coverage(
     PathParam(key): PathParam<String>,
 ) -> Result<Json<std::sync::Arc<Coverage>>, Problem> {
     let fw = framework(&s, &caller, &key).await?;
-    Ok(Json(catalog::coverage(&s.store, caller.org_id, &fw).await?))
+    Ok(Json(
+        catalog::coverage(&s.cx.store, caller.org_id, &fw).await?,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -196,7 +203,9 @@ async fn export_framework(
     QueryParams(p): QueryParams<ExportParams>,
 ) -> Result<Response, Problem> {
     let fw = framework(&s, &caller, &key).await?;
-    catalog::framework_file(&s.store, &fw, p.format.as_deref().unwrap_or("yaml")).await
+    Ok(crate::download(
+        catalog::framework_file(&s.cx.store, &fw, p.format.as_deref().unwrap_or("yaml")).await?,
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -216,15 +225,15 @@ async fn get_requirement(
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<RequirementDetail>, Problem> {
     caller.require(Permission::Read)?;
-    let (requirement, fw) = s
-        .store
-        .get_requirement(Some(caller.org_id), id)
-        .await?
-        .ok_or_else(|| Problem::not_found("requirement"))?;
-    let mappings = s
-        .store
-        .requirement_mappings(Some(caller.org_id), id)
-        .await?;
+    let (requirement, fw) =
+        s.cx.store
+            .get_requirement(Some(caller.org_id), id)
+            .await?
+            .ok_or_else(|| Problem::not_found("requirement"))?;
+    let mappings =
+        s.cx.store
+            .requirement_mappings(Some(caller.org_id), id)
+            .await?;
     Ok(Json(RequirementDetail {
         requirement,
         framework_key: fw.key,
@@ -239,7 +248,9 @@ async fn list_mapping_sets(
     caller: ApiCaller,
 ) -> Result<Json<Vec<MappingSet>>, Problem> {
     caller.require(Permission::Read)?;
-    Ok(Json(s.store.list_mapping_sets(Some(caller.org_id)).await?))
+    Ok(Json(
+        s.cx.store.list_mapping_sets(Some(caller.org_id)).await?,
+    ))
 }
 
 /// Every crosswalk visible to the organization, as an OSCAL 1.2 mapping collection.
@@ -249,5 +260,7 @@ async fn export_mappings(
     caller: ApiCaller,
 ) -> Result<Response, Problem> {
     caller.require(Permission::Read)?;
-    catalog::crosswalks_file(&s.store, caller.org_id).await
+    Ok(crate::download(
+        catalog::crosswalks_file(&s.cx.store, caller.org_id).await?,
+    ))
 }

@@ -4,19 +4,21 @@
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{parse_json, JsonBody, PathParam};
-use crate::registers::{self, ListQuery, Lookups};
-use crate::{cyclonedx, AppState};
-use aims_domain::classify::{classify, Answers, Classification};
-use aims_domain::register::{check_input, RegisterSpec, AI_SYSTEMS, REGISTERS};
+use crate::AppState;
+use aims_domain::classify::{Answers, Classification};
+use aims_domain::register::{RegisterSpec, REGISTERS};
 use aims_domain::Permission;
-use aims_store::{InventoryImportReport, Record, Store};
+use aims_service::classification::{self, ClassificationView, ClassifyRequest};
+use aims_service::cyclonedx;
+use aims_service::registers::{self, write, ListQuery, Lookups};
+use aims_store::{InventoryImportReport, Record};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
@@ -68,87 +70,6 @@ fn pairs(q: &Option<String>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// A record with its links expanded to `{id, reference, name}` and what refers to it.
-pub(crate) async fn expand(
-    store: &Store,
-    org_id: i64,
-    spec: &'static RegisterSpec,
-    rec: Record,
-) -> Result<Record, Problem> {
-    expand_with(store, org_id, spec, rec, true).await
-}
-
-/// `expand` for a record this request created: nothing can refer to it yet.
-async fn expand_created(
-    store: &Store,
-    org_id: i64,
-    spec: &'static RegisterSpec,
-    rec: Record,
-) -> Result<Record, Problem> {
-    expand_with(store, org_id, spec, rec, false).await
-}
-
-async fn expand_with(
-    store: &Store,
-    org_id: i64,
-    spec: &'static RegisterSpec,
-    mut rec: Record,
-    referrers: bool,
-) -> Result<Record, Problem> {
-    let id = rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
-    // A record just created with no links has nothing to look up.
-    let unlinked = !referrers
-        && spec.links.iter().all(|l| {
-            rec.get(l.field)
-                .and_then(|v| v.as_array())
-                .is_none_or(|a| a.is_empty())
-        });
-    let (links, referring) = if unlinked {
-        (vec![], vec![])
-    } else if referrers {
-        store.register_neighbours(org_id, spec, id).await?
-    } else {
-        (store.register_links(spec, id).await?, vec![])
-    };
-    for (field, linked) in links {
-        let other = spec
-            .link(&field)
-            .and_then(|l| REGISTERS.iter().find(|r| r.table == l.other))
-            .copied();
-        let items: Vec<Value> = linked
-            .iter()
-            .map(|l| json!({"id": l.id, "reference": other.map(|o| o.reference(l.number)).unwrap_or_default(), "name": l.name}))
-            .collect();
-        rec.insert(field, Value::Array(items));
-    }
-    let mut by = Map::new();
-    for (table, linked) in referring {
-        let other = REGISTERS.iter().find(|r| r.table == table).copied();
-        let items: Vec<Value> = linked
-            .iter()
-            .map(|l| json!({"id": l.id, "reference": other.map(|o| o.reference(l.number)).unwrap_or_default(), "name": l.name}))
-            .collect();
-        if !items.is_empty() {
-            by.insert(table, Value::Array(items));
-        }
-    }
-    rec.insert("referenced_by".into(), Value::Object(by));
-    // Flags derived at read time.
-    if spec.table == "evidence" {
-        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let expired = rec
-            .get("valid_until")
-            .and_then(|v| v.as_str())
-            .is_some_and(|d| d < today.as_str());
-        rec.insert("expired".into(), expired.into());
-    }
-    if spec.table == "impact_assessments" {
-        let reasons = crate::api_risk::reassessment_reasons(store, org_id, &rec).await?;
-        rec.insert("reassessment_due".into(), reasons.into());
-    }
-    Ok(rec)
-}
-
 async fn list(
     spec: &'static RegisterSpec,
     State(s): State<AppState>,
@@ -157,7 +78,7 @@ async fn list(
 ) -> Result<Json<Value>, Problem> {
     caller.require(Permission::Read)?;
     let q = ListQuery::parse(spec, &pairs(&q), 50)?;
-    let (items, next_cursor) = registers::list_page(&s.store, caller.org_id, spec, &q).await?;
+    let (items, next_cursor) = registers::read::list(&s.cx, &caller.scope(), spec, &q).await?;
     Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
 }
 
@@ -167,28 +88,10 @@ async fn create(
     caller: ApiCaller,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<Record>), Problem> {
-    caller.require(Permission::Write)?;
-    if body.contains_key("version") {
-        return Err(Problem::invalid(aims_domain::Invalid::field(
-            "version",
-            "is set by the server on create",
-        )));
-    }
-    let input = check_input(spec, &body, false).map_err(Problem::invalid)?;
-    crate::api_risk::before_write(&s.store, caller.org_id, spec, None, &input).await?;
-    let rec = s
-        .store
-        .register_create(
-            &caller.actor(),
-            caller.org_id,
-            spec,
-            &input,
-            chrono::Utc::now(),
-        )
-        .await?;
+    let rec = write::create_json(&s.cx, &caller.scope(), spec, &body).await?;
     Ok((
         StatusCode::CREATED,
-        Json(expand_created(&s.store, caller.org_id, spec, rec).await?),
+        Json(registers::read::expand_created(&s.cx, caller.org_id, spec, rec).await?),
     ))
 }
 
@@ -198,13 +101,9 @@ async fn read(
     caller: ApiCaller,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<Record>, Problem> {
-    caller.require(Permission::Read)?;
-    let rec = s
-        .store
-        .register_get(caller.org_id, spec, id)
-        .await?
-        .ok_or_else(|| Problem::not_found(spec.singular))?;
-    Ok(Json(expand(&s.store, caller.org_id, spec, rec).await?))
+    Ok(Json(
+        registers::read::get(&s.cx, &caller.scope(), spec, id).await?,
+    ))
 }
 
 async fn update(
@@ -214,31 +113,10 @@ async fn update(
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Json<Record>, Problem> {
-    caller.require(Permission::Write)?;
-    let version = body
-        .get("version")
-        .and_then(|v| v.as_i64())
-        .ok_or_else(|| {
-            Problem::invalid(aims_domain::Invalid::field(
-                "version",
-                "is required: send the version you read",
-            ))
-        })?;
-    let input = check_input(spec, &body, true).map_err(Problem::invalid)?;
-    crate::api_risk::before_write(&s.store, caller.org_id, spec, Some(id), &input).await?;
-    let rec = s
-        .store
-        .register_update(
-            &caller.actor(),
-            caller.org_id,
-            spec,
-            id,
-            version,
-            &input,
-            chrono::Utc::now(),
-        )
-        .await?;
-    Ok(Json(expand(&s.store, caller.org_id, spec, rec).await?))
+    let rec = write::update_json(&s.cx, &caller.scope(), spec, id, &body).await?;
+    Ok(Json(
+        registers::read::expand(&s.cx, caller.org_id, spec, rec).await?,
+    ))
 }
 
 async fn delete(
@@ -247,124 +125,18 @@ async fn delete(
     caller: ApiCaller,
     PathParam(id): PathParam<i64>,
 ) -> Result<StatusCode, Problem> {
-    caller.require(Permission::Write)?;
-    s.store
-        .register_delete(&caller.actor(), caller.org_id, spec, id, chrono::Utc::now())
-        .await?;
+    write::delete(&s.cx, &caller.scope(), spec, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 // ---------------------------------------------------------------- classification
-
-#[derive(Serialize, ToSchema)]
-pub struct ClassificationView {
-    pub answers: Answers,
-    pub result: Classification,
-    /// Catalog requirement ids of the obligations' articles, by article ref.
-    #[schema(value_type = Object)]
-    pub articles: Map<String, Value>,
-    pub version: i64,
-}
-
-/// Classifies with the system's current EU AI Act roles and links obligations to the catalog.
-pub async fn classification_view(
-    store: &Store,
-    rec: &Record,
-    answers: Answers,
-) -> Result<ClassificationView, Problem> {
-    let roles: Vec<&str> = rec
-        .get("roles")
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|r| r.as_str()).collect())
-        .unwrap_or_default();
-    let result = classify(&answers, &roles);
-    let mut articles = Map::new();
-    if let Some(fw) = store.framework_by_key(None, "eu-ai-act-2024").await? {
-        let reqs = store.list_requirements(fw.framework.id, None).await?;
-        for o in &result.obligations {
-            if let Some(r) = reqs.iter().find(|r| r.reference == o.article) {
-                articles.insert(o.article.clone(), r.id.into());
-            }
-        }
-    }
-    Ok(ClassificationView {
-        answers,
-        result,
-        articles,
-        version: rec.get("version").and_then(|v| v.as_i64()).unwrap_or(0),
-    })
-}
-
-pub fn stored_answers(rec: &Record) -> Answers {
-    rec.get("classification")
-        .and_then(|c| c.get("answers"))
-        .and_then(|a| serde_json::from_value(a.clone()).ok())
-        .unwrap_or_default()
-}
 
 async fn get_classification(
     State(s): State<AppState>,
     caller: ApiCaller,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<ClassificationView>, Problem> {
-    caller.require(Permission::Read)?;
-    let rec = s
-        .store
-        .register_get(caller.org_id, &AI_SYSTEMS, id)
-        .await?
-        .ok_or_else(|| Problem::not_found("AI system"))?;
-    let answers = stored_answers(&rec);
-    Ok(Json(classification_view(&s.store, &rec, answers).await?))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClassifyRequest {
-    pub answers: Answers,
-    /// The AI system's version you read.
-    pub version: i64,
-}
-
-/// Stores answers and result; the system's `risk_tier` follows. Every change is in the audit trail.
-pub async fn store_classification(
-    store: &Store,
-    actor: &aims_store::Actor,
-    org_id: i64,
-    id: i64,
-    req: ClassifyRequest,
-) -> Result<ClassificationView, Problem> {
-    req.answers.check().map_err(|inv| {
-        Problem::invalid(aims_domain::Invalid(
-            inv.0
-                .into_iter()
-                .map(|e| aims_domain::FieldError {
-                    field: format!("answers.{}", e.field),
-                    message: e.message,
-                })
-                .collect(),
-        ))
-    })?;
-    let rec = store
-        .register_get(org_id, &AI_SYSTEMS, id)
-        .await?
-        .ok_or_else(|| Problem::not_found("AI system"))?;
-    let view = classification_view(store, &rec, req.answers).await?;
-    let doc = json!({"answers": view.answers, "result": view.result, "classified_at": chrono::Utc::now().to_rfc3339()});
-    let rec = store
-        .set_classification(
-            actor,
-            org_id,
-            id,
-            req.version,
-            &doc,
-            &view.result.tier,
-            chrono::Utc::now(),
-        )
-        .await?;
-    Ok(ClassificationView {
-        version: rec.get("version").and_then(|v| v.as_i64()).unwrap_or(0),
-        ..view
-    })
+    Ok(Json(classification::get(&s.cx, &caller.scope(), id).await?))
 }
 
 async fn put_classification(
@@ -373,24 +145,14 @@ async fn put_classification(
     PathParam(id): PathParam<i64>,
     JsonBody(req): JsonBody<ClassifyRequest>,
 ) -> Result<Json<ClassificationView>, Problem> {
-    caller.require(Permission::Write)?;
     Ok(Json(
-        store_classification(&s.store, &caller.actor(), caller.org_id, id, req).await?,
+        classification::classify_system(&s.cx, &caller.scope(), id, req).await?,
     ))
 }
 
 async fn questions() -> Json<Value> {
-    use aims_domain::classify::{ANNEX_III, EXCEPTIONS, PROHIBITED};
-    let opts = |list: &[(&str, &str)]| {
-        list.iter()
-            .map(|(k, l)| json!({"key": k, "label": l}))
-            .collect::<Vec<_>>()
-    };
-    Json(
-        json!({"prohibited_practices": opts(PROHIBITED), "annex_iii_use_cases": opts(ANNEX_III), "annex_iii_exception": opts(EXCEPTIONS)}),
-    )
+    Json(classification::questions())
 }
-
 // ---------------------------------------------------------------- CycloneDX and CSV
 
 async fn export_bom(
@@ -399,7 +161,7 @@ async fn export_bom(
     PathParam(id): PathParam<i64>,
 ) -> Result<Response, Problem> {
     caller.require(Permission::Read)?;
-    let bom = cyclonedx::export_system(&s.store, caller.org_id, id).await?;
+    let bom = cyclonedx::export(&s.cx, &caller.scope(), id).await?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -437,12 +199,7 @@ async fn import_bom(
             "is not JSON: a CycloneDX BOM in JSON format is expected",
         )
     })?;
-    let mut plan = cyclonedx::plan(&doc).map_err(Problem::invalid)?;
-    plan.system_id = p.system_id;
-    let report = s
-        .store
-        .import_inventory_plan(&caller.actor(), caller.org_id, &plan, chrono::Utc::now())
-        .await?;
+    let report = cyclonedx::import(&s.cx, &caller.scope(), &doc, p.system_id).await?;
     Ok((
         if report.created > 0 {
             StatusCode::CREATED
@@ -480,14 +237,14 @@ async fn import_csv(
         )
     })?;
     if p.dry_run.unwrap_or(false) {
-        let lookups = Lookups::load(&s.store, caller.org_id, spec).await?;
+        let lookups = Lookups::load(&s.cx.store, caller.org_id, spec).await?;
         let report = registers::read_csv(spec, text, &lookups)?;
         return Ok(Json(
             json!({"rows": report.total, "valid": report.rows.len(), "errors": report.errors}),
         )
         .into_response());
     }
-    let recs = registers::import_csv(&s.store, &caller.actor(), caller.org_id, spec, text).await?;
+    let recs = registers::import_csv(&s.cx, &caller.scope(), spec, text).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"created": recs.len(), "items": recs})),
@@ -509,34 +266,9 @@ async fn export(
         .map(|i| pairs.remove(i).1)
         .unwrap_or_else(|| "csv".into());
     let lq = ListQuery::parse(spec, &pairs, 500)?;
-    export_file(&s.store, caller.org_id, spec, &lq, &format).await
-}
-
-/// The filtered list as CSV or XLSX (shared by the API and the pages).
-pub async fn export_file(
-    store: &Store,
-    org_id: i64,
-    spec: &'static RegisterSpec,
-    lq: &ListQuery,
-    format: &str,
-) -> Result<Response, Problem> {
-    let lookups = Lookups::load(store, org_id, spec).await?;
-    let name = spec.path;
-    match format {
-        "csv" => {
-            let out = registers::csv_body(store, org_id, spec, lq, lookups).await?;
-            Ok(crate::download(crate::CSV, &format!("{name}.csv"), out))
-        }
-        "xlsx" => {
-            let out = registers::xlsx(store, org_id, spec, lq, &lookups).await?;
-            Ok(crate::download(crate::XLSX, &format!("{name}.xlsx"), out))
-        }
-        _ => Err(Problem::field(
-            StatusCode::BAD_REQUEST,
-            "format",
-            "must be csv or xlsx",
-        )),
-    }
+    Ok(crate::download(
+        registers::export(&s.cx, &caller.scope(), spec, &lq, &format).await?,
+    ))
 }
 
 // ---------------------------------------------------------------- OpenAPI, generated from the specs

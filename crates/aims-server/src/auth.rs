@@ -110,6 +110,15 @@ impl ApiCaller {
         }
     }
 
+    /// The scope service operations run in for this caller.
+    pub fn scope(&self) -> aims_service::Scope {
+        aims_service::Scope {
+            org_id: self.org_id,
+            actor: self.actor(),
+            perms: self.perms,
+        }
+    }
+
     pub fn require(&self, p: Permission) -> Result<(), Problem> {
         if self.perms.allows(p) {
             Ok(())
@@ -143,8 +152,9 @@ impl FromRequestParts<AppState> for ApiCaller {
                 Problem::unauthorized("the Authorization header must be `Bearer aims_...`")
             })?;
         let grant = state
+            .cx
             .store
-            .token_grant(&sha256_hex(token), chrono::Utc::now())
+            .token_grant(&sha256_hex(token), state.cx.now())
             .await?
             .ok_or_else(|| Problem::unauthorized("the token is unknown, revoked or expired"))?;
         Ok(ApiCaller {

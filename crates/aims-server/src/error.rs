@@ -1,6 +1,7 @@
 //! Errors of the JSON API as `application/problem+json` (RFC 9457), with per-field details.
 
 use aims_domain::{FieldError, Invalid};
+use aims_service::{AppError, ErrorKind};
 use aims_store::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -63,22 +64,36 @@ impl Problem {
     }
 }
 
+/// The one status table: how each kind of application error is answered, on the API and on
+/// the pages alike.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::Conflict | ErrorKind::Stale => StatusCode::CONFLICT,
+        ErrorKind::Gone => StatusCode::GONE,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Problem {
+        Problem {
+            status: status_of(e.kind),
+            detail: e.detail,
+            errors: e.errors,
+        }
+    }
+}
+
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
-        match e {
-            StoreError::NotFound(what) => Problem::not_found(&what),
-            StoreError::Conflict(m) => Problem::new(StatusCode::CONFLICT, m),
-            e @ StoreError::Stale { .. } => Problem::new(StatusCode::CONFLICT, e.to_string()),
-            StoreError::Invalid(inv) => Problem::invalid(inv),
-            StoreError::Gone(m) => Problem::new(StatusCode::GONE, m),
-            other => {
-                tracing::error!(error = %other, "internal error");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error; the server log has the details",
-                )
-            }
-        }
+        AppError::from(e).into()
     }
 }
 

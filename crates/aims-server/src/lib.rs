@@ -2,22 +2,19 @@
 
 pub mod api;
 pub mod api_catalog;
+pub mod api_maturity;
 pub mod api_registers;
 pub mod api_risk;
 pub mod auth;
-pub mod catalog;
-pub mod cyclonedx;
-pub mod demo;
 pub mod error;
 pub mod extract;
-pub mod maturity;
 mod pages;
 mod pages_catalog;
 mod pages_maturity;
 mod pages_registers;
 mod pages_risk;
-pub mod registers;
 
+use aims_service::{Cx, FileBody, FileOut};
 use aims_store::Store;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -39,47 +36,51 @@ pub struct ServerConfig {
     pub evidence_dir: std::path::PathBuf,
 }
 
-pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-pub(crate) const CSV: &str = "text/csv; charset=utf-8";
-
-/// A file download: its type, and a name the browser saves it under.
-pub(crate) fn download(
-    content_type: &str,
-    filename: &str,
-    body: impl Into<axum::body::Body>,
-) -> axum::response::Response {
-    (
+/// A file from a service operation as a download: its type, and a name the browser saves it under.
+pub(crate) fn download(file: FileOut) -> axum::response::Response {
+    use axum::http::header;
+    let name = file.name.replace(['"', '\r', '\n'], "");
+    let mut res = (
         [
-            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_TYPE, file.media_type),
             (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
             ),
         ],
-        body.into(),
+        match file.body {
+            FileBody::Bytes(b) => axum::body::Body::from(b),
+            FileBody::Stream(s) => axum::body::Body::from_stream(s),
+        },
     )
-        .into_response()
+        .into_response();
+    if let Some(sha) = file
+        .sha256
+        .and_then(|v| axum::http::HeaderValue::from_str(&v).ok())
+    {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-content-sha256"), sha);
+    }
+    res
 }
 
+/// What every handler shares: the service context and the server's own settings.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub cx: Cx,
     pub config: ServerConfig,
-    /// Evidence files, stored by their SHA-256 through `object_store` (a local folder here;
-    /// an S3-compatible store fits the same trait when several nodes run).
-    pub files: std::sync::Arc<dyn object_store::ObjectStore>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> std::io::Result<AppState> {
-        std::fs::create_dir_all(&config.evidence_dir)?;
-        let files = object_store::local::LocalFileSystem::new_with_prefix(&config.evidence_dir)
-            .map_err(std::io::Error::other)?;
-        Ok(AppState {
-            store,
-            config,
-            files: std::sync::Arc::new(files),
-        })
+        let cx = Cx::with_local_files(store, &config.evidence_dir)?;
+        Ok(AppState { cx, config })
+    }
+
+    /// The same, with time from `clock` (tests fix the date with it).
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn aims_domain::Clock>) -> AppState {
+        self.cx = self.cx.with_clock(clock);
+        self
     }
 }
 
@@ -91,7 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_catalog::routes())
         .merge(api_registers::routes())
         .merge(api_risk::routes())
-        .merge(maturity::routes())
+        .merge(api_maturity::routes())
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
@@ -99,7 +100,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
-    match s.store.ping().await {
+    match s.cx.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");

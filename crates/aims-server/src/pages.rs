@@ -8,6 +8,7 @@ use crate::auth::{
 use crate::extract::QueryParams;
 use crate::AppState;
 use aims_domain::{validate, Invalid, Permission, Permissions, Role};
+use aims_service::{AppError, ErrorKind, Scope};
 use aims_store::{
     Actor, ApiToken, AuditEvent, Member, OrgMembership, SessionUser, SetupInput, StoreError,
 };
@@ -66,27 +67,22 @@ pub(crate) enum PageError {
     Status(StatusCode, String),
 }
 
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        let status = crate::error::status_of(e.kind);
+        if e.kind == ErrorKind::Internal {
+            return PageError::Status(
+                status,
+                "Something went wrong on our side; the server log has the details.".into(),
+            );
+        }
+        PageError::Status(status, e.detail)
+    }
+}
+
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => {
-                PageError::Status(StatusCode::NOT_FOUND, format!("{what} not found."))
-            }
-            StoreError::Conflict(m) | StoreError::Gone(m) => {
-                PageError::Status(StatusCode::CONFLICT, m)
-            }
-            e @ StoreError::Stale { .. } => PageError::Status(StatusCode::CONFLICT, e.to_string()),
-            StoreError::Invalid(inv) => {
-                PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, inv.to_string())
-            }
-            other => {
-                tracing::error!(error = %other, "internal error");
-                PageError::Status(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on our side; the server log has the details.".into(),
-                )
-            }
-        }
+        AppError::from(e).into()
     }
 }
 
@@ -198,6 +194,14 @@ impl OrgCtx {
             label: self.user.email.clone(),
         }
     }
+    /// The scope service operations run in for this page's user.
+    pub(crate) fn scope(&self) -> Scope {
+        Scope {
+            org_id: self.org.org_id,
+            actor: self.actor(),
+            perms: self.org.role.permissions(),
+        }
+    }
     pub(crate) fn require(&self, p: Permission) -> Result<(), PageError> {
         if self.org.role.permissions().allows(p) {
             Ok(())
@@ -224,7 +228,7 @@ fn check_csrf(expected: &str, sent: &str) -> Result<(), PageError> {
 
 async fn session(s: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, PageError> {
     match cookie(headers, SESSION_COOKIE) {
-        Some(v) => Ok(s.store.session_user(&sha256_hex(v), Utc::now()).await?),
+        Some(v) => Ok(s.cx.store.session_user(&sha256_hex(v), Utc::now()).await?),
         None => Ok(None),
     }
 }
@@ -241,7 +245,7 @@ pub(crate) async fn org_ctx(
     slug: &str,
 ) -> Result<OrgCtx, PageError> {
     let user = require_session(s, headers).await?;
-    let orgs = s.store.user_orgs(user.user_id).await?;
+    let orgs = s.cx.store.user_orgs(user.user_id).await?;
     // Not a member reads the same as no such organization: nothing leaks about other tenants.
     let org = orgs
         .iter()
@@ -294,7 +298,7 @@ async fn start_session(
 ) -> Result<Response, PageError> {
     let secret = random_secret();
     let now = Utc::now();
-    s.store
+    s.cx.store
         .create_session(
             &sha256_hex(&secret),
             user_id,
@@ -315,7 +319,7 @@ async fn start_session(
 
 async fn index(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     if let Some(user) = session(&s, &headers).await? {
-        let orgs = s.store.user_orgs(user.user_id).await?;
+        let orgs = s.cx.store.user_orgs(user.user_id).await?;
         return match orgs.first() {
             Some(o) => Ok(Redirect::to(&format!("/o/{}", o.slug)).into_response()),
             None => Err(PageError::Status(
@@ -325,7 +329,7 @@ async fn index(State(s): State<AppState>, headers: HeaderMap) -> Result<Response
             )),
         };
     }
-    if s.store.user_count().await? == 0 {
+    if s.cx.store.user_count().await? == 0 {
         return Err(PageError::Status(
             StatusCode::OK,
             "aims is not set up yet. Open the one-time setup link that `aims serve` printed in its console to create the first organization and its admin.".into(),
@@ -367,6 +371,7 @@ async fn setup_form(
 ) -> Result<Response, PageError> {
     let token = q.token.unwrap_or_default();
     if !s
+        .cx
         .store
         .setup_token_valid(&sha256_hex(&token), Utc::now())
         .await?
@@ -420,14 +425,14 @@ async fn setup_submit(
         name: name.unwrap_or_default(),
         password_hash: auth::hash_password(password.unwrap_or_default()).await?,
     };
-    let (org, user) = s
-        .store
-        .complete_setup(&sha256_hex(&f.token), &input, Utc::now())
-        .await
-        .map_err(|e| match e {
-            StoreError::Gone(m) => PageError::Status(StatusCode::GONE, m),
-            e => e.into(),
-        })?;
+    let (org, user) =
+        s.cx.store
+            .complete_setup(&sha256_hex(&f.token), &input, Utc::now())
+            .await
+            .map_err(|e| match e {
+                StoreError::Gone(m) => PageError::Status(StatusCode::GONE, m),
+                e => e.into(),
+            })?;
     start_session(&s, user.id, &user.email, &format!("/o/{}", org.slug)).await
 }
 
@@ -490,7 +495,12 @@ async fn login_submit(
     };
     // The limit lives in the database, so it holds across every node behind a load balancer.
     let window_start = now - Duration::minutes(LOGIN_WINDOW_MINUTES);
-    if s.store.count_login_failures(&email, window_start).await? >= LOGIN_MAX_FAILURES {
+    if s.cx
+        .store
+        .count_login_failures(&email, window_start)
+        .await?
+        >= LOGIN_MAX_FAILURES
+    {
         let mut res = fail(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many failed sign-ins for this account. Wait 15 minutes and try again.",
@@ -499,7 +509,7 @@ async fn login_submit(
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
         return Ok(res);
     }
-    let user = s.store.login_user(&email).await?;
+    let user = s.cx.store.login_user(&email).await?;
     let ok = auth::verify_password(
         f.password.clone(),
         user.as_ref().map(|u| u.password_hash.clone()),
@@ -508,7 +518,7 @@ async fn login_submit(
     match (ok, user) {
         (true, Some(u)) => start_session(&s, u.id, &email, "/").await,
         _ => {
-            s.store
+            s.cx.store
                 .record_login_failure(&email, now, window_start)
                 .await?;
             Ok(fail(
@@ -535,7 +545,7 @@ async fn logout(
         check_csrf(&user.csrf_token, &f.csrf)?;
     }
     if let Some(v) = cookie(&headers, SESSION_COOKIE) {
-        s.store.delete_session(&sha256_hex(v)).await?;
+        s.cx.store.delete_session(&sha256_hex(v)).await?;
     }
     let mut res = Redirect::to("/login").into_response();
     if let Ok(h) = set_cookie(&s, SESSION_COOKIE, "", 0).parse() {
@@ -550,7 +560,7 @@ async fn logout(
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    v: std::sync::Arc<crate::maturity::MaturityView>,
+    v: std::sync::Arc<aims_service::maturity::MaturityView>,
     /// (level, count, colour) of assessed risks by their current score.
     bands: Vec<(String, i64, String)>,
     /// (link, text) of the next things to do.
@@ -563,14 +573,14 @@ async fn home(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let v = crate::maturity::maturity_view(&s.store, ctx.org.org_id).await?;
-    let (criteria, _) = crate::api_risk::criteria(&s.store, ctx.org.org_id).await?;
+    let v = aims_service::maturity::maturity_view(&s.cx, ctx.org.org_id).await?;
+    let (criteria, _) = aims_service::risk::criteria(&s.cx.store, ctx.org.org_id).await?;
     let mut bands: Vec<(String, i64, String)> = criteria
         .bands
         .iter()
         .map(|b| (b.level.clone(), 0, b.colour.clone()))
         .collect();
-    for &(l, i, n) in s.store.risk_heatmap(ctx.org.org_id, false).await?.iter() {
+    for &(l, i, n) in s.cx.store.risk_heatmap(ctx.org.org_id, false).await?.iter() {
         if let Some(b) = criteria.band(l * i) {
             if let Some(x) = bands.iter_mut().find(|x| x.0 == b.level) {
                 x.1 += n;
@@ -652,7 +662,7 @@ async fn members_page(
     errors: Invalid,
     notice: Option<String>,
 ) -> Result<MembersPage, PageError> {
-    let mut members = s.store.list_members(ctx.org.org_id, after, 101).await?;
+    let mut members = s.cx.store.list_members(ctx.org.org_id, after, 101).await?;
     let next_cursor = if members.len() > 100 {
         members.truncate(100);
         members.last().map(|m| m.user_id)
@@ -702,6 +712,7 @@ async fn member_add(
     };
     let outcome = match result {
         Ok(new) => match s
+            .cx
             .store
             .add_member(&ctx.actor(), ctx.org.org_id, &new, Utc::now())
             .await
@@ -756,7 +767,7 @@ async fn member_role(
         .role
         .parse::<Role>()
         .map_err(|m| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, m))?;
-    s.store
+    s.cx.store
         .update_member_role(
             &ctx.actor(),
             ctx.org.org_id,
@@ -778,7 +789,7 @@ async fn member_remove(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
-    s.store
+    s.cx.store
         .remove_member(&ctx.actor(), ctx.org.org_id, user_id, Utc::now())
         .await?;
     Ok(Redirect::to(&format!("/o/{slug}/members")).into_response())
@@ -816,7 +827,10 @@ async fn tokens_page(
 ) -> Result<TokensPage, PageError> {
     let only =
         (!ctx.org.role.permissions().allows(Permission::Administer)).then_some(ctx.user.user_id);
-    let tokens = s.store.list_tokens(ctx.org.org_id, only, None, 200).await?;
+    let tokens =
+        s.cx.store
+            .list_tokens(ctx.org.org_id, only, None, 200)
+            .await?;
     let grantable = Role::ALL
         .into_iter()
         .filter(|r| ctx.org.role.may_grant(*r))
@@ -870,7 +884,7 @@ async fn token_create(
     let result = match inv.into_result() {
         Err(inv) => Err(inv),
         Ok(()) => match issue_token(
-            &s.store,
+            &s.cx.store,
             &ctx.actor(),
             ctx.org.org_id,
             ctx.user.user_id,
@@ -918,7 +932,7 @@ async fn token_revoke(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
-    match s.store.get_token(ctx.org.org_id, id).await? {
+    match s.cx.store.get_token(ctx.org.org_id, id).await? {
         Some(t)
             if t.user_id == ctx.user.user_id
                 || ctx.org.role.permissions().allows(Permission::Administer) => {}
@@ -929,7 +943,7 @@ async fn token_revoke(
             ))
         }
     }
-    s.store
+    s.cx.store
         .revoke_token(&ctx.actor(), ctx.org.org_id, id, Utc::now())
         .await?;
     Ok(Redirect::to(&format!("/o/{slug}/tokens")).into_response())
@@ -967,10 +981,10 @@ async fn audit(
         None => None,
     };
     let filter = p.filter();
-    let mut events = s
-        .store
-        .list_events(ctx.org.org_id, &filter, before, 51)
-        .await?;
+    let mut events =
+        s.cx.store
+            .list_events(ctx.org.org_id, &filter, before, 51)
+            .await?;
     let next_query = if events.len() > 50 {
         events.truncate(50);
         events.last().map(|e| {
@@ -1029,8 +1043,8 @@ async fn settings(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let (gates, gates_version) = s.store.org_settings(ctx.org.org_id).await?;
-    let org = s.store.get_org(ctx.org.org_id).await?;
+    let (gates, gates_version) = s.cx.store.org_settings(ctx.org.org_id).await?;
+    let org = s.cx.store.get_org(ctx.org.org_id).await?;
     Ok(render(&SettingsPage {
         layout: ctx.layout("Settings", "settings"),
         name: org.name,
@@ -1052,7 +1066,7 @@ async fn settings_save(
     let mut ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
-    let (gates, gates_version) = s.store.org_settings(ctx.org.org_id).await?;
+    let (gates, gates_version) = s.cx.store.org_settings(ctx.org.org_id).await?;
     let name = match validate::text(&f.name, 200) {
         Ok(n) => n,
         Err(m) => {
@@ -1070,6 +1084,7 @@ async fn settings_save(
         }
     };
     match s
+        .cx
         .store
         .update_org(&ctx.actor(), ctx.org.org_id, &name, f.version, Utc::now())
         .await
@@ -1089,7 +1104,7 @@ async fn settings_save(
         }
         Err(StoreError::Stale { current }) => {
             // Keep what the user typed; show what changed underneath.
-            let org = s.store.get_org(ctx.org.org_id).await?;
+            let org = s.cx.store.get_org(ctx.org.org_id).await?;
             let page = SettingsPage {
                 layout: ctx.layout("Settings", "settings"),
                 name: f.name,

@@ -1,10 +1,10 @@
 //! Catalog pages: frameworks, a framework's tree with search, a requirement with its
 //! guidance and mappings, coverage, import and export.
 
-use crate::catalog::{self, Coverage};
 use crate::pages::{org_ctx, render, Layout, OrgCtx, PageError};
 use crate::AppState;
 use aims_domain::Permission;
+use aims_service::catalog::{self, Coverage};
 use aims_store::{
     Control, Framework, FrameworkSummary, ImportReport, MappingSet, MappingView, Requirement,
 };
@@ -40,7 +40,7 @@ async fn framework_for(
     ctx: &OrgCtx,
     key: &str,
 ) -> Result<FrameworkSummary, PageError> {
-    s.store
+    s.cx.store
         .framework_by_key(Some(ctx.org.org_id), key)
         .await?
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such framework.".into()))
@@ -74,8 +74,8 @@ async fn catalog_page(
 ) -> Result<CatalogPage, PageError> {
     Ok(CatalogPage {
         layout: ctx.layout("Frameworks", "catalog"),
-        frameworks: s.store.list_frameworks(Some(ctx.org.org_id)).await?,
-        sets: s.store.list_mapping_sets(Some(ctx.org.org_id)).await?,
+        frameworks: s.cx.store.list_frameworks(Some(ctx.org.org_id)).await?,
+        sets: s.cx.store.list_mapping_sets(Some(ctx.org.org_id)).await?,
         reports,
         error,
     })
@@ -112,7 +112,7 @@ async fn import(
         None => Err("Choose a library file to import.".to_string()),
         Some(bytes) => match std::str::from_utf8(bytes) {
             Err(_) => Err("The file is not UTF-8 text.".to_string()),
-            Ok(t) => catalog::import(&s.store, Some(ctx.org.org_id), Some(&ctx.actor()), t)
+            Ok(t) => catalog::import(&s.cx.store, Some(ctx.org.org_id), Some(&ctx.actor()), t)
                 .await
                 .map_err(|p| p.detail),
         },
@@ -150,7 +150,10 @@ async fn framework_tree(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fw = framework_for(&s, &ctx, &key).await?;
     let q = tq.q.unwrap_or_default();
-    let requirements = s.store.list_requirements(fw.framework.id, Some(&q)).await?;
+    let requirements =
+        s.cx.store
+            .list_requirements(fw.framework.id, Some(&q))
+            .await?;
     Ok(render(&FrameworkPage {
         layout: ctx.layout(&fw.framework.name, "catalog"),
         fw,
@@ -190,7 +193,7 @@ async fn coverage(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fw = framework_for(&s, &ctx, &key).await?;
-    let cov = catalog::coverage(&s.store, ctx.org.org_id, &fw).await?;
+    let cov = catalog::coverage(&s.cx.store, ctx.org.org_id, &fw).await?;
     Ok(render(&CoveragePage {
         layout: ctx.layout("Coverage", "catalog"),
         fw,
@@ -211,7 +214,9 @@ async fn export(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fw = framework_for(&s, &ctx, &key).await?;
-    Ok(catalog::framework_file(&s.store, &fw, fq.format.as_deref().unwrap_or("yaml")).await?)
+    Ok(crate::download(
+        catalog::framework_file(&s.cx.store, &fw, fq.format.as_deref().unwrap_or("yaml")).await?,
+    ))
 }
 
 async fn export_crosswalks(
@@ -220,7 +225,9 @@ async fn export_crosswalks(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    Ok(catalog::crosswalks_file(&s.store, ctx.org.org_id).await?)
+    Ok(crate::download(
+        catalog::crosswalks_file(&s.cx.store, ctx.org.org_id).await?,
+    ))
 }
 
 #[derive(Template)]
@@ -243,15 +250,15 @@ pub(crate) async fn evidence_for(
     controls: &[Control],
 ) -> Result<Vec<(i64, String, String, String)>, PageError> {
     let control_ids: Vec<i64> = controls.iter().map(|c| c.id).collect();
-    let mut ids: Vec<i64> = s
-        .store
-        .linked_ids("controls", &control_ids, "evidence")
-        .await?
-        .into_iter()
-        .map(|x| x.1)
-        .collect();
+    let mut ids: Vec<i64> =
+        s.cx.store
+            .linked_ids("controls", &control_ids, "evidence")
+            .await?
+            .into_iter()
+            .map(|x| x.1)
+            .collect();
     ids.extend(
-        s.store
+        s.cx.store
             .linked_ids("requirements", &[requirement_id], "evidence")
             .await?
             .into_iter()
@@ -261,10 +268,10 @@ pub(crate) async fn evidence_for(
     ids.dedup();
     let mut out = vec![];
     for id in ids {
-        if let Some(r) = s
-            .store
-            .register_get(org_id, &aims_domain::register::EVIDENCE, id)
-            .await?
+        if let Some(r) =
+            s.cx.store
+                .register_get(org_id, &aims_domain::register::EVIDENCE, id)
+                .await?
         {
             let t = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
             out.push((id, t("reference"), t("name"), t("valid_until")));
@@ -280,15 +287,19 @@ async fn requirement(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let (r, fw) = s
+        .cx
         .store
         .get_requirement(Some(ctx.org.org_id), id)
         .await?
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such requirement.".into()))?;
-    let mappings = s
-        .store
-        .requirement_mappings(Some(ctx.org.org_id), id)
-        .await?;
-    let controls = s.store.controls_for_requirement(ctx.org.org_id, id).await?;
+    let mappings =
+        s.cx.store
+            .requirement_mappings(Some(ctx.org.org_id), id)
+            .await?;
+    let controls =
+        s.cx.store
+            .controls_for_requirement(ctx.org.org_id, id)
+            .await?;
     let evidence = evidence_for(&s, ctx.org.org_id, id, &controls).await?;
     Ok(render(&RequirementPage {
         layout: ctx.layout(&format!("{} {}", r.reference, r.title), "catalog"),

@@ -1,13 +1,13 @@
 //! The maturity self-assessment, gap analysis, roadmap and budget pages, and the dashboard.
 
-use crate::maturity::{
-    maturity_view, radar_points, save_assessment, save_plan, MaturityView, NewAssessment,
-};
 use crate::pages::{form_value, org_ctx, render, Layout, PageError};
 use crate::AppState;
 use aims_domain::maturity::{Answer, Plan, DOMAINS, LEVELS, QUESTIONS};
 use aims_domain::register::{check_input, TASKS};
 use aims_domain::Permission;
+use aims_service::maturity::{
+    maturity_view, radar_points, save_assessment, save_plan, MaturityView, NewAssessment,
+};
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -56,7 +56,7 @@ pub fn radar(v: &MaturityView) -> Radar {
     let rings = (1..=5)
         .map(|l| radar_points(&vec![l as f64; DOMAINS.len()]))
         .collect();
-    let has = |f: &dyn Fn(&crate::maturity::DomainView) -> Option<f64>| {
+    let has = |f: &dyn Fn(&aims_service::maturity::DomainView) -> Option<f64>| {
         v.domains.iter().any(|d| f(d).is_some())
     };
     let current = has(&|d| d.self_score).then(|| {
@@ -110,7 +110,7 @@ async fn results_page(
     error: Option<String>,
 ) -> Result<ResultsPage, PageError> {
     let ctx = org_ctx(s, headers, slug).await?;
-    let v = maturity_view(&s.store, ctx.org.org_id).await?;
+    let v = maturity_view(&s.cx, ctx.org.org_id).await?;
     let radar = radar(&v);
     Ok(ResultsPage {
         layout: ctx.layout("Maturity and roadmap", "maturity"),
@@ -141,12 +141,8 @@ async fn xlsx(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let bytes = crate::maturity::assessment_xlsx(&s.store, ctx.org.org_id).await?;
-    Ok(crate::download(
-        crate::XLSX,
-        "maturity-assessment.xlsx",
-        bytes,
-    ))
+    let file = aims_service::maturity::assessment_xlsx(&s.cx, &ctx.scope()).await?;
+    Ok(crate::download(file))
 }
 
 async fn results(
@@ -224,7 +220,7 @@ async fn questionnaire(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.require(Permission::Write)?;
     // Start from the latest answers so a re-assessment only changes what changed.
-    let latest = s.store.maturity_assessments(ctx.org.org_id, 1).await?;
+    let latest = s.cx.store.maturity_assessments(ctx.org.org_id, 1).await?;
     let answers: Vec<Answer> = latest
         .first()
         .map(|m| serde_json::from_str(&m.answers_json).unwrap_or_default())
@@ -266,7 +262,7 @@ async fn submit(
         answered_by: form_value(&form, "answered_by").into(),
         answers: answers.clone(),
     };
-    match save_assessment(&s.store, &ctx.actor(), ctx.org.org_id, new).await {
+    match save_assessment(&s.cx, &ctx.scope(), new).await {
         Ok(_) => Ok(Redirect::to(&format!("/o/{slug}/maturity")).into_response()),
         Err(p) => {
             let errors = aims_domain::Invalid(p.errors);
@@ -328,7 +324,7 @@ async fn plan(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
     let version = num("version").unwrap_or(0);
-    match save_plan(&s.store, &ctx.actor(), ctx.org.org_id, &p, version).await {
+    match save_plan(&s.cx, &ctx.scope(), &p, version).await {
         Ok(_) => Ok(Redirect::to(&format!("/o/{slug}/maturity#plan")).into_response()),
         Err(e) => {
             let msg = if e.errors.is_empty() {
@@ -340,7 +336,7 @@ async fn plan(
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            let status = e.status;
+            let status = crate::error::status_of(e.kind);
             Ok((
                 status,
                 render(&results_page(&s, &headers, &slug, Some(msg)).await?),
@@ -388,16 +384,16 @@ async fn task(
     obj.insert("source".into(), format!("roadmap {}", q.id).into());
     let input = check_input(&TASKS, &obj, false)
         .map_err(|e| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    let rec = s
-        .store
-        .register_create(
-            &ctx.actor(),
-            ctx.org.org_id,
-            &TASKS,
-            &input,
-            chrono::Utc::now(),
-        )
-        .await?;
+    let rec =
+        s.cx.store
+            .register_create(
+                &ctx.actor(),
+                ctx.org.org_id,
+                &TASKS,
+                &input,
+                chrono::Utc::now(),
+            )
+            .await?;
     Ok(Redirect::to(&format!(
         "/o/{slug}/inventory/tasks/{}",
         rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0)

@@ -2,17 +2,16 @@
 //! history; create and edit forms with errors beside the field; CSV import with a preview;
 //! CycloneDX import and export; the EU AI Act classification questionnaire.
 
-use crate::api_registers::{
-    classification_view, export_file, store_classification, stored_answers, ClassificationView,
-    ClassifyRequest,
-};
 use crate::pages::{form_value, org_ctx, render, Layout, OrgCtx, PageError};
-use crate::registers::{self, display, ListQuery, Lookups};
 use crate::AppState;
 use aims_domain::classify::{Answers, ANNEX_III, EXCEPTIONS, PROHIBITED};
 use aims_domain::register::{check_input, FieldKind, RegisterSpec, AI_SYSTEMS, REGISTERS};
 use aims_domain::{Invalid, Permission};
-use aims_store::{AuditEvent, AuditFilter, Record, StoreError};
+use aims_service::classification::{self, stored_answers, ClassificationView, ClassifyRequest};
+use aims_service::registers::write;
+use aims_service::registers::{self, display, ListQuery, Lookups};
+use aims_service::{AppError, ErrorKind};
+use aims_store::{AuditEvent, AuditFilter, Record};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -174,16 +173,16 @@ async fn list(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
     let lq = ListQuery::parse(spec, &pairs(&q), 50)?;
-    let (records, next) = registers::list_page(&s.store, ctx.org.org_id, spec, &lq).await?;
+    let (records, next) = registers::read::list(&s.cx, &ctx.scope(), spec, &lq).await?;
     // Display needs only what this page refers to; the filter selects need the full lists.
     let lookups = if spec
         .fields
         .iter()
         .any(|f| f.filter && matches!(f.kind, FieldKind::Ref(_)))
     {
-        Lookups::load(&s.store, ctx.org.org_id, spec).await?
+        Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?
     } else {
-        Lookups::for_rows(&s.store, ctx.org.org_id, spec, &records).await?
+        Lookups::for_rows(&s.cx.store, ctx.org.org_id, spec, &records).await?
     };
     let base = format!("/o/{slug}/inventory/{}", spec.path);
     let keep = lq.pairs();
@@ -290,7 +289,9 @@ async fn export(
         .unwrap_or_else(|| "csv".into());
     p.retain(|(k, _)| k != "cursor");
     let lq = ListQuery::parse(spec, &p, 500)?;
-    Ok(export_file(&s.store, ctx.org.org_id, spec, &lq, &format).await?)
+    Ok(crate::download(
+        registers::export(&s.cx, &ctx.scope(), spec, &lq, &format).await?,
+    ))
 }
 
 // ---------------------------------------------------------------- detail
@@ -332,15 +333,20 @@ pub(crate) async fn detail_page(
     id: i64,
     error: Option<String>,
 ) -> Result<DetailPage, PageError> {
-    let rec = s
-        .store
-        .register_get(ctx.org.org_id, spec, id)
-        .await?
-        .ok_or_else(|| {
-            PageError::Status(StatusCode::NOT_FOUND, format!("No such {}.", spec.singular))
-        })?;
-    let lookups =
-        Lookups::for_rows(&s.store, ctx.org.org_id, spec, std::slice::from_ref(&rec)).await?;
+    let rec =
+        s.cx.store
+            .register_get(ctx.org.org_id, spec, id)
+            .await?
+            .ok_or_else(|| {
+                PageError::Status(StatusCode::NOT_FOUND, format!("No such {}.", spec.singular))
+            })?;
+    let lookups = Lookups::for_rows(
+        &s.cx.store,
+        ctx.org.org_id,
+        spec,
+        std::slice::from_ref(&rec),
+    )
+    .await?;
     let fields = spec
         .fields
         .iter()
@@ -351,10 +357,10 @@ pub(crate) async fn detail_page(
         })
         .collect();
     let mut links = vec![];
-    let (linked, referrers) = s
-        .store
-        .register_neighbours(ctx.org.org_id, spec, id)
-        .await?;
+    let (linked, referrers) =
+        s.cx.store
+            .register_neighbours(ctx.org.org_id, spec, id)
+            .await?;
     for (field, items) in linked {
         let Some(l) = spec.link(&field) else { continue };
         let Some(other) = REGISTERS.iter().find(|r| r.table == l.other).copied() else {
@@ -395,7 +401,7 @@ pub(crate) async fn detail_page(
             entity_id: Some(id.to_string()),
             ..Default::default()
         };
-        s.store
+        s.cx.store
             .list_events(ctx.org.org_id, &filter, None, 20)
             .await?
     } else {
@@ -556,7 +562,7 @@ async fn record_with_link_refs(
 ) -> Result<Record, PageError> {
     let mut rec = rec;
     let id = id_of(&rec);
-    for (field, items) in s.store.register_links(spec, id).await? {
+    for (field, items) in s.cx.store.register_links(spec, id).await? {
         let other = spec
             .link(&field)
             .and_then(|l| REGISTERS.iter().find(|r| r.table == l.other))
@@ -578,7 +584,7 @@ async fn new_form(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.require(Permission::Write)?;
     let spec = spec_of(&register)?;
-    let lookups = Lookups::load(&s.store, ctx.org.org_id, spec).await?;
+    let lookups = Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?;
     let mut defaults = Map::new();
     if spec.table == "ai_systems" {
         defaults.insert("lifecycle_stage".into(), "inception".into());
@@ -605,15 +611,15 @@ async fn edit_form(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.require(Permission::Write)?;
     let spec = spec_of(&register)?;
-    let rec = s
-        .store
-        .register_get(ctx.org.org_id, spec, id)
-        .await?
-        .ok_or_else(|| {
-            PageError::Status(StatusCode::NOT_FOUND, format!("No such {}.", spec.singular))
-        })?;
+    let rec =
+        s.cx.store
+            .register_get(ctx.org.org_id, spec, id)
+            .await?
+            .ok_or_else(|| {
+                PageError::Status(StatusCode::NOT_FOUND, format!("No such {}.", spec.singular))
+            })?;
     let rec = record_with_link_refs(&s, spec, rec).await?;
-    let lookups = Lookups::load(&s.store, ctx.org.org_id, spec).await?;
+    let lookups = Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?;
     let page = FormPage {
         layout: ctx.layout(&format!("Edit {}", str_of(&rec, "reference")), spec.path),
         spec,
@@ -678,10 +684,10 @@ async fn form_to_json(
                 ),
             }
         }
-        let found = s
-            .store
-            .register_ids_by_numbers(ctx.org.org_id, other, &numbers)
-            .await?;
+        let found =
+            s.cx.store
+                .register_ids_by_numbers(ctx.org.org_id, other, &numbers)
+                .await?;
         for n in &numbers {
             if !found.iter().any(|(num, _)| num == n) {
                 inv.push(l.field, format!("{} does not exist", other.reference(*n)));
@@ -707,7 +713,7 @@ async fn save(
     let version: i64 = form_value(&form, "version").parse().unwrap_or(0);
     let (obj, shown, mut inv) = form_to_json(s, ctx, spec, &form).await?;
     let checked = check_input(spec, &obj, false);
-    let lookups = Lookups::load(&s.store, ctx.org.org_id, spec).await?;
+    let lookups = Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?;
     let page = |inv: &Invalid, conflict: Option<String>, version: i64| FormPage {
         layout: ctx.layout(spec.singular, spec.path),
         spec,
@@ -735,29 +741,9 @@ async fn save(
                 .into_response());
         }
     };
-    if let Err(p) = crate::api_risk::before_write(&s.store, ctx.org.org_id, spec, id, &input).await
-    {
-        if p.errors.is_empty() {
-            return Err(p.into());
-        }
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&page(&Invalid(p.errors), None, version)),
-        )
-            .into_response());
-    }
-    let now = chrono::Utc::now();
     let result = match id {
-        None => {
-            s.store
-                .register_create(&ctx.actor(), ctx.org.org_id, spec, &input, now)
-                .await
-        }
-        Some(id) => {
-            s.store
-                .register_update(&ctx.actor(), ctx.org.org_id, spec, id, version, &input, now)
-                .await
-        }
+        None => write::create(&s.cx, &ctx.scope(), spec, &input).await,
+        Some(id) => write::update(&s.cx, &ctx.scope(), spec, id, version, &input).await,
     };
     match result {
         Ok(rec) => Ok(Redirect::to(&format!(
@@ -767,12 +753,16 @@ async fn save(
             id_of(&rec)
         ))
         .into_response()),
-        Err(StoreError::Invalid(e)) => Ok((
+        Err(e) if e.kind == ErrorKind::Invalid && !e.errors.is_empty() => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&page(&e, None, version)),
+            render(&page(&Invalid(e.errors), None, version)),
         )
             .into_response()),
-        Err(StoreError::Stale { current }) => {
+        Err(AppError {
+            kind: ErrorKind::Stale,
+            current_version: Some(current),
+            ..
+        }) => {
             let msg = format!("Someone else changed this {} while you were editing (it is now at version {current}). Your input is kept below: check the record in another tab, then save again to overwrite.", spec.singular);
             Ok((
                 StatusCode::CONFLICT,
@@ -816,13 +806,13 @@ async fn delete(
     let spec = spec_of(&register)?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Write)?;
-    match s
-        .store
-        .register_delete(&ctx.actor(), ctx.org.org_id, spec, id, chrono::Utc::now())
-        .await
-    {
+    match write::delete(&s.cx, &ctx.scope(), spec, id).await {
         Ok(()) => Ok(Redirect::to(&format!("/o/{slug}/inventory/{}", spec.path)).into_response()),
-        Err(StoreError::Conflict(m)) => Ok((
+        Err(AppError {
+            kind: ErrorKind::Conflict,
+            detail: m,
+            ..
+        }) => Ok((
             StatusCode::CONFLICT,
             render(&detail_page(&s, &ctx, spec, id, Some(m)).await?),
         )
@@ -910,7 +900,7 @@ async fn import_upload(
         page.message = Some("Choose a CSV file to import.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
-    let lookups = Lookups::load(&s.store, ctx.org.org_id, spec).await?;
+    let lookups = Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?;
     match registers::read_csv(spec, &text, &lookups) {
         Ok(report) => {
             page.total = report.total;
@@ -940,7 +930,7 @@ async fn import_confirm(
     ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Write)?;
     let text = form_value(&form, "csv").to_string();
-    match registers::import_csv(&s.store, &ctx.actor(), ctx.org.org_id, spec, &text).await {
+    match registers::import_csv(&s.cx, &ctx.scope(), spec, &text).await {
         Ok(recs) => Ok(Redirect::to(&format!(
             "/o/{slug}/inventory/{}?imported={}",
             spec.path,
@@ -976,7 +966,7 @@ struct BomPage {
 
 async fn systems_for_select(s: &AppState, ctx: &OrgCtx) -> Result<Vec<(i64, String)>, PageError> {
     let rows = registers::all_rows(
-        &s.store,
+        &s.cx.store,
         ctx.org.org_id,
         &AI_SYSTEMS,
         &ListQuery {
@@ -1043,26 +1033,15 @@ async fn bom_import(
                 .into_response())
         }
     };
-    let mut plan = match crate::cyclonedx::plan(&doc) {
-        Ok(p) => p,
-        Err(inv) => {
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&fail(inv.0))).into_response())
-        }
-    };
-    plan.system_id = system_id;
-    match s
-        .store
-        .import_inventory_plan(&ctx.actor(), ctx.org.org_id, &plan, chrono::Utc::now())
-        .await
-    {
+    match aims_service::cyclonedx::import(&s.cx, &ctx.scope(), &doc, system_id).await {
         Ok(report) => Ok(render(&BomPage {
             layout: ctx.layout("Import a CycloneDX BOM", "ai-systems"),
             systems,
             report: Some(report),
             errors: vec![],
         })),
-        Err(StoreError::Invalid(inv)) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&fail(inv.0))).into_response())
+        Err(e) if e.kind == ErrorKind::Invalid => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&fail(e.errors))).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -1086,7 +1065,7 @@ async fn bom_export(
 ) -> Result<Response, PageError> {
     ai_systems_only(&register)?;
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let bom = crate::cyclonedx::export_system(&s.store, ctx.org.org_id, id).await?;
+    let bom = aims_service::cyclonedx::export(&s.cx, &ctx.scope(), id).await?;
     Ok((
         [
             (
@@ -1141,14 +1120,14 @@ async fn classification_page(
     errors: Invalid,
     conflict: Option<String>,
 ) -> Result<ClassificationPage, PageError> {
-    let rec = s
-        .store
-        .register_get(ctx.org.org_id, &AI_SYSTEMS, id)
-        .await?
-        .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such AI system.".into()))?;
+    let rec =
+        s.cx.store
+            .register_get(ctx.org.org_id, &AI_SYSTEMS, id)
+            .await?
+            .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such AI system.".into()))?;
     let classified = rec.get("classification").is_some_and(|c| !c.is_null());
     let answers = answers.unwrap_or_else(|| stored_answers(&rec));
-    let view = classification_view(&s.store, &rec, answers).await?;
+    let view = classification::preview(&s.cx, &ctx.scope(), &rec, answers).await?;
     let roles_field = AI_SYSTEMS.field("roles");
     let roles = roles_field
         .map(|f| display(f, rec.get("roles"), &Lookups::default()))
@@ -1229,10 +1208,9 @@ async fn classify(
         rationale: all("rationale").into_iter().next().unwrap_or_default(),
     };
     let version = form_value(&form, "version").parse().unwrap_or(0);
-    match store_classification(
-        &s.store,
-        &ctx.actor(),
-        ctx.org.org_id,
+    match classification::classify_system(
+        &s.cx,
+        &ctx.scope(),
         id,
         ClassifyRequest {
             answers: answers.clone(),
@@ -1245,7 +1223,7 @@ async fn classify(
             "/o/{slug}/inventory/ai-systems/{id}/classification"
         ))
         .into_response()),
-        Err(p) if p.status == StatusCode::CONFLICT => {
+        Err(p) if crate::error::status_of(p.kind) == StatusCode::CONFLICT => {
             let page = classification_page(
                 &s,
                 &ctx,

@@ -1,12 +1,15 @@
 //! Pages for risks, impact assessments, evidence, the SoA and traceability. Record pages reuse
 //! the register pages and add the parts that are particular to a register ([`extras`]).
 
-use crate::api_risk::{self, AcceptBody, DecideBody};
 use crate::pages::{form_value, org_ctx, render, Layout, OrgCtx, PageError};
 use crate::AppState;
 use aims_domain::register::{RegisterSpec, EVIDENCE, IMPACT_ASSESSMENTS, RISKS};
 use aims_domain::risk::{ImpactEntry, RiskCriteria, DIMENSIONS, PARTIES};
 use aims_domain::{Invalid, Permission};
+use aims_service::evidence::{FileIn, MAX_EVIDENCE_BYTES};
+use aims_service::risk::AcceptBody;
+use aims_service::soa::DecideBody;
+use aims_service::{impact, risk, soa, trace, AppError};
 use aims_store::Record;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
@@ -35,9 +38,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/o/{slug}/inventory/{register}/{id}/file",
-            get(download).post(upload).layer(DefaultBodyLimit::max(
-                api_risk::MAX_EVIDENCE_BYTES + 64 * 1024,
-            )),
+            get(download)
+                .post(upload)
+                .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
         )
         .route("/o/{slug}/soa", get(soa))
         .route("/o/{slug}/soa/print", get(soa_print))
@@ -70,7 +73,7 @@ async fn error_page(
     ctx: &OrgCtx,
     spec: &'static RegisterSpec,
     id: i64,
-    p: crate::error::Problem,
+    p: AppError,
 ) -> Result<Response, PageError> {
     let msg = if p.errors.is_empty() {
         p.detail
@@ -81,7 +84,7 @@ async fn error_page(
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let status = p.status;
+    let status = crate::error::status_of(p.kind);
     let page = crate::pages_registers::detail_page(s, ctx, spec, id, Some(msg)).await?;
     Ok((status, render(&page)).into_response())
 }
@@ -138,7 +141,7 @@ pub async fn extras(
     };
     match spec.table {
         "risks" => {
-            let (c, _) = api_risk::criteria(&s.store, ctx.org.org_id).await?;
+            let (c, _) = risk::criteria(&s.cx.store, ctx.org.org_id).await?;
             let score = rec
                 .get("residual_score")
                 .and_then(|v| v.as_i64())
@@ -184,7 +187,7 @@ pub async fn extras(
                 })
                 .collect();
             x.parties = PARTIES.to_vec();
-            x.reassessment = api_risk::reassessment_reasons(&s.store, ctx.org.org_id, rec).await?;
+            x.reassessment = impact::reassessment_reasons(&s.cx, ctx.org.org_id, rec).await?;
             x.dimensions = DIMENSIONS.to_vec();
         }
         "evidence" => {
@@ -227,8 +230,8 @@ async fn heatmap(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let (criteria, inherent) = api_risk::heatmap_cells(&s.store, ctx.org.org_id, false).await?;
-    let (_, residual) = api_risk::heatmap_cells(&s.store, ctx.org.org_id, true).await?;
+    let (criteria, inherent) = risk::heatmap_cells(&s.cx.store, ctx.org.org_id, false).await?;
+    let (_, residual) = risk::heatmap_cells(&s.cx.store, ctx.org.org_id, true).await?;
     let grids = vec![
         ("Inherent", "inherent", inherent),
         ("Residual", "residual", residual),
@@ -254,16 +257,7 @@ async fn accept(
         top_management_acceptance: form_value(&form, "top_management_acceptance") == "true",
         version: form_value(&form, "version").parse().unwrap_or(0),
     };
-    match api_risk::accept_risk(
-        &s.store,
-        &ctx.actor(),
-        ctx.org.role.permissions(),
-        ctx.org.org_id,
-        id,
-        body,
-    )
-    .await
-    {
+    match risk::accept(&s.cx, &ctx.scope(), id, body).await {
         Ok(_) => Ok(back(&slug, &RISKS, id)),
         Err(p) => error_page(&s, &ctx, &RISKS, id, p).await,
     }
@@ -281,13 +275,13 @@ async fn add_entry(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Write)?;
-    let rec = s
-        .store
-        .register_get(ctx.org.org_id, &IMPACT_ASSESSMENTS, id)
-        .await?
-        .ok_or_else(|| {
-            PageError::Status(StatusCode::NOT_FOUND, "No such impact assessment.".into())
-        })?;
+    let rec =
+        s.cx.store
+            .register_get(ctx.org.org_id, &IMPACT_ASSESSMENTS, id)
+            .await?
+            .ok_or_else(|| {
+                PageError::Status(StatusCode::NOT_FOUND, "No such impact assessment.".into())
+            })?;
     let mut entries: Vec<ImpactEntry> = rec
         .get("entries")
         .and_then(|e| serde_json::from_value(e.clone()).ok())
@@ -304,32 +298,16 @@ async fn add_entry(
     let mut inv = Invalid::default();
     e.check("finding", &mut inv);
     if !inv.is_empty() {
-        return error_page(
-            &s,
-            &ctx,
-            &IMPACT_ASSESSMENTS,
-            id,
-            crate::error::Problem::invalid(inv),
-        )
-        .await;
+        return error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, AppError::invalid(inv)).await;
     }
     entries.push(e);
-    let json = serde_json::to_string(&entries).unwrap_or_default();
-    let version = form_value(&form, "version").parse().unwrap_or(0);
-    match s
-        .store
-        .set_ia_entries(
-            &ctx.actor(),
-            ctx.org.org_id,
-            id,
-            version,
-            &json,
-            chrono::Utc::now(),
-        )
-        .await
-    {
+    let body = impact::EntriesBody {
+        entries,
+        version: form_value(&form, "version").parse().unwrap_or(0),
+    };
+    match impact::set_entries(&s.cx, &ctx.scope(), id, body).await {
         Ok(_) => Ok(back(&slug, &IMPACT_ASSESSMENTS, id)),
-        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e.into()).await,
+        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e).await,
     }
 }
 
@@ -342,33 +320,12 @@ async fn step(
     need(&register, &IMPACT_ASSESSMENTS)?;
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
-    match step.as_str() {
-        "approve" => ctx.require(Permission::Approve)?,
-        "submit" | "reopen" => ctx.require(Permission::Write)?,
-        _ => {
-            return Err(PageError::Status(
-                StatusCode::NOT_FOUND,
-                "No such step.".into(),
-            ))
-        }
-    }
     let version = form_value(&form, "version").parse().unwrap_or(0);
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    match s
-        .store
-        .ia_transition(
-            &ctx.actor(),
-            ctx.org.org_id,
-            id,
-            version,
-            &step,
-            &today,
-            chrono::Utc::now(),
-        )
-        .await
-    {
+    match impact::transition(&s.cx, &ctx.scope(), id, &step, version).await {
         Ok(_) => Ok(back(&slug, &IMPACT_ASSESSMENTS, id)),
-        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e.into()).await,
+        Err(e) if e.kind == aims_service::ErrorKind::NotFound => Err(e.into()),
+        Err(e) if e.kind == aims_service::ErrorKind::Forbidden => Err(e.into()),
+        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e).await,
     }
 }
 
@@ -381,8 +338,7 @@ async fn raise(
     need(&register, &IMPACT_ASSESSMENTS)?;
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
-    ctx.require(Permission::Write)?;
-    match api_risk::raise_risk_from(&s.store, &ctx.actor(), ctx.org.org_id, id, index).await {
+    match impact::raise_risk(&s.cx, &ctx.scope(), id, index).await {
         Ok(r) => Ok(back(
             &slug,
             &RISKS,
@@ -438,22 +394,17 @@ async fn upload(
             &ctx,
             &EVIDENCE,
             id,
-            crate::error::Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "file", "choose a file"),
+            AppError::field(aims_service::ErrorKind::Invalid, "file", "choose a file"),
         )
         .await;
     };
-    match api_risk::store_evidence_file(
-        &s,
-        &ctx.actor(),
-        ctx.org.org_id,
-        id,
+    let file = FileIn {
         version,
-        &name,
-        &media,
+        name,
+        media_type: media,
         bytes,
-    )
-    .await
-    {
+    };
+    match aims_service::evidence::store_file(&s.cx, &ctx.scope(), id, file).await {
         Ok(_) => Ok(back(&slug, &EVIDENCE, id)),
         Err(p) => error_page(&s, &ctx, &EVIDENCE, id, p).await,
     }
@@ -466,8 +417,8 @@ async fn download(
 ) -> Result<Response, PageError> {
     need(&register, &EVIDENCE)?;
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let (ev, bytes) = api_risk::load_evidence_file(&s, ctx.org.org_id, id).await?;
-    Ok(api_risk::file_response(&ev, bytes))
+    let file = aims_service::evidence::load_file(&s.cx, &ctx.scope(), id).await?;
+    Ok(crate::download(file))
 }
 
 // ---------------------------------------------------------------- SoA
@@ -509,7 +460,7 @@ async fn soa_page(
     error: Option<String>,
     print: bool,
 ) -> Result<SoaPage, PageError> {
-    let view = api_risk::soa_view(&s.store, ctx.org.org_id).await?;
+    let view = soa::view(&s.cx, &ctx.scope()).await?;
     let rows = view["items"]
         .as_array()
         .into_iter()
@@ -527,7 +478,7 @@ async fn soa_page(
             justification: e["justification"].as_str().unwrap_or("").into(),
             status: e["status"].as_str().unwrap_or("").into(),
             version: e["version"].as_i64().unwrap_or(0),
-            controls: api_risk::soa_control_lines(e),
+            controls: soa::soa_control_lines(e),
             more_controls: e["controls_total"].as_i64().unwrap_or(0)
                 - e["controls"]
                     .as_array()
@@ -550,9 +501,9 @@ async fn soa_page(
             })
             .unwrap_or_default(),
         problems_total: view["problems_total"].as_i64().unwrap_or(0),
-        versions: s.store.soa_versions(ctx.org.org_id).await?,
+        versions: s.cx.store.soa_versions(ctx.org.org_id).await?,
         can_decide: ctx.org.role.permissions().allows(Permission::Approve),
-        statuses: api_risk::SOA_STATUSES,
+        statuses: soa::SOA_STATUSES,
         error,
         print,
     })
@@ -588,12 +539,8 @@ async fn soa_export(
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    Ok(api_risk::soa_file(
-        &s.store,
-        ctx.org.org_id,
-        q.format.as_deref().unwrap_or("xlsx"),
-    )
-    .await?)
+    let file = soa::export(&s.cx, &ctx.scope(), q.format.as_deref().unwrap_or("xlsx")).await?;
+    Ok(crate::download(file))
 }
 
 async fn soa_decide(
@@ -615,7 +562,7 @@ async fn soa_decide(
         status: Some(form_value(&form, "status").to_string()).filter(|v| !v.is_empty()),
         version: form_value(&form, "version").parse().unwrap_or(0),
     };
-    match api_risk::decide_entry(&s.store, &ctx.actor(), ctx.org.org_id, entry, body).await {
+    match soa::decide(&s.cx, &ctx.scope(), entry, body).await {
         Ok(e) => Ok(Redirect::to(&format!("/o/{slug}/soa#{}", e.reference)).into_response()),
         Err(p) => {
             let msg = if p.errors.is_empty() {
@@ -627,7 +574,7 @@ async fn soa_decide(
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            let status = p.status;
+            let status = crate::error::status_of(p.kind);
             Ok((status, render(&soa_page(&s, &ctx, Some(msg), false).await?)).into_response())
         }
     }
@@ -642,13 +589,7 @@ async fn soa_approve(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Approve)?;
-    api_risk::approve(
-        &s.store,
-        &ctx.actor(),
-        ctx.org.org_id,
-        form_value(&form, "note"),
-    )
-    .await?;
+    soa::approve(&s.cx, &ctx.scope(), form_value(&form, "note")).await?;
     Ok(Redirect::to(&format!("/o/{slug}/soa")).into_response())
 }
 
@@ -704,7 +645,7 @@ async fn trace_system(
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let t = api_risk::system_trace(&s.store, ctx.org.org_id, id).await?;
+    let t = trace::system_trace(&s.cx, &ctx.scope(), id).await?;
     let heading = format!(
         "{} {}",
         t["system"]["reference"].as_str().unwrap_or(""),
@@ -734,7 +675,7 @@ async fn trace_requirement(
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let t = api_risk::requirement_trace(&s.store, ctx.org.org_id, id).await?;
+    let t = trace::requirement_trace(&s.cx, &ctx.scope(), id).await?;
     let heading = format!(
         "{} {} {}",
         t["requirement"]["framework"].as_str().unwrap_or(""),
@@ -769,7 +710,7 @@ async fn gates(
     ctx.require(Permission::Administer)?;
     let enabled = form_value(&form, "enabled") == "true";
     let version = form_value(&form, "version").parse().unwrap_or(0);
-    s.store
+    s.cx.store
         .set_lifecycle_gates(
             &ctx.actor(),
             ctx.org.org_id,
@@ -811,7 +752,7 @@ async fn soa_compare(
     Query(q): Query<CompareQuery>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let versions = s.store.soa_versions(ctx.org.org_id).await?;
+    let versions = s.cx.store.soa_versions(ctx.org.org_id).await?;
     let pick = |n: i64| -> Result<Vec<Value>, PageError> {
         let v = versions.iter().find(|v| v.number == n).ok_or_else(|| {
             PageError::Status(

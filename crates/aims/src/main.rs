@@ -3,6 +3,7 @@
 
 use aims_domain::{validate, Role};
 use aims_server::{AppState, ServerConfig};
+use aims_service::{Cx, Scope};
 use aims_store::{Location, Store, VerifyOutcome};
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -271,7 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             secure_cookies,
         } => {
             let store = open(&cli.db).await?;
-            aims_server::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store)
                 .await
                 .map_err(|e| anyhow!(e))?;
             let listener = tokio::net::TcpListener::bind(&bind)
@@ -298,7 +299,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let store = open(&cli.db).await?;
-            aims_server::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store)
                 .await
                 .map_err(|e| anyhow!(e))?;
             println!(
@@ -403,21 +404,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Catalog(cmd) => {
             let store = open(&cli.db).await?;
-            aims_server::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store)
                 .await
                 .map_err(|e| anyhow!(e))?;
             catalog_command(&store, cmd).await
         }
         Command::Inventory(cmd) => {
             let store = open(&cli.db).await?;
-            aims_server::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store)
                 .await
                 .map_err(|e| anyhow!(e))?;
-            inventory_command(&store, cmd).await
+            let cx = Cx::with_local_files(store, &cli.db.data_dir.join("evidence"))
+                .context("cannot prepare the evidence folder")?;
+            inventory_command(&cx, cmd).await
         }
         Command::Demo { org, scale } => {
             let store = open(&cli.db).await?;
-            aims_server::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store)
                 .await
                 .map_err(|e| anyhow!(e))?;
             let o = store.org_by_slug(&org).await?.ok_or_else(|| {
@@ -430,12 +433,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map(|m| m.user_id)
                 .ok_or_else(|| anyhow!("--org: `{org}` has no member to own the demo records"))?;
             let scale = match scale {
-                DemoScale::Small => aims_server::demo::SMALL,
-                DemoScale::Large => aims_server::demo::LARGE,
+                DemoScale::Small => aims_service::demo::SMALL,
+                DemoScale::Large => aims_service::demo::LARGE,
             };
             let started = std::time::Instant::now();
             let progress = |m: String| eprintln!("  {m}");
-            let counts = aims_server::demo::generate(&store, o.id, owner, scale, &progress)
+            let counts = aims_service::demo::generate(&store, o.id, owner, scale, &progress)
                 .await
                 .map_err(|p| anyhow!(p.detail))?;
             println!(
@@ -510,7 +513,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<ExitCode> {
-    let problem = |p: aims_server::error::Problem| anyhow!(p.detail);
+    let problem = |p: aims_service::AppError| anyhow!(p.detail);
     match cmd {
         CatalogCommand::List => {
             for f in store.list_frameworks(None).await? {
@@ -602,7 +605,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 None => None,
             };
             let actor = aims_store::Actor::cli();
-            let reports = aims_server::catalog::import(store, org_id, Some(&actor), &text)
+            let reports = aims_service::catalog::import(store, org_id, Some(&actor), &text)
                 .await
                 .map_err(|p| {
                     let fields: Vec<String> = p
@@ -635,14 +638,14 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
             match format {
                 ExportFormat::Yaml => print!(
                     "{}",
-                    aims_server::catalog::export_yaml(store, &fw)
+                    aims_service::catalog::export_yaml(store, &fw)
                         .await
                         .map_err(problem)?
                 ),
                 ExportFormat::Oscal => println!(
                     "{}",
                     serde_json::to_string_pretty(
-                        &aims_server::catalog::export_oscal(store, &fw)
+                        &aims_service::catalog::export_oscal(store, &fw)
                             .await
                             .map_err(problem)?
                     )?
@@ -653,7 +656,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &aims_server::catalog::export_mappings_oscal(store, None)
+                    &aims_service::catalog::export_mappings_oscal(store, None)
                         .await
                         .map_err(problem)?
                 )?
@@ -676,8 +679,9 @@ async fn system_id(store: &Store, org_id: i64, reference: &str) -> anyhow::Resul
         .ok_or_else(|| anyhow!("--system: {reference} does not exist in this organization"))
 }
 
-async fn inventory_command(store: &Store, cmd: InventoryCommand) -> anyhow::Result<ExitCode> {
-    let problem = |p: aims_server::error::Problem| {
+async fn inventory_command(cx: &Cx, cmd: InventoryCommand) -> anyhow::Result<ExitCode> {
+    let store = &cx.store;
+    let problem = |p: aims_service::AppError| {
         let fields: Vec<String> = p
             .errors
             .iter()
@@ -699,11 +703,10 @@ async fn inventory_command(store: &Store, cmd: InventoryCommand) -> anyhow::Resu
         }
     };
     let register = |r: &str| {
-        aims_server::registers::by_path(r).ok_or_else(|| {
+        aims_service::registers::by_path(r).ok_or_else(|| {
             anyhow!("--register: `{r}` is not one of ai-systems, models, datasets, suppliers")
         })
     };
-    let actor = aims_store::Actor::cli();
     match cmd {
         InventoryCommand::Import {
             file,
@@ -718,10 +721,10 @@ async fn inventory_command(store: &Store, cmd: InventoryCommand) -> anyhow::Resu
             match format {
                 InventoryFormat::Csv => {
                     let spec = register(&reg)?;
-                    let recs =
-                        aims_server::registers::import_csv(store, &actor, org.id, spec, &text)
-                            .await
-                            .map_err(problem)?;
+                    let scope = Scope::operator(org.id);
+                    let recs = aims_service::registers::import_csv(cx, &scope, spec, &text)
+                        .await
+                        .map_err(problem)?;
                     println!(
                         "imported {} {} into {}",
                         recs.len(),
@@ -732,14 +735,18 @@ async fn inventory_command(store: &Store, cmd: InventoryCommand) -> anyhow::Resu
                 InventoryFormat::Cyclonedx => {
                     let doc: serde_json::Value = serde_json::from_str(&text)
                         .map_err(|e| anyhow!("{}: not JSON: {e}", file.display()))?;
-                    let mut plan = aims_server::cyclonedx::plan(&doc)
-                        .map_err(|inv| anyhow!("{}: {inv}", file.display()))?;
-                    if let Some(s) = system {
-                        plan.system_id = Some(system_id(store, org.id, &s).await?);
-                    }
-                    let r = store
-                        .import_inventory_plan(&actor, org.id, &plan, chrono::Utc::now())
-                        .await?;
+                    let system_id = match system {
+                        Some(s) => Some(system_id(store, org.id, &s).await?),
+                        None => None,
+                    };
+                    let r = aims_service::cyclonedx::import(
+                        cx,
+                        &Scope::operator(org.id),
+                        &doc,
+                        system_id,
+                    )
+                    .await
+                    .map_err(|e| anyhow!("{}: {}", file.display(), problem(e)))?;
                     println!(
                         "BOM imported into {}: {} new, {} already known",
                         org.slug, r.created, r.matched
@@ -758,56 +765,73 @@ async fn inventory_command(store: &Store, cmd: InventoryCommand) -> anyhow::Resu
             output,
         } => {
             let org = org_of(&org).await?;
-            let bytes: Vec<u8> = match format {
+            let scope = Scope::operator(org.id);
+            let file = match format {
                 InventoryFormat::Cyclonedx => {
                     let s = system
                         .ok_or_else(|| anyhow!("--system is required with --format cyclonedx"))?;
                     let id = system_id(store, org.id, &s).await?;
-                    let bom = aims_server::cyclonedx::export_system(store, org.id, id)
+                    let bom = aims_service::cyclonedx::export(cx, &scope, id)
                         .await
                         .map_err(problem)?;
-                    serde_json::to_vec_pretty(&bom)?
+                    aims_service::FileOut::new(
+                        aims_service::file::JSON,
+                        "bom.json",
+                        serde_json::to_vec_pretty(&bom)?,
+                    )
                 }
                 InventoryFormat::Csv | InventoryFormat::Xlsx => {
                     let spec = register(&reg)?;
-                    let q = aims_server::registers::ListQuery {
+                    if format == InventoryFormat::Xlsx && output.is_none() {
+                        bail!("--output FILE is required for xlsx");
+                    }
+                    let q = aims_service::registers::ListQuery {
                         limit: 500,
                         ..Default::default()
                     };
-                    let lookups = aims_server::registers::Lookups::load(store, org.id, spec)
-                        .await
-                        .map_err(problem)?;
-                    if format == InventoryFormat::Csv {
-                        let rows = aims_server::registers::all_rows(store, org.id, spec, &q)
-                            .await
-                            .map_err(problem)?;
-                        let mut out = aims_server::registers::csv_header(spec).map_err(problem)?;
-                        out.extend(
-                            aims_server::registers::csv_rows(spec, &rows, &lookups)
-                                .map_err(problem)?,
-                        );
-                        out
+                    let ext = if format == InventoryFormat::Csv {
+                        "csv"
                     } else {
-                        if output.is_none() {
-                            bail!("--output FILE is required for xlsx");
-                        }
-                        aims_server::registers::xlsx(store, org.id, spec, &q, &lookups)
-                            .await
-                            .map_err(problem)?
-                    }
+                        "xlsx"
+                    };
+                    aims_service::registers::export(cx, &scope, spec, &q, ext)
+                        .await
+                        .map_err(problem)?
                 }
             };
-            match output {
-                Some(path) => {
-                    std::fs::write(&path, &bytes)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("wrote {}", path.display());
-                }
-                None => std::io::stdout().write_all(&bytes)?,
-            }
+            write_out(file, output.as_deref()).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes an exported file to `output` (or standard output) a chunk at a time, so a large
+/// register export does not have to fit in memory.
+async fn write_out(
+    file: aims_service::FileOut,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    let mut sink: Box<dyn Write> = match output {
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    match file.body {
+        aims_service::FileBody::Bytes(b) => sink.write_all(&b)?,
+        aims_service::FileBody::Stream(mut s) => {
+            while let Some(chunk) = s.next().await {
+                sink.write_all(&chunk?)?;
+            }
+        }
+    }
+    sink.flush()?;
+    if let Some(path) = output {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -110,7 +110,7 @@ async fn system_to_soa_chain(b: Backend) {
         .await;
     assert_eq!(r.headers()["x-content-sha256"].to_str().unwrap(), sha);
     assert_eq!(r.bytes().await.unwrap().to_vec(), content);
-    let big = vec![b'x'; aims_server::api_risk::MAX_EVIDENCE_BYTES + 1];
+    let big = vec![b'x'; aims_service::evidence::MAX_EVIDENCE_BYTES + 1];
     let r = app
         .client
         .put(app.url(&format!(

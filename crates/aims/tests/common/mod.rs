@@ -94,7 +94,7 @@ impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
         let db = FreshDb::new(backend).await;
         let store = Store::open(&db.location()).await.expect("open store");
-        aims_server::catalog::ensure_builtin(&store)
+        aims_service::catalog::ensure_builtin(&store)
             .await
             .expect("built-in catalog");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

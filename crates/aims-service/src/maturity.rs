@@ -1,33 +1,19 @@
 //! Maturity, gaps, roadmap, budget and the dashboard's numbers: one view computed from the
 //! latest self-assessments and the organization's records, shared by the API and the pages.
 
-use crate::auth::ApiCaller;
-use crate::error::Problem;
-use crate::extract::JsonBody;
-use crate::AppState;
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult};
+use crate::file::{FileOut, XLSX};
 use aims_domain::maturity::{
     check_answers, evidence_levels, scores, Answer, Facts, Plan, DOMAINS, QUESTIONS, SCORING_RULE,
 };
 use aims_domain::{Invalid, Permission};
 use aims_store::{MaturityAssessment, OrgFacts, Store};
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/maturity-questions", get(questions))
-        .route("/api/v1/maturity-assessments", get(list).post(create))
-        .route("/api/v1/maturity-assessments/latest.xlsx", get(xlsx_latest))
-        .route("/api/v1/roadmap", get(view))
-        .route("/api/v1/roadmap/plan", get(get_plan).put(put_plan))
-        .route("/api/v1/dashboard", get(dashboard))
-}
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DomainView {
@@ -85,7 +71,7 @@ fn answers_of(m: &MaturityAssessment) -> Vec<Answer> {
     serde_json::from_str(&m.answers_json).unwrap_or_default()
 }
 
-pub async fn plan(store: &Store, org_id: i64) -> Result<(Plan, i64), Problem> {
+pub async fn plan(store: &Store, org_id: i64) -> AppResult<(Plan, i64)> {
     Ok(match store.org_plan(org_id).await? {
         Some((j, v)) => (serde_json::from_str(&j).unwrap_or_default(), v),
         None => (Plan::default(), 0),
@@ -93,14 +79,21 @@ pub async fn plan(store: &Store, org_id: i64) -> Result<(Plan, i64), Problem> {
 }
 
 /// The maturity view (dashboard, roadmap), reused until the organization changes.
-pub async fn maturity_view(store: &Store, org_id: i64) -> Result<Arc<MaturityView>, Problem> {
-    store
-        .derived(org_id, "maturity", || compute_maturity_view(store, org_id))
+pub async fn maturity_view(cx: &Cx, org_id: i64) -> AppResult<Arc<MaturityView>> {
+    cx.store
+        .derived(org_id, "maturity", || compute_maturity_view(cx, org_id))
         .await
 }
 
-async fn compute_maturity_view(store: &Store, org_id: i64) -> Result<MaturityView, Problem> {
-    let today = Utc::now().date_naive();
+/// The roadmap: scores, records-based levels, gaps, phases and budget.
+pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<Arc<MaturityView>> {
+    scope.require(Permission::Read)?;
+    maturity_view(cx, scope.org_id).await
+}
+
+async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> {
+    let store = &cx.store;
+    let today = cx.clock.today();
     let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
     let in_30_days = today
         .checked_add_days(chrono::Days::new(30))
@@ -123,7 +116,7 @@ async fn compute_maturity_view(store: &Store, org_id: i64) -> Result<MaturityVie
         .map(|p| scores(&answers_of(p)).0)
         .unwrap_or_default();
 
-    let soa = crate::api_risk::soa_view(store, org_id).await?;
+    let soa = crate::soa::soa_view(cx, org_id).await?;
     let soa_decided = soa["decided"].as_i64().unwrap_or(0);
     let soa_total = soa["total"].as_i64().unwrap_or(0);
     let soa_problems = soa["problems_total"].as_i64().unwrap_or(0);
@@ -311,7 +304,7 @@ pub fn radar_points(values: &[f64]) -> String {
         .join(" ")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssessment {
     /// YYYY-MM-DD; today when empty.
@@ -319,21 +312,23 @@ pub struct NewAssessment {
     pub assessed_on: String,
     /// The people who answered.
     pub answered_by: String,
+    #[schema(value_type = Vec<Object>)]
     pub answers: Vec<Answer>,
 }
 
+/// Records a self-assessment (every answer checked against its question).
 pub async fn save_assessment(
-    store: &Store,
-    actor: &aims_store::Actor,
-    org_id: i64,
+    cx: &Cx,
+    scope: &Scope,
     a: NewAssessment,
-) -> Result<MaturityAssessment, Problem> {
+) -> AppResult<MaturityAssessment> {
+    scope.require(Permission::Write)?;
     let mut inv = Invalid::default();
     if let Err(e) = check_answers(&a.answers) {
         inv.0.extend(e.0);
     }
     let date = if a.assessed_on.trim().is_empty() {
-        Utc::now().date_naive().to_string()
+        cx.clock.today().to_string()
     } else {
         a.assessed_on.trim().to_string()
     };
@@ -344,31 +339,21 @@ pub async fn save_assessment(
     if by.is_empty() {
         inv.push("answered_by", "is required: who answered?");
     }
-    inv.into_result().map_err(Problem::invalid)?;
+    inv.into_result().map_err(AppError::invalid)?;
     let json =
-        serde_json::to_string(&a.answers).map_err(|e| Problem::bad_request(e.to_string()))?;
-    Ok(store
-        .create_maturity(actor, org_id, &date, by, &json, Utc::now())
+        serde_json::to_string(&a.answers).map_err(|e| AppError::bad_request(e.to_string()))?;
+    Ok(cx
+        .store
+        .create_maturity(&scope.actor, scope.org_id, &date, by, &json, cx.now())
         .await?)
 }
 
-async fn create(
-    State(s): State<AppState>,
-    caller: ApiCaller,
-    JsonBody(a): JsonBody<NewAssessment>,
-) -> Result<(StatusCode, Json<MaturityAssessment>), Problem> {
-    caller.require(Permission::Write)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(save_assessment(&s.store, &caller.actor(), caller.org_id, a).await?),
-    ))
-}
-
-async fn list(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, Problem> {
-    caller.require(Permission::Read)?;
-    let items: Vec<Value> = s
+/// Every assessment, newest first, with its scores.
+pub async fn assessments(cx: &Cx, scope: &Scope) -> AppResult<Value> {
+    scope.require(Permission::Read)?;
+    let items: Vec<Value> = cx
         .store
-        .maturity_assessments(caller.org_id, 100)
+        .maturity_assessments(scope.org_id, 100)
         .await?
         .iter()
         .map(|m| {
@@ -378,22 +363,14 @@ async fn list(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value
                    "domains": per.iter().map(|(d, s)| json!({"domain": d, "score": s})).collect::<Vec<_>>(), "answers": answers})
         })
         .collect();
-    Ok(Json(json!({"items": items})))
-}
-
-async fn view(
-    State(s): State<AppState>,
-    caller: ApiCaller,
-) -> Result<Json<Arc<MaturityView>>, Problem> {
-    caller.require(Permission::Read)?;
-    Ok(Json(maturity_view(&s.store, caller.org_id).await?))
+    Ok(json!({"items": items}))
 }
 
 /// The dashboard's numbers, each with the page that shows the records behind it.
-async fn dashboard(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, Problem> {
-    caller.require(Permission::Read)?;
-    let v = maturity_view(&s.store, caller.org_id).await?;
-    Ok(Json(json!({
+pub async fn dashboard(cx: &Cx, scope: &Scope) -> AppResult<Value> {
+    scope.require(Permission::Read)?;
+    let v = maturity_view(cx, scope.org_id).await?;
+    Ok(json!({
         "maturity": v.domains.iter().map(|d| json!({"domain": d.key, "title": d.title, "self_score": d.self_score, "evidence_level": d.evidence_level})).collect::<Vec<_>>(),
         "overall": v.overall,
         "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
@@ -402,16 +379,24 @@ async fn dashboard(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<
         "next": v.gaps.iter().take(3).map(|g| g.text.clone()).collect::<Vec<_>>(),
         "timeline": v.roadmap.iter().map(|p| json!({"phase": p.name, "start": p.start, "end": p.end})).collect::<Vec<_>>(),
         "target_date": v.target_date,
-    })))
+    }))
+}
+
+/// The questionnaire: domains, questions, their level descriptions and the scoring rule.
+pub fn questions() -> Value {
+    json!({
+        "scoring_rule": SCORING_RULE,
+        "domains": DOMAINS.iter().map(|(k, t)| json!({"key": k, "title": t})).collect::<Vec<_>>(),
+        "questions": QUESTIONS.iter().map(|q| json!({"id": q.id, "domain": q.domain, "text": q.text, "explanation": q.explanation, "levels": q.levels, "recommendation": q.recommendation})).collect::<Vec<_>>(),
+    })
 }
 
 /// The latest assessment as a workbook: answers, scores and gaps on three sheets.
-pub async fn assessment_xlsx(store: &Store, org_id: i64) -> Result<Vec<u8>, Problem> {
+pub async fn assessment_xlsx(cx: &Cx, scope: &Scope) -> AppResult<FileOut> {
     use rust_xlsxwriter::{Format, Workbook};
-    let v = maturity_view(store, org_id).await?;
-    let internal = |e: rust_xlsxwriter::XlsxError| {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-    };
+    scope.require(Permission::Read)?;
+    let v = maturity_view(cx, scope.org_id).await?;
+    let internal = |e: rust_xlsxwriter::XlsxError| AppError::internal(e.to_string());
     let head = Format::new().set_bold().set_background_color("#E7EEFB");
     let wrap = Format::new().set_text_wrap();
     let mut wb = Workbook::new();
@@ -501,63 +486,34 @@ pub async fn assessment_xlsx(store: &Store, org_id: i64) -> Result<Vec<u8>, Prob
         ws.write(row, 3, if g.quick_win { "yes" } else { "" })
             .map_err(internal)?;
     }
-    wb.save_to_buffer().map_err(internal)
-}
-
-async fn xlsx_latest(
-    State(s): State<AppState>,
-    caller: ApiCaller,
-) -> Result<axum::response::Response, Problem> {
-    caller.require(Permission::Read)?;
-    let bytes = assessment_xlsx(&s.store, caller.org_id).await?;
-    Ok(crate::download(
-        crate::XLSX,
+    Ok(FileOut::new(
+        XLSX,
         "maturity-assessment.xlsx",
-        bytes,
+        wb.save_to_buffer().map_err(internal)?,
     ))
 }
 
-async fn questions() -> Json<Value> {
-    Json(json!({
-        "scoring_rule": SCORING_RULE,
-        "domains": DOMAINS.iter().map(|(k, t)| json!({"key": k, "title": t})).collect::<Vec<_>>(),
-        "questions": QUESTIONS.iter().map(|q| json!({"id": q.id, "domain": q.domain, "text": q.text, "explanation": q.explanation, "levels": q.levels, "recommendation": q.recommendation})).collect::<Vec<_>>(),
-    }))
+/// The organization's plan (target date, budget inputs) and its version.
+pub async fn get_plan(cx: &Cx, scope: &Scope) -> AppResult<(Plan, i64)> {
+    scope.require(Permission::Read)?;
+    plan(&cx.store, scope.org_id).await
 }
 
-async fn get_plan(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Value>, Problem> {
-    caller.require(Permission::Read)?;
-    let (p, v) = plan(&s.store, caller.org_id).await?;
-    Ok(Json(json!({"plan": p, "version": v})))
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PlanBody {
-    plan: Plan,
-    version: i64,
+pub struct PlanBody {
+    #[schema(value_type = Object)]
+    pub plan: Plan,
+    pub version: i64,
 }
 
-pub async fn save_plan(
-    store: &Store,
-    actor: &aims_store::Actor,
-    org_id: i64,
-    p: &Plan,
-    version: i64,
-) -> Result<i64, Problem> {
-    p.check().map_err(Problem::invalid)?;
-    let json = serde_json::to_string(p).map_err(|e| Problem::bad_request(e.to_string()))?;
-    Ok(store
-        .set_org_plan(actor, org_id, &json, version, Utc::now())
+/// Replaces the plan (approvers only); answers the new version.
+pub async fn save_plan(cx: &Cx, scope: &Scope, p: &Plan, version: i64) -> AppResult<i64> {
+    scope.require(Permission::Approve)?;
+    p.check().map_err(AppError::invalid)?;
+    let json = serde_json::to_string(p).map_err(|e| AppError::bad_request(e.to_string()))?;
+    Ok(cx
+        .store
+        .set_org_plan(&scope.actor, scope.org_id, &json, version, cx.now())
         .await?)
-}
-
-async fn put_plan(
-    State(s): State<AppState>,
-    caller: ApiCaller,
-    JsonBody(b): JsonBody<PlanBody>,
-) -> Result<Json<Value>, Problem> {
-    caller.require(Permission::Approve)?;
-    let v = save_plan(&s.store, &caller.actor(), caller.org_id, &b.plan, b.version).await?;
-    Ok(Json(json!({"plan": b.plan, "version": v})))
 }

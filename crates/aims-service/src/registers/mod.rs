@@ -1,14 +1,18 @@
 //! Services shared by the register API, pages and CLI: list parameters, display values,
 //! CSV import (with a row-by-row report) and CSV/XLSX export.
 
-use crate::error::Problem;
+pub mod read;
+pub mod write;
+
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::file::{FileOut, CSV, XLSX};
 use aims_domain::register::{
     check_field, check_input, option_label, FieldKind, FieldSpec, FieldValue, RecordInput,
     RegisterSpec, REGISTERS,
 };
 use aims_domain::{FieldError, Invalid};
 use aims_store::{Member, Record, Store};
-use axum::http::StatusCode;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -34,8 +38,8 @@ impl ListQuery {
         spec: &'static RegisterSpec,
         pairs: &[(String, String)],
         default_limit: i64,
-    ) -> Result<ListQuery, Problem> {
-        let bad = |field: &str, m: String| Problem::field(StatusCode::BAD_REQUEST, field, m);
+    ) -> Result<ListQuery, AppError> {
+        let bad = |field: &str, m: String| AppError::field(ErrorKind::BadRequest, field, m);
         let mut q = ListQuery {
             limit: default_limit,
             ..Default::default()
@@ -117,7 +121,7 @@ pub async fn list_page(
     org_id: i64,
     spec: &'static RegisterSpec,
     q: &ListQuery,
-) -> Result<(Vec<Record>, Option<String>), Problem> {
+) -> Result<(Vec<Record>, Option<String>), AppError> {
     let mut rows = store
         .register_list(
             org_id,
@@ -160,7 +164,11 @@ pub struct Lookups {
 }
 
 impl Lookups {
-    pub async fn load(store: &Store, org_id: i64, spec: &RegisterSpec) -> Result<Lookups, Problem> {
+    pub async fn load(
+        store: &Store,
+        org_id: i64,
+        spec: &RegisterSpec,
+    ) -> Result<Lookups, AppError> {
         let mut l = Lookups::default();
         if spec.fields.iter().any(|f| f.kind == FieldKind::Member) {
             l.members = store.list_members(org_id, None, 10_000).await?;
@@ -171,7 +179,7 @@ impl Lookups {
                     .iter()
                     .find(|r| r.table == table)
                     .copied()
-                    .ok_or_else(|| Problem::not_found("register"))?;
+                    .ok_or_else(|| AppError::not_found("register"))?;
                 let map = all_rows(store, org_id, other, &ListQuery::default())
                     .await?
                     .into_iter()
@@ -195,7 +203,7 @@ impl Lookups {
         org_id: i64,
         spec: &RegisterSpec,
         rows: &[Record],
-    ) -> Result<Lookups, Problem> {
+    ) -> Result<Lookups, AppError> {
         let mut l = Lookups::default();
         if spec.fields.iter().any(|f| f.kind == FieldKind::Member) {
             l.members = store.list_members(org_id, None, 10_000).await?;
@@ -206,7 +214,7 @@ impl Lookups {
                     .iter()
                     .find(|r| r.table == table)
                     .copied()
-                    .ok_or_else(|| Problem::not_found("register"))?;
+                    .ok_or_else(|| AppError::not_found("register"))?;
                 let mut ids: Vec<i64> = rows
                     .iter()
                     .filter_map(|r| r.get(f.name).and_then(|v| v.as_i64()))
@@ -301,7 +309,7 @@ pub fn columns(spec: &RegisterSpec) -> Vec<&'static str> {
     c
 }
 
-pub fn csv_header(spec: &RegisterSpec) -> Result<Vec<u8>, Problem> {
+pub fn csv_header(spec: &RegisterSpec) -> Result<Vec<u8>, AppError> {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(columns(spec)).map_err(internal)?;
     w.into_inner().map_err(internal)
@@ -311,7 +319,7 @@ pub fn csv_rows(
     spec: &RegisterSpec,
     rows: &[Record],
     lookups: &Lookups,
-) -> Result<Vec<u8>, Problem> {
+) -> Result<Vec<u8>, AppError> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(vec![]);
@@ -331,11 +339,8 @@ pub fn csv_rows(
     w.into_inner().map_err(internal)
 }
 
-fn internal<E: std::fmt::Display>(e: E) -> Problem {
-    Problem::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        format!("export failed: {e}"),
-    )
+fn internal<E: std::fmt::Display>(e: E) -> AppError {
+    AppError::internal(format!("export failed: {e}"))
 }
 
 /// Every row of the filtered list, in pages (an XLSX file is built whole).
@@ -344,7 +349,7 @@ pub async fn all_rows(
     org_id: i64,
     spec: &'static RegisterSpec,
     q: &ListQuery,
-) -> Result<Vec<Record>, Problem> {
+) -> Result<Vec<Record>, AppError> {
     let mut q = ListQuery {
         limit: 500,
         cursor: None,
@@ -371,7 +376,7 @@ pub async fn csv_body(
     spec: &'static RegisterSpec,
     q: &ListQuery,
     lookups: Lookups,
-) -> Result<axum::body::Body, Problem> {
+) -> Result<futures_util::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>, AppError> {
     use futures_util::StreamExt;
     let q = ListQuery {
         limit: 500,
@@ -395,7 +400,7 @@ pub async fn csv_body(
             };
             let page = async {
                 let (rows, next) = list_page(store, org_id, spec, &q).await?;
-                Ok::<_, Problem>((csv_rows(spec, &rows, lookups)?, next))
+                Ok::<_, AppError>((csv_rows(spec, &rows, lookups)?, next))
             };
             let (bytes, next) = page.await.map_err(|p| {
                 tracing::error!(register = spec.path, "CSV export stopped: {}", p.detail);
@@ -409,7 +414,7 @@ pub async fn csv_body(
             async move { Ok::<_, std::io::Error>(bytes::Bytes::from(head)) },
         )
         .chain(tail);
-    Ok(axum::body::Body::from_stream(body))
+    Ok(body.boxed())
 }
 
 /// The filtered register as an XLSX file. Rows are read a keyset page (500) at a time and
@@ -421,7 +426,7 @@ pub async fn xlsx(
     spec: &'static RegisterSpec,
     q: &ListQuery,
     lookups: &Lookups,
-) -> Result<Vec<u8>, Problem> {
+) -> Result<Vec<u8>, AppError> {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet_with_constant_memory();
@@ -494,7 +499,7 @@ pub fn read_csv(
     spec: &'static RegisterSpec,
     text: &str,
     lookups: &Lookups,
-) -> Result<CsvReport, Problem> {
+) -> Result<CsvReport, AppError> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
@@ -502,8 +507,8 @@ pub fn read_csv(
     let headers = rdr
         .headers()
         .map_err(|e| {
-            Problem::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::field(
+                ErrorKind::Invalid,
                 "line 1",
                 format!("the header row cannot be read: {e}"),
             )
@@ -534,7 +539,7 @@ pub fn read_csv(
         }
     }
     if !inv.is_empty() {
-        return Err(Problem::invalid(inv));
+        return Err(AppError::invalid(inv));
     }
     let mut report = CsvReport {
         rows: vec![],
@@ -600,8 +605,8 @@ pub fn read_csv(
         }
     }
     if report.total == 0 {
-        return Err(Problem::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(AppError::field(
+            ErrorKind::Invalid,
             "file",
             "has a header but no rows",
         ));
@@ -609,44 +614,51 @@ pub fn read_csv(
     Ok(report)
 }
 
-/// Imports a CSV file: nothing is written unless every row is valid.
+/// Imports a CSV file through the write path: nothing is written unless every row is valid.
 pub async fn import_csv(
-    store: &Store,
-    actor: &aims_store::Actor,
-    org_id: i64,
+    cx: &Cx,
+    scope: &Scope,
     spec: &'static RegisterSpec,
     text: &str,
-) -> Result<Vec<Record>, Problem> {
-    let lookups = Lookups::load(store, org_id, spec).await?;
+) -> AppResult<Vec<Record>> {
+    scope.require(aims_domain::Permission::Write)?;
+    let lookups = Lookups::load(&cx.store, scope.org_id, spec).await?;
     let report = read_csv(spec, text, &lookups)?;
     if !report.errors.is_empty() {
         let n = report.errors.len();
-        return Err(Problem {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: format!("{n} problem(s) in the file; nothing was imported"),
-            errors: report.errors,
-        });
+        return Err(AppError::rejected(
+            format!("{n} problem(s) in the file; nothing was imported"),
+            report.errors,
+        ));
     }
-    let mut errors = vec![];
-    for (line, input) in &report.rows {
-        if let Err(p) = crate::api_risk::before_write(store, org_id, spec, None, input).await {
-            errors.extend(p.errors.into_iter().map(|e| FieldError {
-                field: format!("line {line}: {}", e.field),
-                message: e.message,
-            }));
+    write::import(cx, scope, spec, &report.rows).await
+}
+
+/// The filtered list as CSV or XLSX (shared by the API and the pages).
+pub async fn export(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    lq: &ListQuery,
+    format: &str,
+) -> AppResult<FileOut> {
+    scope.require(aims_domain::Permission::Read)?;
+    let (store, org_id) = (&cx.store, scope.org_id);
+    let lookups = Lookups::load(store, org_id, spec).await?;
+    let name = spec.path;
+    match format {
+        "csv" => {
+            let out = csv_body(store, org_id, spec, lq, lookups).await?;
+            Ok(FileOut::stream(CSV, &format!("{name}.csv"), out))
         }
+        "xlsx" => {
+            let out = xlsx(store, org_id, spec, lq, &lookups).await?;
+            Ok(FileOut::new(XLSX, &format!("{name}.xlsx"), out))
+        }
+        _ => Err(AppError::field(
+            ErrorKind::BadRequest,
+            "format",
+            "must be csv or xlsx",
+        )),
     }
-    if !errors.is_empty() {
-        return Err(Problem {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: format!(
-                "{} problem(s) in the file; nothing was imported",
-                errors.len()
-            ),
-            errors,
-        });
-    }
-    Ok(store
-        .register_import(actor, org_id, spec, &report.rows, chrono::Utc::now())
-        .await?)
 }

@@ -2,7 +2,7 @@
 //! functions the API uses (so every record has its audit events). `small` is a pleasant demo;
 //! `large` is the benchmark's organization.
 
-use crate::error::Problem;
+use crate::error::AppError;
 use aims_domain::register::{
     check_input, RegisterSpec, AI_MODELS, AI_SYSTEMS, CONTROLS, DATASETS, EVIDENCE, RISKS,
     SUPPLIERS,
@@ -154,7 +154,7 @@ async fn create_all(
     spec: &'static RegisterSpec,
     rows: Vec<Value>,
     progress: &(dyn Fn(String) + Sync),
-) -> Result<Vec<i64>, Problem> {
+) -> Result<Vec<i64>, AppError> {
     let mut ids = Vec::with_capacity(rows.len());
     let total = rows.len();
     for (n, chunk) in rows.chunks(1000).enumerate() {
@@ -169,7 +169,7 @@ async fn create_all(
             .map(|(i, v)| {
                 check_input(spec, v.as_object().unwrap_or(&Map::new()), false)
                     .map(|inp| (i + 1, inp))
-                    .map_err(Problem::invalid)
+                    .map_err(AppError::invalid)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let recs = store
@@ -196,7 +196,7 @@ async fn update_all(
     spec: &'static RegisterSpec,
     updates: Vec<(i64, Value)>,
     progress: &(dyn Fn(String) + Sync),
-) -> Result<usize, Problem> {
+) -> Result<usize, AppError> {
     let total = updates.len();
     let mut done = 0;
     for chunk in updates.chunks(1000) {
@@ -205,7 +205,7 @@ async fn update_all(
             .map(|(id, v)| {
                 check_input(spec, v.as_object().unwrap_or(&Map::new()), true)
                     .map(|inp| (*id, inp))
-                    .map_err(Problem::invalid)
+                    .map_err(AppError::invalid)
             })
             .collect::<Result<Vec<_>, _>>()?;
         done += store
@@ -223,7 +223,7 @@ pub async fn generate(
     owner_id: i64,
     scale: Scale,
     progress: &(dyn Fn(String) + Sync),
-) -> Result<Value, Problem> {
+) -> Result<Value, AppError> {
     let actor = Actor::cli();
     let mut rng = StdRng::seed_from_u64(42);
     let suppliers: Vec<Value> = (0..scale.suppliers)

@@ -1,11 +1,11 @@
 //! Catalog services shared by the API, the pages and the CLI: loading the built-in library,
 //! importing uploaded libraries, exports (aims YAML, OSCAL), trees and coverage.
 
-use crate::error::Problem;
+use crate::error::{AppError, ErrorKind};
+use crate::file::FileOut;
 use aims_catalog::library::{FrameworkMeta, RequirementDef};
 use aims_catalog::{ciso, library, oscal, Library, Relation};
 use aims_store::{Actor, FrameworkSummary, ImportReport, Requirement, Store};
-use axum::http::StatusCode;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -26,10 +26,9 @@ pub async fn ensure_builtin(store: &Store) -> Result<Vec<ImportReport>, String> 
 }
 
 /// Parses an uploaded library: the aims format, or a CISO Assistant library.
-pub fn parse_upload(text: &str) -> Result<Vec<Library>, Problem> {
-    let invalid = |e: aims_catalog::LibraryError| {
-        Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "library", e.0)
-    };
+pub fn parse_upload(text: &str) -> Result<Vec<Library>, AppError> {
+    let invalid =
+        |e: aims_catalog::LibraryError| AppError::field(ErrorKind::Invalid, "library", e.0);
     if ciso::looks_like_ciso(text) {
         ciso::parse(text).map_err(invalid)
     } else {
@@ -43,7 +42,7 @@ pub async fn import(
     org_id: Option<i64>,
     actor: Option<&Actor>,
     text: &str,
-) -> Result<Vec<ImportReport>, Problem> {
+) -> Result<Vec<ImportReport>, AppError> {
     let libs = parse_upload(text)?;
     Ok(store
         .import_libraries(org_id, &libs, false, actor, Utc::now())
@@ -58,7 +57,7 @@ fn now_rfc3339() -> String {
 pub async fn to_library(
     store: &Store,
     fw: &FrameworkSummary,
-) -> Result<(FrameworkMeta, Vec<RequirementDef>), Problem> {
+) -> Result<(FrameworkMeta, Vec<RequirementDef>), AppError> {
     let reqs = store.list_requirements(fw.framework.id, None).await?;
     let ref_of: HashMap<i64, String> = reqs.iter().map(|r| (r.id, r.reference.clone())).collect();
     let f = &fw.framework;
@@ -90,15 +89,15 @@ pub async fn to_library(
     Ok((meta, defs))
 }
 
-pub async fn export_yaml(store: &Store, fw: &FrameworkSummary) -> Result<String, Problem> {
+pub async fn export_yaml(store: &Store, fw: &FrameworkSummary) -> Result<String, AppError> {
     let (meta, reqs) = to_library(store, fw).await?;
-    library::to_yaml(&meta, &reqs).map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.0))
+    library::to_yaml(&meta, &reqs).map_err(|e| AppError::internal(e.0))
 }
 
 pub async fn export_oscal(
     store: &Store,
     fw: &FrameworkSummary,
-) -> Result<serde_json::Value, Problem> {
+) -> Result<serde_json::Value, AppError> {
     let (meta, reqs) = to_library(store, fw).await?;
     Ok(oscal::catalog(&meta, &reqs, &now_rfc3339()))
 }
@@ -107,7 +106,7 @@ pub async fn export_oscal(
 pub async fn export_mappings_oscal(
     store: &Store,
     org_id: Option<i64>,
-) -> Result<serde_json::Value, Problem> {
+) -> Result<serde_json::Value, AppError> {
     let frameworks: HashMap<i64, (String, i64)> = store
         .list_frameworks(org_id)
         .await?
@@ -142,7 +141,7 @@ pub async fn export_mappings_oscal(
         });
     }
     if sets.iter().all(|s| s.rows.is_empty()) {
-        return Err(Problem::not_found("crosswalk"));
+        return Err(AppError::not_found("crosswalk"));
     }
     Ok(oscal::mapping_collection(
         "aims catalog crosswalks",
@@ -240,7 +239,7 @@ pub async fn coverage(
     store: &Store,
     org_id: i64,
     fw: &FrameworkSummary,
-) -> Result<Arc<Coverage>, Problem> {
+) -> Result<Arc<Coverage>, AppError> {
     // Reused until the organization changes; the framework's content hash is in the key, so
     // an upgraded library is never judged by a stale result.
     let kind = format!("coverage:{}:{}", fw.framework.id, fw.framework.content_hash);
@@ -253,7 +252,7 @@ async fn compute_coverage(
     store: &Store,
     org_id: i64,
     fw: &FrameworkSummary,
-) -> Result<Coverage, Problem> {
+) -> Result<Coverage, AppError> {
     let reqs = store.list_requirements(fw.framework.id, None).await?;
     let (direct, mapped) = store.coverage_sources(org_id, fw.framework.id).await?;
     let mut paths: HashMap<i64, Vec<CoveragePath>> = HashMap::new();
@@ -345,22 +344,22 @@ pub async fn framework_file(
     store: &Store,
     fw: &FrameworkSummary,
     format: &str,
-) -> Result<axum::response::Response, Problem> {
+) -> Result<FileOut, AppError> {
     let key = &fw.framework.key;
     match format {
-        "yaml" => Ok(crate::download(
-            "application/yaml",
+        "yaml" => Ok(FileOut::new(
+            crate::file::YAML,
             &format!("{key}.yaml"),
             export_yaml(store, fw).await?,
         )),
-        "oscal" => Ok(crate::download(
-            "application/json",
+        "oscal" => Ok(FileOut::new(
+            crate::file::JSON,
             &format!("{key}.oscal.json"),
             serde_json::to_vec(&export_oscal(store, fw).await?)
-                .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+                .map_err(|e| AppError::internal(e.to_string()))?,
         )),
-        _ => Err(Problem::field(
-            StatusCode::BAD_REQUEST,
+        _ => Err(AppError::field(
+            ErrorKind::BadRequest,
             "format",
             "must be `yaml` or `oscal`",
         )),
@@ -368,15 +367,11 @@ pub async fn framework_file(
 }
 
 /// Every crosswalk visible to the organization as an OSCAL mapping collection download.
-pub async fn crosswalks_file(
-    store: &Store,
-    org_id: i64,
-) -> Result<axum::response::Response, Problem> {
+pub async fn crosswalks_file(store: &Store, org_id: i64) -> Result<FileOut, AppError> {
     let doc = export_mappings_oscal(store, Some(org_id)).await?;
-    Ok(crate::download(
-        "application/json",
+    Ok(FileOut::new(
+        crate::file::JSON,
         "aims-crosswalks.oscal.json",
-        serde_json::to_vec(&doc)
-            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+        serde_json::to_vec(&doc).map_err(|e| AppError::internal(e.to_string()))?,
     ))
 }

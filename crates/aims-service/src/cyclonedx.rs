@@ -6,12 +6,14 @@
 //! `supplier` and `manufacturer` become suppliers. Records are matched by an external reference
 //! derived from the BOM, so the same BOM imported twice creates nothing new.
 
-use crate::error::Problem;
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult};
 use aims_domain::register::{
     check_input, RegisterSpec, AI_MODELS, AI_SYSTEMS, DATASETS, SUPPLIERS,
 };
 use aims_domain::Invalid;
-use aims_store::{InventoryPlan, PlanItem, Store};
+use aims_domain::Permission;
+use aims_store::{InventoryImportReport, InventoryPlan, PlanItem};
 use serde_json::{json, Map, Value};
 
 const COMPONENT_TYPES: &[&str] = &[
@@ -328,11 +330,12 @@ pub fn plan(doc: &Value) -> Result<InventoryPlan, Invalid> {
 }
 
 /// The AI system, its models, datasets and suppliers as a CycloneDX 1.6 BOM.
-pub async fn export_system(store: &Store, org_id: i64, id: i64) -> Result<Value, Problem> {
+async fn export_system(cx: &Cx, org_id: i64, id: i64) -> Result<Value, AppError> {
+    let store = &cx.store;
     let sys = store
         .register_get(org_id, &AI_SYSTEMS, id)
         .await?
-        .ok_or_else(|| Problem::not_found("AI system"))?;
+        .ok_or_else(|| AppError::not_found("AI system"))?;
     let links = store.register_links(&AI_SYSTEMS, id).await?;
     let linked = |field: &str| {
         links
@@ -461,7 +464,7 @@ pub async fn export_system(store: &Store, org_id: i64, id: i64) -> Result<Value,
         "serialNumber": format!("urn:uuid:{}", aims_catalog::oscal::stable_uuid(&format!("bom:{org_id}:{id}:{version}"))),
         "version": 1,
         "metadata": {
-            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "timestamp": cx.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "tools": {"components": [{"type": "application", "name": "aims", "version": env!("CARGO_PKG_VERSION")}]},
             "component": main,
         },
@@ -471,4 +474,27 @@ pub async fn export_system(store: &Store, org_id: i64, id: i64) -> Result<Value,
         bom["dependencies"] = json!([{"ref": sys_ref, "dependsOn": depends}]);
     }
     Ok(bom)
+}
+
+/// Imports a CycloneDX BOM into the inventory (matched by external reference, so a
+/// re-import neither duplicates records nor blanks what people added).
+pub async fn import(
+    cx: &Cx,
+    scope: &Scope,
+    doc: &Value,
+    system_id: Option<i64>,
+) -> AppResult<InventoryImportReport> {
+    scope.require(Permission::Write)?;
+    let mut plan = plan(doc).map_err(AppError::invalid)?;
+    plan.system_id = system_id;
+    Ok(cx
+        .store
+        .import_inventory_plan(&scope.actor, scope.org_id, &plan, cx.now())
+        .await?)
+}
+
+/// An AI system with its models, datasets and suppliers as a CycloneDX 1.6 BOM.
+pub async fn export(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Value> {
+    scope.require(Permission::Read)?;
+    export_system(cx, scope.org_id, id).await
 }

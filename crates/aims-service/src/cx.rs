@@ -1,0 +1,103 @@
+//! What every operation is given: the context it runs in (`Cx`) and on whose behalf (`Scope`).
+
+use crate::error::{AppError, AppResult};
+use aims_domain::{Clock, Permission, Permissions};
+use aims_store::{Actor, Store};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// The wall clock: the one place that reads the system time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The store, the evidence files and the clock, shared by every caller (web, CLI, jobs).
+#[derive(Clone)]
+pub struct Cx {
+    pub store: Store,
+    /// Evidence files, stored by their SHA-256 through `object_store` (a local folder by
+    /// default; an S3-compatible store fits the same trait when several nodes run).
+    pub files: Arc<dyn object_store::ObjectStore>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Cx {
+    pub fn new(store: Store, files: Arc<dyn object_store::ObjectStore>) -> Cx {
+        Cx {
+            store,
+            files,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Evidence files in a local folder (created when missing).
+    pub fn with_local_files(store: Store, dir: &std::path::Path) -> std::io::Result<Cx> {
+        std::fs::create_dir_all(dir)?;
+        let files = object_store::local::LocalFileSystem::new_with_prefix(dir)
+            .map_err(std::io::Error::other)?;
+        Ok(Cx::new(store, Arc::new(files)))
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Cx {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today as `YYYY-MM-DD`, the form dates are stored in.
+    pub fn today(&self) -> String {
+        self.clock.today().format("%Y-%m-%d").to_string()
+    }
+}
+
+/// On whose behalf an operation runs: the organization, the actor recorded in the audit
+/// trail, and the effective permissions (for a token: its role ∩ the member's current role).
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub org_id: i64,
+    pub actor: Actor,
+    pub perms: Permissions,
+}
+
+impl Scope {
+    /// Fails with `Forbidden` unless the scope's permissions include `p`.
+    pub fn require(&self, p: Permission) -> AppResult<()> {
+        if self.perms.allows(p) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "your role does not allow this ({} is needed)",
+                permission_name(p)
+            )))
+        }
+    }
+
+    /// The machine's operator at the command line: every right in the organization.
+    pub fn operator(org_id: i64) -> Scope {
+        Scope {
+            org_id,
+            actor: Actor::cli(),
+            perms: aims_domain::Role::Admin.permissions(),
+        }
+    }
+}
+
+fn permission_name(p: Permission) -> &'static str {
+    match p {
+        Permission::Read => "permission to read",
+        Permission::Write => "permission to write",
+        Permission::Approve => "permission to approve",
+        Permission::ReadAuditTrail => "permission to read the audit trail",
+        Permission::Audit => "permission to record audits",
+        Permission::Administer => "permission to administer",
+    }
+}

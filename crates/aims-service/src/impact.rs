@@ -1,0 +1,168 @@
+//! Impact assessments: findings, the workflow, re-assessment and raising a risk from a finding.
+
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult};
+use crate::record::{num, text};
+use aims_domain::register::{check_input, AI_SYSTEMS, IMPACT_ASSESSMENTS, RISKS};
+use aims_domain::risk::ImpactEntry;
+use aims_domain::{Invalid, Permission};
+use aims_store::Record;
+use serde::Deserialize;
+use serde_json::{json, Map};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntriesBody {
+    #[schema(value_type = Vec<Object>)]
+    pub entries: Vec<ImpactEntry>,
+    pub version: i64,
+}
+
+/// Replaces the findings of an impact assessment (each checked, named by its index).
+pub async fn set_entries(cx: &Cx, scope: &Scope, id: i64, b: EntriesBody) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    let mut inv = Invalid::default();
+    for (i, e) in b.entries.iter().enumerate() {
+        e.check(&format!("entries[{i}]"), &mut inv);
+    }
+    inv.into_result().map_err(AppError::invalid)?;
+    let json =
+        serde_json::to_string(&b.entries).map_err(|e| AppError::bad_request(e.to_string()))?;
+    Ok(cx
+        .store
+        .set_ia_entries(&scope.actor, scope.org_id, id, b.version, &json, cx.now())
+        .await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBody {
+    pub version: i64,
+}
+
+/// One step of the impact assessment workflow: `submit`, `approve` (approvers only) or `reopen`.
+pub async fn transition(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    step: &str,
+    version: i64,
+) -> AppResult<Record> {
+    match step {
+        "approve" => scope.require(Permission::Approve)?,
+        "submit" | "reopen" => scope.require(Permission::Write)?,
+        _ => return Err(AppError::not_found("step")),
+    }
+    Ok(cx
+        .store
+        .ia_transition(
+            &scope.actor,
+            scope.org_id,
+            id,
+            version,
+            step,
+            &cx.today(),
+            cx.now(),
+        )
+        .await?)
+}
+
+/// Raises a risk in the register from one finding of an impact assessment, linked to its system.
+pub async fn raise_risk(cx: &Cx, scope: &Scope, id: i64, index: usize) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    let (store, org_id) = (&cx.store, scope.org_id);
+    let ia = store
+        .register_get(org_id, &IMPACT_ASSESSMENTS, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("impact assessment"))?;
+    let entries: Vec<ImpactEntry> = ia
+        .get("entries")
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default();
+    let e = entries
+        .get(index)
+        .ok_or_else(|| AppError::not_found("finding"))?;
+    let label = |list: &[(&str, &str)], k: &str| {
+        list.iter()
+            .find(|(x, _)| *x == k)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| k.to_string())
+    };
+    let (c, _) = crate::risk::criteria(store, org_id).await?;
+    let clamp = |v: i64, n: usize| v.clamp(1, n as i64);
+    let mut obj = Map::new();
+    obj.insert(
+        "name".into(),
+        format!(
+            "{}: {}",
+            label(aims_domain::risk::DIMENSIONS, &e.dimension),
+            e.consequence.chars().take(150).collect::<String>()
+        )
+        .into(),
+    );
+    obj.insert(
+        "description".into(),
+        format!(
+            "Raised from {} finding {} ({}). Measures: {}. Remaining: {}",
+            text(&ia, "reference"),
+            index + 1,
+            label(aims_domain::risk::PARTIES, &e.party),
+            e.measures,
+            e.residual
+        )
+        .into(),
+    );
+    obj.insert("status".into(), "identified".into());
+    obj.insert(
+        "inherent_likelihood".into(),
+        clamp(e.likelihood, c.likelihood.len()).into(),
+    );
+    obj.insert(
+        "inherent_impact".into(),
+        clamp(e.severity, c.impact.len()).into(),
+    );
+    if let Some(sys) = num(&ia, "system_id") {
+        obj.insert("system_ids".into(), json!([sys]));
+    }
+    let input = check_input(&RISKS, &obj, false).map_err(AppError::invalid)?;
+    Ok(store
+        .register_create(&scope.actor, org_id, &RISKS, &input, cx.now())
+        .await?)
+}
+
+/// Why an approved impact assessment is due for re-assessment: the system changed life cycle
+/// stage since approval, or the review interval has passed. Empty when none applies.
+pub async fn reassessment_reasons(
+    cx: &Cx,
+    org_id: i64,
+    ia: &Record,
+) -> Result<Vec<String>, AppError> {
+    let mut out = vec![];
+    if text(ia, "status") != "approved" {
+        return Ok(out);
+    }
+    if let Some(sys) = num(ia, "system_id") {
+        if let Some(system) = cx.store.register_get(org_id, &AI_SYSTEMS, sys).await? {
+            let now_stage = text(&system, "lifecycle_stage");
+            let then = text(ia, "stage_at_approval");
+            if !then.is_empty() && now_stage != then {
+                out.push(format!(
+                    "the system moved from {} to {} since approval",
+                    then.replace('_', " "),
+                    now_stage.replace('_', " ")
+                ));
+            }
+        }
+    }
+    if let (Some(months), Ok(approved)) = (
+        num(ia, "review_interval_months"),
+        chrono::NaiveDate::parse_from_str(&text(ia, "approved_on"), "%Y-%m-%d"),
+    ) {
+        let due = approved.checked_add_months(chrono::Months::new(months as u32));
+        if due.is_some_and(|d| d <= cx.clock.today()) {
+            out.push(format!("the review interval of {months} months has passed"));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,118 @@
+//! Reading registers: one record with its links and referrers, and keyset pages.
+
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult};
+use crate::registers::{list_page, ListQuery};
+use aims_domain::register::{RegisterSpec, REGISTERS};
+use aims_domain::Permission;
+use aims_store::Record;
+use serde_json::{json, Map, Value};
+
+/// One record with its links expanded and the records that refer to it.
+pub async fn get(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    id: i64,
+) -> AppResult<Record> {
+    scope.require(Permission::Read)?;
+    let rec = cx
+        .store
+        .register_get(scope.org_id, spec, id)
+        .await?
+        .ok_or_else(|| AppError::not_found(spec.singular))?;
+    expand(cx, scope.org_id, spec, rec).await
+}
+
+/// One keyset page of the filtered, sorted list, and the cursor of the next.
+pub async fn list(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    q: &ListQuery,
+) -> AppResult<(Vec<Record>, Option<String>)> {
+    scope.require(Permission::Read)?;
+    list_page(&cx.store, scope.org_id, spec, q).await
+}
+
+/// A record with its links expanded to `{id, reference, name}` and what refers to it.
+pub async fn expand(
+    cx: &Cx,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    rec: Record,
+) -> AppResult<Record> {
+    expand_with(cx, org_id, spec, rec, true).await
+}
+
+/// `expand` for a record this request created: nothing can refer to it yet.
+pub async fn expand_created(
+    cx: &Cx,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    rec: Record,
+) -> AppResult<Record> {
+    expand_with(cx, org_id, spec, rec, false).await
+}
+
+async fn expand_with(
+    cx: &Cx,
+    org_id: i64,
+    spec: &'static RegisterSpec,
+    mut rec: Record,
+    referrers: bool,
+) -> AppResult<Record> {
+    let store = &cx.store;
+    let id = rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
+    // A record just created with no links has nothing to look up.
+    let unlinked = !referrers
+        && spec.links.iter().all(|l| {
+            rec.get(l.field)
+                .and_then(|v| v.as_array())
+                .is_none_or(|a| a.is_empty())
+        });
+    let (links, referring) = if unlinked {
+        (vec![], vec![])
+    } else if referrers {
+        store.register_neighbours(org_id, spec, id).await?
+    } else {
+        (store.register_links(spec, id).await?, vec![])
+    };
+    for (field, linked) in links {
+        let other = spec
+            .link(&field)
+            .and_then(|l| REGISTERS.iter().find(|r| r.table == l.other))
+            .copied();
+        let items: Vec<Value> = linked
+            .iter()
+            .map(|l| json!({"id": l.id, "reference": other.map(|o| o.reference(l.number)).unwrap_or_default(), "name": l.name}))
+            .collect();
+        rec.insert(field, Value::Array(items));
+    }
+    let mut by = Map::new();
+    for (table, linked) in referring {
+        let other = REGISTERS.iter().find(|r| r.table == table).copied();
+        let items: Vec<Value> = linked
+            .iter()
+            .map(|l| json!({"id": l.id, "reference": other.map(|o| o.reference(l.number)).unwrap_or_default(), "name": l.name}))
+            .collect();
+        if !items.is_empty() {
+            by.insert(table, Value::Array(items));
+        }
+    }
+    rec.insert("referenced_by".into(), Value::Object(by));
+    // Flags derived at read time.
+    if spec.table == "evidence" {
+        let today = cx.today();
+        let expired = rec
+            .get("valid_until")
+            .and_then(|v| v.as_str())
+            .is_some_and(|d| d < today.as_str());
+        rec.insert("expired".into(), expired.into());
+    }
+    if spec.table == "impact_assessments" {
+        let reasons = crate::impact::reassessment_reasons(cx, org_id, &rec).await?;
+        rec.insert("reassessment_due".into(), reasons.into());
+    }
+    Ok(rec)
+}

@@ -1,0 +1,135 @@
+//! The one write path of every register. The API, the forms, CSV and BOM imports, raising a
+//! risk, making a task, the demo and the CLI all write through these functions, so the field
+//! checks, the rules of `crate::rules` and the permission check run for every caller.
+
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult};
+use aims_domain::register::{check_input, RecordInput, RegisterSpec};
+use aims_domain::{FieldError, Invalid, Permission};
+use aims_store::Record;
+use serde_json::{Map, Value};
+
+/// Creates a record from checked input, after the rules.
+pub async fn create(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    input: &RecordInput,
+) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    crate::rules::before_write(&cx.store, scope.org_id, spec, None, input).await?;
+    Ok(cx
+        .store
+        .register_create(&scope.actor, scope.org_id, spec, input, cx.now())
+        .await?)
+}
+
+/// Updates the fields `input` carries (the others keep their values), after the rules.
+pub async fn update(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    id: i64,
+    version: i64,
+    input: &RecordInput,
+) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    crate::rules::before_write(&cx.store, scope.org_id, spec, Some(id), input).await?;
+    Ok(cx
+        .store
+        .register_update(
+            &scope.actor,
+            scope.org_id,
+            spec,
+            id,
+            version,
+            input,
+            cx.now(),
+        )
+        .await?)
+}
+
+/// Creates a record from a JSON object (the API's body): fields checked, then `create`.
+pub async fn create_json(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    body: &Map<String, Value>,
+) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    if body.contains_key("version") {
+        return Err(AppError::invalid(Invalid::field(
+            "version",
+            "is set by the server on create",
+        )));
+    }
+    let input = check_input(spec, body, false).map_err(AppError::invalid)?;
+    create(cx, scope, spec, &input).await
+}
+
+/// Updates a record from a JSON object carrying the `version` it was read at.
+pub async fn update_json(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    id: i64,
+    body: &Map<String, Value>,
+) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    let version = body
+        .get("version")
+        .and_then(|v| v.as_i64())
+        .ok_or_else(|| {
+            AppError::invalid(Invalid::field(
+                "version",
+                "is required: send the version you read",
+            ))
+        })?;
+    let input = check_input(spec, body, true).map_err(AppError::invalid)?;
+    update(cx, scope, spec, id, version, &input).await
+}
+
+pub async fn delete(cx: &Cx, scope: &Scope, spec: &'static RegisterSpec, id: i64) -> AppResult<()> {
+    scope.require(Permission::Write)?;
+    Ok(cx
+        .store
+        .register_delete(&scope.actor, scope.org_id, spec, id, cx.now())
+        .await?)
+}
+
+/// Creates many records in one transaction: every row passes the rules first, and a row
+/// that fails is named by its line; nothing is written unless all pass.
+pub async fn import(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    rows: &[(usize, RecordInput)],
+) -> AppResult<Vec<Record>> {
+    scope.require(Permission::Write)?;
+    let mut errors = vec![];
+    for (line, input) in rows {
+        if let Err(p) = crate::rules::before_write(&cx.store, scope.org_id, spec, None, input).await
+        {
+            if p.errors.is_empty() {
+                return Err(p);
+            }
+            errors.extend(p.errors.into_iter().map(|e| FieldError {
+                field: format!("line {line}: {}", e.field),
+                message: e.message,
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::rejected(
+            format!(
+                "{} problem(s) in the file; nothing was imported",
+                errors.len()
+            ),
+            errors,
+        ));
+    }
+    Ok(cx
+        .store
+        .register_import(&scope.actor, scope.org_id, spec, rows, cx.now())
+        .await?)
+}

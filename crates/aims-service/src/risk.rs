@@ -1,0 +1,150 @@
+//! Risks: the organization's criteria, the heat map and acceptance.
+
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult};
+use crate::record::num;
+use aims_domain::register::RISKS;
+use aims_domain::risk::RiskCriteria;
+use aims_domain::{Invalid, Permission};
+use aims_store::{Record, Store};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+pub async fn criteria(store: &Store, org_id: i64) -> Result<(RiskCriteria, i64), AppError> {
+    match store.risk_criteria(org_id).await? {
+        Some((json, v)) => Ok((serde_json::from_str(&json).unwrap_or_default(), v)),
+        None => Ok((RiskCriteria::default(), 0)),
+    }
+}
+
+/// The organization's risk criteria and their version.
+pub async fn get_criteria(cx: &Cx, scope: &Scope) -> AppResult<(RiskCriteria, i64)> {
+    scope.require(Permission::Read)?;
+    criteria(&cx.store, scope.org_id).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriteriaBody {
+    #[schema(value_type = Object)]
+    pub criteria: RiskCriteria,
+    pub version: i64,
+}
+
+/// Replaces the risk criteria (scales, bands, acceptance threshold); approvers only.
+pub async fn set_criteria(
+    cx: &Cx,
+    scope: &Scope,
+    b: CriteriaBody,
+) -> AppResult<(RiskCriteria, i64)> {
+    scope.require(Permission::Approve)?;
+    b.criteria.check().map_err(AppError::invalid)?;
+    let json =
+        serde_json::to_string(&b.criteria).map_err(|e| AppError::bad_request(e.to_string()))?;
+    let v = cx
+        .store
+        .set_risk_criteria(&scope.actor, scope.org_id, &json, b.version, cx.now())
+        .await?;
+    Ok((b.criteria, v))
+}
+
+/// The heat map as data: every cell with its count and band.
+pub async fn heatmap_cells(
+    store: &Store,
+    org_id: i64,
+    residual: bool,
+) -> Result<(RiskCriteria, Vec<Vec<(i64, String)>>), AppError> {
+    let (c, _) = criteria(store, org_id).await?;
+    let counts = store.risk_heatmap(org_id, residual).await?;
+    let mut grid = vec![];
+    for i in (1..=c.impact.len() as i64).rev() {
+        let mut row = vec![];
+        for l in 1..=c.likelihood.len() as i64 {
+            let n = counts
+                .iter()
+                .find(|(x, y, _)| *x == l && *y == i)
+                .map(|t| t.2)
+                .unwrap_or(0);
+            row.push((
+                n,
+                c.band(l * i)
+                    .map(|b| b.colour.clone())
+                    .unwrap_or_else(|| "#9e9e9e".into()),
+            ));
+        }
+        grid.push(row);
+    }
+    Ok((c, grid))
+}
+
+/// Every non-empty cell of the heat map with its count, score and level.
+pub async fn heatmap(cx: &Cx, scope: &Scope, residual: bool) -> AppResult<Value> {
+    scope.require(Permission::Read)?;
+    let (c, counts) = (
+        criteria(&cx.store, scope.org_id).await?.0,
+        cx.store.risk_heatmap(scope.org_id, residual).await?,
+    );
+    let cells: Vec<Value> = counts
+        .iter()
+        .map(|(l, i, n)| {
+            json!({"likelihood": l, "impact": i, "count": n, "score": l * i,
+                   "level": c.band(l * i).map(|b| b.level.clone())})
+        })
+        .collect();
+    Ok(json!({"residual": residual, "cells": cells}))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptBody {
+    pub reason: String,
+    /// Required when the residual score is above the acceptance threshold.
+    #[serde(default)]
+    pub top_management_acceptance: bool,
+    pub version: i64,
+}
+
+/// Only a role that may approve accepts; above the threshold only with top management's acceptance recorded.
+pub async fn accept(cx: &Cx, scope: &Scope, id: i64, b: AcceptBody) -> AppResult<Record> {
+    let (store, org_id) = (&cx.store, scope.org_id);
+    if !scope.perms.allows(Permission::Approve) {
+        return Err(AppError::forbidden(
+            "accepting a risk needs a manager or admin role",
+        ));
+    }
+    let risk = store
+        .register_get(org_id, &RISKS, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("risk"))?;
+    let mut inv = Invalid::default();
+    if b.reason.trim().is_empty() {
+        inv.push(
+            "reason",
+            "is required: say why the remaining risk is acceptable",
+        );
+    }
+    let (c, _) = criteria(store, org_id).await?;
+    let score = num(&risk, "residual_score").or_else(|| num(&risk, "inherent_score"));
+    match score {
+        None => inv.push("residual_score", "assess the risk (likelihood and impact) before accepting it"),
+        Some(s) if s > c.acceptance_threshold && !b.top_management_acceptance => inv.push(
+            "top_management_acceptance",
+            format!("the residual score {s} is above the acceptance threshold {}: record top management's acceptance", c.acceptance_threshold),
+        ),
+        _ => {}
+    }
+    inv.into_result().map_err(AppError::invalid)?;
+    Ok(store
+        .accept_risk(
+            &scope.actor,
+            org_id,
+            id,
+            b.version,
+            b.reason.trim(),
+            b.top_management_acceptance,
+            &cx.today(),
+            cx.now(),
+        )
+        .await?)
+}

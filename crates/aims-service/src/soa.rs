@@ -1,0 +1,286 @@
+//! The Statement of Applicability: the view with its problems, decisions, approval and exports.
+
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::file::{FileOut, CSV, XLSX};
+use aims_domain::register::{CONTROLS, RISKS};
+use aims_domain::risk::{soa_problems, SoaCheckEntry};
+use aims_domain::{Invalid, Permission};
+use aims_store::{SoaEntry, SoaVersion};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// The SoA with its problems and evidence, reused until the organization changes.
+pub async fn soa_view(cx: &Cx, org_id: i64) -> Result<Arc<Value>, AppError> {
+    cx.store
+        .derived(org_id, "soa", || compute_soa_view(cx, org_id))
+        .await
+}
+
+/// The Statement of Applicability as the API and the pages show it.
+pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<Arc<Value>> {
+    scope.require(Permission::Read)?;
+    soa_view(cx, scope.org_id).await
+}
+
+async fn compute_soa_view(cx: &Cx, org_id: i64) -> Result<Value, AppError> {
+    let store = &cx.store;
+    let entries = store.soa_entries(org_id, cx.now()).await?;
+    let controls = store.soa_controls(org_id).await?;
+    let untreated: Vec<String> = store
+        .untreated_modify_risks(org_id)
+        .await?
+        .into_iter()
+        .map(|n| RISKS.reference(n))
+        .collect();
+    let checks: Vec<SoaCheckEntry> = entries
+        .iter()
+        .map(|e| SoaCheckEntry {
+            reference: &e.reference,
+            applicable: e.applicable,
+            justification: e.justification.as_deref().unwrap_or(""),
+            implemented_controls: e.implemented_controls as usize,
+        })
+        .collect();
+    let mut problems = soa_problems(&checks, &untreated);
+    // A large organization can have thousands of untreated risks: list the first ones, count all.
+    let problems_total = problems.len();
+    problems.truncate(50);
+    let evidence = store.soa_evidence_counts(org_id).await?;
+    // Show a handful of implementing controls per entry; large organizations have hundreds.
+    const SHOWN: usize = 10;
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+            let all: Vec<&(i64, i64, String, String)> = controls
+                .iter()
+                .filter(|c| c.0 == e.requirement_id)
+                .collect();
+            let cs: Vec<Value> = all
+                .iter()
+                .take(SHOWN)
+                .map(|c| json!({"reference": CONTROLS.reference(c.1), "name": c.2, "status": c.3}))
+                .collect();
+            v["controls"] = Value::Array(cs);
+            v["controls_total"] = all.len().into();
+            v["evidence_count"] = evidence
+                .iter()
+                .find(|x| x.0 == e.requirement_id)
+                .map(|x| x.1)
+                .unwrap_or(0)
+                .into();
+            v
+        })
+        .collect();
+    let decided = entries.iter().filter(|e| e.applicable.is_some()).count();
+    Ok(
+        json!({"items": items, "decided": decided, "total": entries.len(), "complete": problems_total == 0, "problems": problems, "problems_total": problems_total}),
+    )
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideBody {
+    pub applicable: Option<bool>,
+    pub justification: Option<String>,
+    pub status: Option<String>,
+    pub version: i64,
+}
+
+pub const SOA_STATUSES: &[&str] = &["not_started", "planned", "in_progress", "implemented"];
+
+/// Decides one entry: applicable or not, why, and how far its implementation is (approvers only).
+pub async fn decide(cx: &Cx, scope: &Scope, entry: i64, b: DecideBody) -> AppResult<SoaEntry> {
+    scope.require(Permission::Approve)?;
+    let mut inv = Invalid::default();
+    let justification = b
+        .justification
+        .as_deref()
+        .map(str::trim)
+        .filter(|j| !j.is_empty());
+    if b.applicable.is_some() && justification.is_none() {
+        inv.push(
+            "justification",
+            if b.applicable == Some(false) {
+                "is required: say why the control does not apply"
+            } else {
+                "is required: say why the control is needed (for example the risks it treats)"
+            },
+        );
+    }
+    if justification.is_some_and(|j| j.chars().count() > 5000) {
+        inv.push("justification", "must be at most 5000 characters");
+    }
+    let status = b.status.unwrap_or_else(|| "not_started".into());
+    if !SOA_STATUSES.contains(&status.as_str()) {
+        inv.push(
+            "status",
+            format!("must be one of {}", SOA_STATUSES.join(", ")),
+        );
+    }
+    inv.into_result().map_err(AppError::invalid)?;
+    Ok(cx
+        .store
+        .update_soa_entry(
+            &scope.actor,
+            scope.org_id,
+            entry,
+            b.applicable,
+            justification,
+            &status,
+            b.version,
+            cx.now(),
+        )
+        .await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Approves the SoA as it stands: a numbered version with a snapshot of every entry.
+pub async fn approve(cx: &Cx, scope: &Scope, note: &str) -> AppResult<SoaVersion> {
+    scope.require(Permission::Approve)?;
+    let view = soa_view(cx, scope.org_id).await?;
+    Ok(cx
+        .store
+        .approve_soa(
+            &scope.actor,
+            scope.org_id,
+            note,
+            &view["items"].to_string(),
+            cx.now(),
+        )
+        .await?)
+}
+
+/// The approved versions, newest first, each with its snapshot.
+pub async fn versions(cx: &Cx, scope: &Scope) -> AppResult<Value> {
+    scope.require(Permission::Read)?;
+    let versions = cx.store.soa_versions(scope.org_id).await?;
+    let items: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            let mut o = serde_json::to_value(v).unwrap_or(Value::Null);
+            o["entries"] = serde_json::from_str(&v.snapshot_json).unwrap_or(Value::Null);
+            o
+        })
+        .collect();
+    Ok(json!({"items": items}))
+}
+
+/// An SoA entry's listed controls, one line each: "CTL-1 Name (status)".
+pub fn soa_control_lines(entry: &Value) -> Vec<String> {
+    entry["controls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            format!(
+                "{} {} ({})",
+                c["reference"].as_str().unwrap_or(""),
+                c["name"].as_str().unwrap_or(""),
+                c["status"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// The SoA as XLSX (header frozen, filters, wrapped text, one row per control), CSV or printable HTML.
+pub async fn export(cx: &Cx, scope: &Scope, format: &str) -> AppResult<FileOut> {
+    scope.require(Permission::Read)?;
+    let view = soa_view(cx, scope.org_id).await?;
+    let items: &[Value] = view["items"].as_array().map_or(&[], |a| a.as_slice());
+    let row = |e: &Value| -> Vec<String> {
+        let controls = soa_control_lines(e);
+        vec![
+            e["reference"].as_str().unwrap_or("").to_string(),
+            e["title"].as_str().unwrap_or("").to_string(),
+            match e["applicable"].as_bool() {
+                Some(true) => "Applicable".into(),
+                Some(false) => "Not applicable".into(),
+                None => "Not decided".into(),
+            },
+            e["justification"].as_str().unwrap_or("").to_string(),
+            e["status"].as_str().unwrap_or("").replace('_', " "),
+            {
+                let more = e["controls_total"].as_i64().unwrap_or(0) - controls.len() as i64;
+                if more > 0 {
+                    format!("{}\nand {more} more", controls.join("\n"))
+                } else {
+                    controls.join("\n")
+                }
+            },
+            e["evidence_count"].as_i64().unwrap_or(0).to_string(),
+        ]
+    };
+    let headers = [
+        "Control",
+        "Title",
+        "Applicability",
+        "Justification",
+        "Implementation status",
+        "Implemented by",
+        "Evidence",
+    ];
+    let internal = |e: String| AppError::internal(e);
+    match format {
+        "xlsx" => {
+            use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+            let mut wb = Workbook::new();
+            let ws = wb.add_worksheet();
+            ws.set_name("Statement of Applicability")
+                .map_err(|e| internal(e.to_string()))?;
+            let head = Format::new()
+                .set_bold()
+                .set_background_color("#E7EEFB")
+                .set_align(FormatAlign::Top)
+                .set_text_wrap();
+            let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+            for (c, (h, w)) in headers
+                .iter()
+                .zip([10.0, 40.0, 16.0, 60.0, 18.0, 40.0, 10.0])
+                .enumerate()
+            {
+                ws.write_with_format(0, c as u16, *h, &head)
+                    .map_err(|e| internal(e.to_string()))?;
+                ws.set_column_width(c as u16, w)
+                    .map_err(|e| internal(e.to_string()))?;
+            }
+            for (r, e) in items.iter().enumerate() {
+                for (c, v) in row(e).iter().enumerate() {
+                    ws.write_with_format((r + 1) as u32, c as u16, v, &wrap)
+                        .map_err(|e| internal(e.to_string()))?;
+                }
+            }
+            ws.set_freeze_panes(1, 0)
+                .map_err(|e| internal(e.to_string()))?;
+            ws.autofilter(0, 0, items.len() as u32, (headers.len() - 1) as u16)
+                .map_err(|e| internal(e.to_string()))?;
+            let bytes = wb.save_to_buffer().map_err(|e| internal(e.to_string()))?;
+            Ok(FileOut::new(XLSX, "statement-of-applicability.xlsx", bytes))
+        }
+        "csv" => {
+            let mut w = csv::Writer::from_writer(vec![]);
+            w.write_record(headers)
+                .map_err(|e| internal(e.to_string()))?;
+            for e in items {
+                w.write_record(row(e))
+                    .map_err(|e| internal(e.to_string()))?;
+            }
+            let bytes = w.into_inner().map_err(|e| internal(e.to_string()))?;
+            Ok(FileOut::new(CSV, "statement-of-applicability.csv", bytes))
+        }
+        _ => Err(AppError::field(
+            ErrorKind::BadRequest,
+            "format",
+            "must be xlsx or csv (the printable page is /o/{slug}/soa/print)",
+        )),
+    }
+}
