@@ -281,6 +281,23 @@ pub fn soa_problems(entries: &[SoaCheckEntry], untreated_modify_risks: &[String]
     out
 }
 
+/// A risk's score for acceptance: the residual score once residual levels are set, else the inherent one.
+pub fn current_score(
+    inherent: (Option<i64>, Option<i64>),
+    residual: (Option<i64>, Option<i64>),
+) -> Option<i64> {
+    match (residual, inherent) {
+        ((Some(l), Some(i)), _) => Some(l * i),
+        (_, (Some(l), Some(i))) => Some(l * i),
+        _ => None,
+    }
+}
+
+/// An acceptance holds while the risk's score stays at or below the score that was accepted.
+pub fn acceptance_holds(accepted_score: i64, score: Option<i64>) -> bool {
+    score.is_none_or(|s| s <= accepted_score)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +306,14 @@ mod tests {
     fn default_criteria_are_valid_and_band_scores() {
         let c = RiskCriteria::default();
         c.check().unwrap();
+        assert_eq!(current_score((Some(4), Some(5)), (None, None)), Some(20));
+        assert_eq!(
+            current_score((Some(4), Some(5)), (Some(2), Some(3))),
+            Some(6)
+        );
+        assert!(acceptance_holds(6, Some(6)));
+        assert!(acceptance_holds(6, Some(4)));
+        assert!(!acceptance_holds(6, Some(9)));
         assert_eq!(c.band(12).unwrap().level, "High");
         assert_eq!(c.band(25).unwrap().level, "Critical");
         assert!(c.check_level("inherent_likelihood", Some(6), true).is_err());

@@ -384,16 +384,7 @@ async fn task(
     obj.insert("source".into(), format!("roadmap {}", q.id).into());
     let input = check_input(&TASKS, &obj, false)
         .map_err(|e| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    let rec =
-        s.cx.store
-            .register_create(
-                &ctx.actor(),
-                ctx.org.org_id,
-                &TASKS,
-                &input,
-                chrono::Utc::now(),
-            )
-            .await?;
+    let rec = aims_service::registers::write::create(&s.cx, &ctx.scope(), &TASKS, &input).await?;
     Ok(Redirect::to(&format!(
         "/o/{slug}/inventory/tasks/{}",
         rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0)

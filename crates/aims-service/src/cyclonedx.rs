@@ -9,7 +9,7 @@
 use crate::cx::{Cx, Scope};
 use crate::error::{AppError, AppResult};
 use aims_domain::register::{
-    check_input, RegisterSpec, AI_MODELS, AI_SYSTEMS, DATASETS, SUPPLIERS,
+    check_input, RegisterSpec, AI_MODELS, AI_SYSTEMS, DATASETS, REGISTERS, SUPPLIERS,
 };
 use aims_domain::Invalid;
 use aims_domain::Permission;
@@ -487,6 +487,33 @@ pub async fn import(
     scope.require(Permission::Write)?;
     let mut plan = plan(doc).map_err(AppError::invalid)?;
     plan.system_id = system_id;
+    // The rules every register write runs, named by the component they came from.
+    let mut errors = vec![];
+    for item in plan.items.iter_mut() {
+        let Some(spec) = REGISTERS.iter().find(|r| r.table == item.table) else {
+            continue;
+        };
+        if let Err(e) =
+            crate::rules::before_write(&cx.store, scope.org_id, spec, None, &mut item.input).await
+        {
+            if e.errors.is_empty() {
+                return Err(e);
+            }
+            errors.extend(e.errors.into_iter().map(|f| aims_domain::FieldError {
+                field: format!("{}: {}", item.external_ref, f.field),
+                message: f.message,
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::rejected(
+            format!(
+                "{} problem(s) in the BOM; nothing was imported",
+                errors.len()
+            ),
+            errors,
+        ));
+    }
     Ok(cx
         .store
         .import_inventory_plan(&scope.actor, scope.org_id, &plan, cx.now())

@@ -1,13 +1,14 @@
-//! `aims demo`: fills an organization with believable, linked records through the same store
-//! functions the API uses (so every record has its audit events). `small` is a pleasant demo;
+//! `aims demo`: fills an organization with believable, linked records through the same write
+//! path and rules as the API and the forms (so every record has its audit events). `small` is a pleasant demo;
 //! `large` is the benchmark's organization.
 
+use crate::cx::{Cx, Scope};
 use crate::error::AppError;
+use crate::registers::write;
 use aims_domain::register::{
-    check_input, RegisterSpec, AI_MODELS, AI_SYSTEMS, CONTROLS, DATASETS, EVIDENCE, RISKS,
-    SUPPLIERS,
+    check_input, RegisterSpec, AI_MODELS, AI_SYSTEMS, CONTROLS, DATASETS, EVIDENCE,
+    IMPACT_ASSESSMENTS, RISKS, SUPPLIERS,
 };
-use aims_store::{Actor, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
@@ -148,9 +149,8 @@ fn date(rng: &mut StdRng, from_year: i32, years: i32) -> String {
 }
 
 async fn create_all(
-    store: &Store,
-    actor: &Actor,
-    org_id: i64,
+    cx: &Cx,
+    scope: &Scope,
     spec: &'static RegisterSpec,
     rows: Vec<Value>,
     progress: &(dyn Fn(String) + Sync),
@@ -161,7 +161,7 @@ async fn create_all(
         // The register grows from empty: refresh the planner's statistics as autovacuum would
         // (PostgreSQL would otherwise plan lookups for an empty table).
         if n % 10 == 1 {
-            store.analyze().await?;
+            cx.store.analyze().await?;
         }
         let inputs = chunk
             .iter()
@@ -172,9 +172,7 @@ async fn create_all(
                     .map_err(AppError::invalid)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let recs = store
-            .register_import(actor, org_id, spec, &inputs, chrono::Utc::now())
-            .await?;
+        let recs = write::import(cx, scope, spec, &inputs).await?;
         ids.extend(
             recs.iter()
                 .filter_map(|r| r.get("id").and_then(|v| v.as_i64())),
@@ -190,9 +188,8 @@ async fn create_all(
 }
 
 async fn update_all(
-    store: &Store,
-    actor: &Actor,
-    org_id: i64,
+    cx: &Cx,
+    scope: &Scope,
     spec: &'static RegisterSpec,
     updates: Vec<(i64, Value)>,
     progress: &(dyn Fn(String) + Sync),
@@ -208,23 +205,24 @@ async fn update_all(
                     .map_err(AppError::invalid)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        done += store
-            .register_update_many(actor, org_id, spec, &inputs, chrono::Utc::now())
-            .await?;
+        done += write::update_many(cx, scope, spec, &inputs).await?;
         progress(format!("{} changes {done}/{total}", spec.singular));
     }
     Ok(done)
 }
 
 /// Generates the records; returns how many of each.
+/// Every record goes through the same write path and rules as a user's: systems that end up in
+/// deployment or operation are created in validation, get an approved impact assessment once
+/// their risks are assessed, and only then move on.
 pub async fn generate(
-    store: &Store,
-    org_id: i64,
+    cx: &Cx,
+    scope: &Scope,
     owner_id: i64,
     scale: Scale,
     progress: &(dyn Fn(String) + Sync),
 ) -> Result<Value, AppError> {
-    let actor = Actor::cli();
+    let store = &cx.store;
     let mut rng = StdRng::seed_from_u64(42);
     let suppliers: Vec<Value> = (0..scale.suppliers)
         .map(|i| {
@@ -232,7 +230,7 @@ pub async fn generate(
             json!({"name": name, "risk_rating": pick(&mut rng, &["low", "medium", "high"]), "due_diligence_status": pick(&mut rng, &["completed", "in_progress", "not_started"]), "next_review": date(&mut rng, 2026, 2), "review_cadence_months": 12})
         })
         .collect();
-    let sup_ids = create_all(store, &actor, org_id, &SUPPLIERS, suppliers, progress).await?;
+    let sup_ids = create_all(cx, scope, &SUPPLIERS, suppliers, progress).await?;
     let stages = [
         "inception",
         "design_development",
@@ -241,29 +239,36 @@ pub async fn generate(
         "operation_monitoring",
         "re_evaluation",
     ];
+    let target_stages: Vec<&str> = (0..scale.systems)
+        .map(|_| pick(&mut rng, &stages))
+        .collect();
     let systems: Vec<Value> = (0..scale.systems)
         .map(|i| {
-            json!({"name": format!("{} {} {}", pick(&mut rng, ADJ), pick(&mut rng, FUN), i + 1), "lifecycle_stage": pick(&mut rng, &stages), "owner_id": owner_id,
+            let stage = match target_stages[i] {
+                "deployment" | "operation_monitoring" => "verification_validation",
+                s => s,
+            };
+            json!({"name": format!("{} {} {}", pick(&mut rng, ADJ), pick(&mut rng, FUN), i + 1), "lifecycle_stage": stage, "owner_id": owner_id,
                    "business_unit": pick(&mut rng, UNITS), "roles": [pick(&mut rng, &["provider", "deployer"])], "personal_data": rng.gen_bool(0.6), "in_scope": rng.gen_bool(0.9),
                    "purpose": "Supports staff decisions in its business unit.", "next_review": date(&mut rng, 2026, 2),
                    "supplier_ids": [sup_ids[rng.gen_range(0..sup_ids.len())]]})
         })
         .collect();
-    let sys_ids = create_all(store, &actor, org_id, &AI_SYSTEMS, systems, progress).await?;
+    let sys_ids = create_all(cx, scope, &AI_SYSTEMS, systems, progress).await?;
     let models: Vec<Value> = (0..scale.models)
         .map(|i| {
             json!({"name": format!("{}-{}", pick(&mut rng, FAMILIES), i + 1), "model_version": format!("{}.{}", rng.gen_range(1..5), rng.gen_range(0..10)), "task": pick(&mut rng, &["classification", "ranking", "text generation", "regression"]),
                    "source": pick(&mut rng, &["in_house", "third_party_service", "open_weights"]), "supplier_id": sup_ids[rng.gen_range(0..sup_ids.len())], "system_ids": [sys_ids[rng.gen_range(0..sys_ids.len())]]})
         })
         .collect();
-    let model_ids = create_all(store, &actor, org_id, &AI_MODELS, models, progress).await?;
+    let model_ids = create_all(cx, scope, &AI_MODELS, models, progress).await?;
     let datasets: Vec<Value> = (0..scale.datasets)
         .map(|i| {
             json!({"name": format!("{} data {}", pick(&mut rng, ADJ), i + 1), "purpose": pick(&mut rng, &["training", "validation", "test", "production_input"]), "source": "Internal systems",
                    "personal_data": rng.gen_bool(0.5), "system_ids": [sys_ids[rng.gen_range(0..sys_ids.len())]], "model_ids": [model_ids[rng.gen_range(0..model_ids.len())]]})
         })
         .collect();
-    create_all(store, &actor, org_id, &DATASETS, datasets, progress).await?;
+    create_all(cx, scope, &DATASETS, datasets, progress).await?;
     let risks: Vec<Value> = (0..scale.risks)
         .map(|_| {
             let (l, i) = (rng.gen_range(1..=5), rng.gen_range(1..=5));
@@ -272,7 +277,7 @@ pub async fn generate(
                    "risk_source": pick(&mut rng, &["C.3.1", "C.3.2", "C.3.3", "C.3.4", "C.3.6"]), "system_ids": [sys_ids[rng.gen_range(0..sys_ids.len())]]})
         })
         .collect();
-    let risk_ids = create_all(store, &actor, org_id, &RISKS, risks, progress).await?;
+    let risk_ids = create_all(cx, scope, &RISKS, risks, progress).await?;
     let annex: Vec<i64> = match store.framework_by_key(None, "iso42001-2023").await? {
         Some(fw) => store
             .list_requirements(fw.framework.id, None)
@@ -291,14 +296,14 @@ pub async fn generate(
                    "requirement_ids": req, "risk_ids": [risk_ids[rng.gen_range(0..risk_ids.len())]]})
         })
         .collect();
-    let control_ids = create_all(store, &actor, org_id, &CONTROLS, controls, progress).await?;
+    let control_ids = create_all(cx, scope, &CONTROLS, controls, progress).await?;
     let evidence: Vec<Value> = (0..scale.evidence)
         .map(|i| {
             json!({"name": format!("{} {}", pick(&mut rng, EVIDENCE_NAMES), i + 1), "kind": "link", "url": format!("https://intranet.example/evidence/{}", i + 1), "collected_on": date(&mut rng, 2025, 2),
                    "valid_until": date(&mut rng, 2026, 2), "control_ids": [control_ids[rng.gen_range(0..control_ids.len())]]})
         })
         .collect();
-    let ev_ids = create_all(store, &actor, org_id, &EVIDENCE, evidence, progress).await?;
+    let ev_ids = create_all(cx, scope, &EVIDENCE, evidence, progress).await?;
     store.analyze().await?;
 
     // Later life: risks move through their statuses, evidence is renewed.
@@ -315,7 +320,7 @@ pub async fn generate(
             .iter()
             .map(|id| (*id, json!({"status": statuses[round % statuses.len()]})))
             .collect();
-        changes += update_all(store, &actor, org_id, &RISKS, risk_updates, progress).await?;
+        changes += update_all(cx, scope, &RISKS, risk_updates, progress).await?;
         let ev_updates: Vec<(i64, Value)> = ev_ids
             .iter()
             .map(|id| {
@@ -325,13 +330,48 @@ pub async fn generate(
                 )
             })
             .collect();
-        changes += update_all(store, &actor, org_id, &EVIDENCE, ev_updates, progress).await?;
+        changes += update_all(cx, scope, &EVIDENCE, ev_updates, progress).await?;
     }
 
     store.analyze().await?;
 
+    // Systems enter deployment and operation through the gate: an approved impact assessment.
+    let gated: Vec<(i64, &str)> = sys_ids
+        .iter()
+        .zip(&target_stages)
+        .filter(|(_, s)| matches!(**s, "deployment" | "operation_monitoring"))
+        .map(|(id, s)| (*id, *s))
+        .collect();
+    let assessments: Vec<Value> = gated
+        .iter()
+        .map(|(id, _)| json!({"name": "Impact assessment before deployment", "system_id": id, "review_interval_months": 12,
+                            "summary": "Consequences for the people the system's decisions affect, and the measures that keep them acceptable."}))
+        .collect();
+    let ia_ids = create_all(cx, scope, &IMPACT_ASSESSMENTS, assessments, progress).await?;
+    for (n, id) in ia_ids.iter().enumerate() {
+        let submitted = crate::impact::transition(cx, scope, *id, "submit", 1).await?;
+        let version = submitted
+            .get("version")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(2);
+        crate::impact::transition(cx, scope, *id, "approve", version).await?;
+        if (n + 1) % 1000 == 0 {
+            progress(format!(
+                "impact assessments approved {}/{}",
+                n + 1,
+                ia_ids.len()
+            ));
+        }
+    }
+    let moves: Vec<(i64, Value)> = gated
+        .iter()
+        .map(|(id, stage)| (*id, json!({"lifecycle_stage": stage})))
+        .collect();
+    changes += update_all(cx, scope, &AI_SYSTEMS, moves, progress).await?;
+
     // Decide the whole SoA.
-    let entries = store.soa_entries(org_id, chrono::Utc::now()).await?;
+    let org_id = scope.org_id;
+    let entries = store.soa_entries(org_id, cx.now()).await?;
     for e in &entries {
         let applicable = !e.reference.starts_with("A.10.4");
         let just = if applicable {
@@ -342,25 +382,23 @@ pub async fn generate(
         } else {
             "We have no customers of AI systems in scope.".to_string()
         };
-        store
-            .update_soa_entry(
-                &actor,
-                org_id,
-                e.id,
-                Some(applicable),
-                Some(&just),
+        let decision = crate::soa::DecideBody {
+            applicable: Some(applicable),
+            justification: Some(just),
+            status: Some(
                 if applicable {
                     "implemented"
                 } else {
                     "not_started"
-                },
-                e.version,
-                chrono::Utc::now(),
-            )
-            .await?;
+                }
+                .into(),
+            ),
+            version: e.version,
+        };
+        crate::soa::decide(cx, scope, e.id, decision).await?;
     }
     Ok(
         json!({"suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
-              "controls": control_ids.len(), "evidence": ev_ids.len(), "changes": changes, "soa_entries": entries.len()}),
+              "controls": control_ids.len(), "evidence": ev_ids.len(), "impact_assessments": ia_ids.len(), "changes": changes, "soa_entries": entries.len()}),
     )
 }

@@ -125,10 +125,9 @@ pub async fn raise_risk(cx: &Cx, scope: &Scope, id: i64, index: usize) -> AppRes
     if let Some(sys) = num(&ia, "system_id") {
         obj.insert("system_ids".into(), json!([sys]));
     }
+    // The same write path as the risk form: the rules run here too.
     let input = check_input(&RISKS, &obj, false).map_err(AppError::invalid)?;
-    Ok(store
-        .register_create(&scope.actor, org_id, &RISKS, &input, cx.now())
-        .await?)
+    crate::registers::write::create(cx, scope, &RISKS, &input).await
 }
 
 /// Why an approved impact assessment is due for re-assessment: the system changed life cycle

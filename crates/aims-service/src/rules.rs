@@ -1,69 +1,172 @@
 //! Rules a register write must pass beyond its fields. Every write path runs them
-//! (`registers::write`), whoever the caller.
+//! (`registers::write`), whoever the caller: the API, the forms, CSV and BOM imports, raising
+//! a risk, making a task, the demo and the CLI.
 
-use crate::error::AppError;
-use crate::record::text;
-use aims_domain::register::{RegisterSpec, AI_SYSTEMS, IMPACT_ASSESSMENTS, RISKS};
+use crate::error::{AppError, AppResult};
+use crate::record::{num, text};
+use aims_domain::register::{
+    FieldValue, RecordInput, RegisterSpec, AI_SYSTEMS, IMPACT_ASSESSMENTS, RISKS,
+};
+use aims_domain::risk::{acceptance_holds, current_score};
 use aims_domain::Invalid;
-use aims_store::Store;
+use aims_store::{Record, Store};
 
-/// Rules a register write must pass beyond its fields: likelihood and impact on the
-/// organization's scale (risks), and the life cycle gates (AI systems moving into deployment
-/// or operation).
+/// Runs the register's rules on a create (`id` None) or an update. A rule may amend the input:
+/// an accepted risk whose score rises above the accepted score goes back to `assessed`.
 pub async fn before_write(
     store: &Store,
     org_id: i64,
     spec: &RegisterSpec,
     id: Option<i64>,
-    input: &aims_domain::register::RecordInput,
-) -> Result<(), AppError> {
+    input: &mut RecordInput,
+) -> AppResult<()> {
     if spec.table == RISKS.table {
-        let (c, _) = crate::risk::criteria(store, org_id).await?;
-        let mut inv = Invalid::default();
-        for (f, v) in &input.values {
-            let aims_domain::register::FieldValue::Int(v) = v else {
-                continue;
-            };
-            let likelihood = f.name.ends_with("likelihood");
-            if f.name.ends_with("likelihood") || f.name.ends_with("impact") {
-                if let Err(m) = c.check_level(f.name, *v, likelihood) {
-                    inv.push(f.name, m.trim_start_matches(f.name).trim().to_string());
-                }
-            }
-        }
-        return inv.into_result().map_err(AppError::invalid);
+        return risk_rules(store, org_id, id, input).await;
     }
     if spec.table == AI_SYSTEMS.table {
-        let Some(id) = id else { return Ok(()) };
-        let new_stage = input
-            .values
-            .iter()
-            .find(|(f, _)| f.name == "lifecycle_stage")
-            .and_then(|(_, v)| match v {
-                aims_domain::register::FieldValue::Text(t) => t.clone(),
-                _ => None,
-            });
-        let Some(stage) = new_stage.filter(|s| s == "deployment" || s == "operation_monitoring")
-        else {
-            return Ok(());
+        return lifecycle_gate(store, org_id, id, input).await;
+    }
+    Ok(())
+}
+
+fn text_value(input: &RecordInput, name: &str) -> Option<Option<String>> {
+    input
+        .values
+        .iter()
+        .find(|(f, _)| f.name == name)
+        .map(|(_, v)| match v {
+            FieldValue::Text(t) => t.clone(),
+            _ => None,
+        })
+}
+
+fn int_value(input: &RecordInput, name: &str) -> Option<Option<i64>> {
+    input
+        .values
+        .iter()
+        .find(|(f, _)| f.name == name)
+        .map(|(_, v)| match v {
+            FieldValue::Int(n) => *n,
+            _ => None,
+        })
+}
+
+/// Likelihood and impact on the organization's scale; acceptance only through its step; an
+/// acceptance lapses when the score rises above the score accepted.
+async fn risk_rules(
+    store: &Store,
+    org_id: i64,
+    id: Option<i64>,
+    input: &mut RecordInput,
+) -> AppResult<()> {
+    let (c, _) = crate::risk::criteria(store, org_id).await?;
+    let mut inv = Invalid::default();
+    for (f, v) in &input.values {
+        let FieldValue::Int(v) = v else {
+            continue;
         };
-        let current = store
-            .register_get(org_id, &AI_SYSTEMS, id)
-            .await?
-            .map(|r| text(&r, "lifecycle_stage"))
-            .unwrap_or_default();
-        if current == stage || !store.org_settings(org_id).await?.0 {
-            return Ok(());
+        let likelihood = f.name.ends_with("likelihood");
+        if likelihood || f.name.ends_with("impact") {
+            if let Err(m) = c.check_level(f.name, *v, likelihood) {
+                inv.push(f.name, m.trim_start_matches(f.name).trim().to_string());
+            }
         }
-        let missing = gate_problems(store, org_id, id).await?;
-        if !missing.is_empty() {
-            return Err(AppError::invalid(Invalid::field(
-                "lifecycle_stage",
-                format!("cannot move to {stage}: {}", missing.join("; ")),
-            )));
+    }
+    let current: Option<Record> = match id {
+        Some(id) => store.register_get(org_id, &RISKS, id).await?,
+        None => None,
+    };
+    let was_accepted = current
+        .as_ref()
+        .is_some_and(|r| text(r, "status") == "accepted");
+    let new_status = text_value(input, "status").flatten();
+    if new_status.as_deref() == Some("accepted") && !was_accepted {
+        inv.push(
+            "status",
+            match id {
+                Some(id) => format!(
+                    "becomes accepted only through the acceptance step, which records the reason, \
+                     who accepted and top management's sign-off where the score needs it: use \
+                     Accept on the risk's page or POST /api/v1/risks/{id}/accept"
+                ),
+                None => "becomes accepted only through the acceptance step: create the risk as \
+                         identified or assessed, then accept it from its page or with POST \
+                         /api/v1/risks/{id}/accept"
+                    .to_string(),
+            },
+        );
+    }
+    inv.into_result().map_err(AppError::invalid)?;
+    if let (Some(rec), true) = (&current, was_accepted) {
+        if new_status.is_none() || new_status.as_deref() == Some("accepted") {
+            let level = |name: &str| int_value(input, name).unwrap_or_else(|| num(rec, name));
+            let score = current_score(
+                (level("inherent_likelihood"), level("inherent_impact")),
+                (level("residual_likelihood"), level("residual_impact")),
+            );
+            let accepted = num(rec, "accepted_score")
+                .or_else(|| num(rec, "residual_score"))
+                .or_else(|| num(rec, "inherent_score"));
+            if accepted.is_some_and(|a| !acceptance_holds(a, score)) {
+                let status = RISKS
+                    .field("status")
+                    .ok_or_else(|| AppError::internal("the risk register has no status"))?;
+                input.values.retain(|(f, _)| f.name != "status");
+                input
+                    .values
+                    .push((status, FieldValue::Text(Some("assessed".into()))));
+            }
         }
     }
     Ok(())
+}
+
+/// AI systems enter deployment or operation only with an approved impact assessment and every
+/// linked risk assessed (when the organization has the gates on), on create as on update.
+async fn lifecycle_gate(
+    store: &Store,
+    org_id: i64,
+    id: Option<i64>,
+    input: &RecordInput,
+) -> AppResult<()> {
+    let Some(stage) = text_value(input, "lifecycle_stage")
+        .flatten()
+        .filter(|s| s == "deployment" || s == "operation_monitoring")
+    else {
+        return Ok(());
+    };
+    if !store.org_settings(org_id).await?.0 {
+        return Ok(());
+    }
+    let missing = match id {
+        Some(id) => {
+            let current = store
+                .register_get(org_id, &AI_SYSTEMS, id)
+                .await?
+                .map(|r| text(&r, "lifecycle_stage"))
+                .unwrap_or_default();
+            if current == stage {
+                return Ok(());
+            }
+            gate_problems(store, org_id, id).await?
+        }
+        // A new system has no impact assessment yet.
+        None => vec![
+            "no approved impact assessment (create the system in an earlier stage, approve its impact assessment, then move it)"
+                .to_string(),
+        ],
+    };
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::invalid(Invalid::field(
+        "lifecycle_stage",
+        format!(
+            "cannot move to {}: {}",
+            stage.replace('_', " "),
+            missing.join("; ")
+        ),
+    )))
 }
 
 /// What keeps an AI system from deployment or operation: an approved impact assessment, and
@@ -79,7 +182,7 @@ pub async fn gate_problems(
             IMPACT_ASSESSMENTS
                 .field("system_id")
                 .ok_or_else(|| AppError::not_found("field"))?,
-            aims_domain::register::FieldValue::Int(Some(system_id)),
+            FieldValue::Int(Some(system_id)),
         )],
         limit: 100,
         ..Default::default()

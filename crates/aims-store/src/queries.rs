@@ -2348,7 +2348,7 @@ pub async fn accept_risk(p: &Pools, actor: &Actor, org_id: i64, id: i64, version
     }
     sqlx::query(
         "UPDATE risks SET status = 'accepted', accepted_by = $3, accepted_on = $4, acceptance_reason = $5, top_management_acceptance = $6, \
-         updated_at = $7, version = version + 1 WHERE org_id = $1 AND id = $2",
+         accepted_score = COALESCE(residual_score, inherent_score), updated_at = $7, version = version + 1 WHERE org_id = $1 AND id = $2",
     )
     .bind(org_id)
     .bind(id)

@@ -438,9 +438,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let started = std::time::Instant::now();
             let progress = |m: String| eprintln!("  {m}");
-            let counts = aims_service::demo::generate(&store, o.id, owner, scale, &progress)
-                .await
-                .map_err(|p| anyhow!(p.detail))?;
+            let cx = Cx::with_local_files(store.clone(), &cli.db.data_dir.join("evidence"))
+                .context("cannot prepare the evidence folder")?;
+            let counts =
+                aims_service::demo::generate(&cx, &Scope::operator(o.id), owner, scale, &progress)
+                    .await
+                    .map_err(|p| anyhow!(p.detail))?;
             println!(
                 "demo data for {org} in {:.1} s: {counts}",
                 started.elapsed().as_secs_f64()

@@ -31,7 +31,7 @@ async fn registers_crud_links_versions_and_tenancy(b: Backend) {
     let (_, me) = json(app.get(&t, "/api/v1/me").await).await;
 
     let (s, sys) = post(&app, &t, "/api/v1/ai-systems", json!({
-        "name": "Loan scoring", "lifecycle_stage": "deployment", "owner_id": me["user_id"], "roles": ["provider", "deployer"],
+        "name": "Loan scoring", "lifecycle_stage": "verification_validation", "owner_id": me["user_id"], "roles": ["provider", "deployer"],
         "personal_data": true, "in_scope": true, "next_review": "2027-01-31"
     })).await;
     assert_eq!(s, StatusCode::CREATED, "{sys}");
@@ -268,6 +268,19 @@ async fn registers_crud_links_versions_and_tenancy(b: Backend) {
 async fn lists_filter_sort_and_page(b: Backend) {
     let app = TestApp::start(b).await;
     let t = app.token("acme", "ann@acme.test", Role::Contributor).await;
+    // This organization runs without the life cycle gates, so systems are registered in any stage.
+    let admin = app.token("acme", "adam@acme.test", Role::Admin).await;
+    let (s, _) = json(
+        app.send_json(
+            reqwest::Method::PUT,
+            &admin,
+            "/api/v1/settings/lifecycle-gates",
+            &json!({"enabled": false, "version": 0}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
     let stages = ["inception", "deployment", "operation_monitoring"];
     for i in 0..25 {
         let (s, _) = post(&app, &t, "/api/v1/ai-systems", json!({"name": format!("System {:02}", 24 - i), "lifecycle_stage": stages[i % 3], "business_unit": if i % 2 == 0 { "Retail" } else { "Risk" }, "personal_data": i % 5 == 0})).await;
@@ -633,7 +646,7 @@ async fn cyclonedx_boms_import_once_and_export_valid(b: Backend) {
             .await
         }
     };
-    let (_, sys) = post(&app, &t, "/api/v1/ai-systems", json!({"name": "Image generator", "lifecycle_stage": "operation_monitoring", "roles": ["deployer"]})).await;
+    let (_, sys) = post(&app, &t, "/api/v1/ai-systems", json!({"name": "Image generator", "lifecycle_stage": "verification_validation", "roles": ["deployer"]})).await;
     for (file, models, datasets) in [
         ("valid-machine-learning-1.6.json", 1, 1),
         ("valid-machine-learning-1.7.json", 0, 0),
@@ -806,7 +819,7 @@ async fn pages_list_forms_import_and_classification(b: Backend) {
             &[
                 ("_csrf", &csrf),
                 ("name", "Chat helper"),
-                ("lifecycle_stage", "deployment"),
+                ("lifecycle_stage", "design_development"),
                 ("roles", "provider"),
                 ("roles", "deployer"),
                 ("personal_data", "true"),
@@ -828,7 +841,7 @@ async fn pages_list_forms_import_and_classification(b: Backend) {
                 ("_csrf", &csrf),
                 ("version", "1"),
                 ("name", "Chat helper v2"),
-                ("lifecycle_stage", "deployment"),
+                ("lifecycle_stage", "design_development"),
             ],
         )
         .await;
@@ -841,7 +854,7 @@ async fn pages_list_forms_import_and_classification(b: Backend) {
                 ("_csrf", &csrf),
                 ("version", "1"),
                 ("name", "Lost update?"),
-                ("lifecycle_stage", "deployment"),
+                ("lifecycle_stage", "design_development"),
             ],
         )
         .await;
@@ -851,7 +864,7 @@ async fn pages_list_forms_import_and_classification(b: Backend) {
     let (s, html) = app
         .page(
             &session,
-            "/o/acme/inventory/ai-systems?lifecycle_stage=deployment&sort=-name",
+            "/o/acme/inventory/ai-systems?lifecycle_stage=design_development&sort=-name",
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -960,7 +973,7 @@ async fn cli_imports_and_exports_the_inventory(b: Backend) {
     app.user("acme", "ann@acme.test", Role::Admin).await;
     let dir = app.db.data_dir.clone();
     let csv = dir.join("systems.csv");
-    std::fs::write(&csv, "name,lifecycle_stage,owner_id,business_unit\nFraud screening,operation_monitoring,ann@acme.test,Payments\nChat,deployment,,Support\n").unwrap();
+    std::fs::write(&csv, "name,lifecycle_stage,owner_id,business_unit\nFraud screening,verification_validation,ann@acme.test,Payments\nChat,design_development,,Support\n").unwrap();
     let (code, out, err) = aims(
         &app.db,
         &[

@@ -17,10 +17,11 @@ pub async fn create(
     input: &RecordInput,
 ) -> AppResult<Record> {
     scope.require(Permission::Write)?;
-    crate::rules::before_write(&cx.store, scope.org_id, spec, None, input).await?;
+    let mut input = input.clone();
+    crate::rules::before_write(&cx.store, scope.org_id, spec, None, &mut input).await?;
     Ok(cx
         .store
-        .register_create(&scope.actor, scope.org_id, spec, input, cx.now())
+        .register_create(&scope.actor, scope.org_id, spec, &input, cx.now())
         .await?)
 }
 
@@ -34,7 +35,8 @@ pub async fn update(
     input: &RecordInput,
 ) -> AppResult<Record> {
     scope.require(Permission::Write)?;
-    crate::rules::before_write(&cx.store, scope.org_id, spec, Some(id), input).await?;
+    let mut input = input.clone();
+    crate::rules::before_write(&cx.store, scope.org_id, spec, Some(id), &mut input).await?;
     Ok(cx
         .store
         .register_update(
@@ -43,7 +45,7 @@ pub async fn update(
             spec,
             id,
             version,
-            input,
+            &input,
             cx.now(),
         )
         .await?)
@@ -106,19 +108,8 @@ pub async fn import(
     rows: &[(usize, RecordInput)],
 ) -> AppResult<Vec<Record>> {
     scope.require(Permission::Write)?;
-    let mut errors = vec![];
-    for (line, input) in rows {
-        if let Err(p) = crate::rules::before_write(&cx.store, scope.org_id, spec, None, input).await
-        {
-            if p.errors.is_empty() {
-                return Err(p);
-            }
-            errors.extend(p.errors.into_iter().map(|e| FieldError {
-                field: format!("line {line}: {}", e.field),
-                message: e.message,
-            }));
-        }
-    }
+    let mut rows = rows.to_vec();
+    let errors = run_rules(cx, scope, spec, &mut rows, |_| None).await?;
     if !errors.is_empty() {
         return Err(AppError::rejected(
             format!(
@@ -130,6 +121,57 @@ pub async fn import(
     }
     Ok(cx
         .store
-        .register_import(&scope.actor, scope.org_id, spec, rows, cx.now())
+        .register_import(&scope.actor, scope.org_id, spec, &rows, cx.now())
         .await?)
+}
+
+/// Updates many records in one transaction (the fields each input carries), after the rules;
+/// a row that fails is named by its record's reference, and nothing is written unless all pass.
+pub async fn update_many(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    rows: &[(i64, RecordInput)],
+) -> AppResult<usize> {
+    scope.require(Permission::Write)?;
+    let mut rows = rows.to_vec();
+    let errors = run_rules(cx, scope, spec, &mut rows, Some).await?;
+    if !errors.is_empty() {
+        return Err(AppError::rejected(
+            format!("{} problem(s); nothing was changed", errors.len()),
+            errors,
+        ));
+    }
+    Ok(cx
+        .store
+        .register_update_many(&scope.actor, scope.org_id, spec, &rows, cx.now())
+        .await?)
+}
+
+/// The rules on every row; field errors are collected and named by the row's key.
+async fn run_rules<K: Copy + std::fmt::Display>(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    rows: &mut [(K, RecordInput)],
+    id_of: impl Fn(K) -> Option<i64>,
+) -> AppResult<Vec<FieldError>> {
+    let mut errors = vec![];
+    for (key, input) in rows.iter_mut() {
+        let id = id_of(*key);
+        if let Err(p) = crate::rules::before_write(&cx.store, scope.org_id, spec, id, input).await {
+            if p.errors.is_empty() {
+                return Err(p);
+            }
+            let prefix = match id {
+                Some(id) => spec.singular.to_string() + " " + &id.to_string(),
+                None => format!("line {key}"),
+            };
+            errors.extend(p.errors.into_iter().map(|e| FieldError {
+                field: format!("{prefix}: {}", e.field),
+                message: e.message,
+            }));
+        }
+    }
+    Ok(errors)
 }
