@@ -51,7 +51,7 @@ async fn write_one(State(p): State<Pools>) -> Json<Value> {
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let db = args.next().unwrap_or_else(|| "aims-data/aims.db".into());
     let bind = args.next().unwrap_or_else(|| "127.0.0.1:18200".into());
@@ -64,8 +64,7 @@ async fn main() {
         .max_connections(8)
         .test_before_acquire(false)
         .connect_with(opts)
-        .await
-        .expect("aims database");
+        .await?;
     let scratch = SqliteConnectOptions::new()
         .filename(format!("{db}.probe"))
         .create_if_missing(true)
@@ -76,18 +75,18 @@ async fn main() {
         .max_connections(1)
         .test_before_acquire(false)
         .connect_with(scratch)
-        .await
-        .expect("scratch database");
+        .await?;
     sqlx::raw_sql("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, item_id INTEGER, body TEXT);")
         .execute(&write)
         .await
-        .expect("scratch tables");
+        ?;
     let app = Router::new()
         .route("/list", get(list))
         .route("/one", get(one))
         .route("/write", post(write_one))
         .with_state(Pools { read, write });
-    let listener = tokio::net::TcpListener::bind(&bind).await.expect("bind");
+    let listener = tokio::net::TcpListener::bind(&bind).await?;
     println!("probe on http://{bind}");
-    axum::serve(listener, app).await.expect("serve");
+    axum::serve(listener, app).await?;
+    Ok(())
 }

@@ -1,12 +1,13 @@
 //! The JSON API under `/api/v1`. Every handler: authenticate (bearer token), check the
 //! permission, scope every query to the caller's organization, answer problem+json on error.
 
-use crate::auth::{hash_password, random_secret, sha256_hex, ApiCaller, TOKEN_PREFIX};
+use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::AppState;
-use aims_domain::{validate, Invalid, Permission, Role};
-use aims_store::{ApiToken, AuditEvent, AuditFilter, Member, NewMember, NewToken, Organization};
+use aims_domain::{Permission, Role};
+use aims_service::access;
+use aims_store::{ApiToken, AuditEvent, AuditFilter, Member, Organization};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -158,8 +159,7 @@ async fn get_organization(
     State(s): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<Organization>, Problem> {
-    caller.require(Permission::Read)?;
-    Ok(Json(s.cx.store.get_org(caller.org_id).await?))
+    Ok(Json(access::organization(&s.cx, &caller.scope()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -177,19 +177,8 @@ async fn update_organization(
     caller: ApiCaller,
     JsonBody(body): JsonBody<UpdateOrganization>,
 ) -> Result<Json<Organization>, Problem> {
-    caller.require(Permission::Administer)?;
-    let name =
-        validate::text(&body.name, 200).map_err(|m| Problem::invalid(Invalid::field("name", m)))?;
     Ok(Json(
-        s.cx.store
-            .update_org(
-                &caller.actor(),
-                caller.org_id,
-                &name,
-                body.version,
-                Utc::now(),
-            )
-            .await?,
+        access::rename_organization(&s.cx, &caller.scope(), &body.name, body.version).await?,
     ))
 }
 
@@ -235,56 +224,16 @@ async fn add_member(
     caller: ApiCaller,
     JsonBody(body): JsonBody<AddMember>,
 ) -> Result<(StatusCode, Json<Member>), Problem> {
-    caller.require(Permission::Administer)?;
-    let new = validate_new_member(
+    let m = access::add_member(
+        &s.cx,
+        &caller.scope(),
         &body.email,
         body.name.as_deref(),
         body.role,
         body.password.as_deref(),
     )
-    .await
-    .map_err(Problem::invalid)?;
-    let m =
-        s.cx.store
-            .add_member(&caller.actor(), caller.org_id, &new, Utc::now())
-            .await?;
+    .await?;
     Ok((StatusCode::CREATED, Json(m)))
-}
-
-/// Checks the fields of a new member (shared by the API and the members page).
-pub async fn validate_new_member(
-    email: &str,
-    name: Option<&str>,
-    role: Role,
-    password: Option<&str>,
-) -> Result<NewMember, Invalid> {
-    let mut inv = Invalid::default();
-    let email = inv.check("email", validate::email(email));
-    let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => inv.check("name", validate::text(n, 200)),
-        None => email
-            .as_deref()
-            .map(|e| e.split('@').next().unwrap_or(e).to_string()),
-    };
-    let password = match password.filter(|p| !p.is_empty()) {
-        Some(p) => inv.check("password", validate::password(p)),
-        None => None,
-    };
-    inv.into_result()?;
-    let password_hash = match password {
-        Some(p) => Some(
-            hash_password(p)
-                .await
-                .map_err(|_| Invalid::field("password", "could not be hashed"))?,
-        ),
-        None => None,
-    };
-    Ok(NewMember {
-        email: email.unwrap_or_default(),
-        name: name.unwrap_or_default(),
-        role,
-        password_hash,
-    })
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{user_id}", responses((status = 200, body = Member), (status = 404, body = ProblemBody)))]
@@ -316,18 +265,8 @@ async fn update_member(
     PathParam(user_id): PathParam<i64>,
     JsonBody(body): JsonBody<UpdateMember>,
 ) -> Result<Json<Member>, Problem> {
-    caller.require(Permission::Administer)?;
     Ok(Json(
-        s.cx.store
-            .update_member_role(
-                &caller.actor(),
-                caller.org_id,
-                user_id,
-                body.role,
-                body.version,
-                Utc::now(),
-            )
-            .await?,
+        access::change_role(&s.cx, &caller.scope(), user_id, body.role, body.version).await?,
     ))
 }
 
@@ -337,10 +276,7 @@ async fn remove_member(
     caller: ApiCaller,
     PathParam(user_id): PathParam<i64>,
 ) -> Result<StatusCode, Problem> {
-    caller.require(Permission::Administer)?;
-    s.cx.store
-        .remove_member(&caller.actor(), caller.org_id, user_id, Utc::now())
-        .await?;
+    access::remove_member(&s.cx, &caller.scope(), user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -387,45 +323,6 @@ pub struct CreatedToken {
     info: ApiToken,
 }
 
-/// Validates and creates a token for `user_id` (shared by the API, the tokens page and the CLI).
-#[allow(clippy::too_many_arguments)]
-pub async fn issue_token(
-    store: &aims_store::Store,
-    actor: &aims_store::Actor,
-    org_id: i64,
-    user_id: i64,
-    granting_role: Role,
-    name: &str,
-    role: Option<Role>,
-    expires_at: Option<DateTime<Utc>>,
-) -> Result<(String, ApiToken), Problem> {
-    let mut inv = Invalid::default();
-    let name = inv.check("name", validate::text(name, 100));
-    let role = role.unwrap_or(granting_role);
-    if !granting_role.may_grant(role) {
-        inv.push(
-            "role",
-            format!("a token cannot have more rights than your role ({granting_role})"),
-        );
-    }
-    if let Some(t) = expires_at {
-        if t <= Utc::now() {
-            inv.push("expires_at", "must be in the future");
-        }
-    }
-    inv.into_result().map_err(Problem::invalid)?;
-    let secret = format!("{TOKEN_PREFIX}{}", random_secret());
-    let new = NewToken {
-        user_id,
-        name: name.unwrap_or_default(),
-        role,
-        token_hash: sha256_hex(&secret),
-        expires_at,
-    };
-    let info = store.create_token(actor, org_id, &new, Utc::now()).await?;
-    Ok((secret, info))
-}
-
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = CreateToken,
     responses((status = 201, body = CreatedToken), (status = 422, body = ProblemBody)))]
 async fn create_token(
@@ -435,27 +332,15 @@ async fn create_token(
 ) -> Result<(StatusCode, Json<CreatedToken>), Problem> {
     // The granting role is the token's own; the rights it carries are also capped by the
     // membership at every use.
-    let (token, info) = issue_token(
-        &s.cx.store,
-        &caller.actor(),
-        caller.org_id,
-        caller.user_id,
-        caller.token_role,
-        &body.name,
-        body.role,
-        body.expires_at,
-    )
-    .await?;
+    let request = access::TokenRequest {
+        user_id: caller.user_id,
+        granting_role: caller.token_role,
+        name: &body.name,
+        role: body.role,
+        expires_at: body.expires_at,
+    };
+    let (token, info) = access::issue_token(&s.cx, &caller.actor(), caller.org_id, request).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, info })))
-}
-
-async fn visible_token(s: &AppState, caller: &ApiCaller, id: i64) -> Result<ApiToken, Problem> {
-    match s.cx.store.get_token(caller.org_id, id).await? {
-        Some(t) if t.user_id == caller.user_id || caller.perms.allows(Permission::Administer) => {
-            Ok(t)
-        }
-        _ => Err(Problem::not_found("token")),
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
@@ -464,7 +349,9 @@ async fn get_token(
     caller: ApiCaller,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<ApiToken>, Problem> {
-    Ok(Json(visible_token(&s, &caller, id).await?))
+    Ok(Json(
+        access::visible_token(&s.cx, &caller.scope(), caller.user_id, id).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
@@ -473,11 +360,8 @@ async fn revoke_token(
     caller: ApiCaller,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<ApiToken>, Problem> {
-    visible_token(&s, &caller, id).await?;
     Ok(Json(
-        s.cx.store
-            .revoke_token(&caller.actor(), caller.org_id, id, Utc::now())
-            .await?,
+        access::revoke_token(&s.cx, &caller.scope(), caller.user_id, id).await?,
     ))
 }
 

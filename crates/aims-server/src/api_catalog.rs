@@ -118,6 +118,7 @@ async fn import_library(
         Some(caller.org_id),
         Some(&caller.actor()),
         text,
+        s.cx.now(),
     )
     .await?;
     let status = if reports.iter().all(|r| r.outcome == "unchanged") {
@@ -204,7 +205,13 @@ async fn export_framework(
 ) -> Result<Response, Problem> {
     let fw = framework(&s, &caller, &key).await?;
     Ok(crate::download(
-        catalog::framework_file(&s.cx.store, &fw, p.format.as_deref().unwrap_or("yaml")).await?,
+        catalog::framework_file(
+            &s.cx.store,
+            &fw,
+            p.format.as_deref().unwrap_or("yaml"),
+            s.cx.now(),
+        )
+        .await?,
     ))
 }
 
@@ -261,6 +268,6 @@ async fn export_mappings(
 ) -> Result<Response, Problem> {
     caller.require(Permission::Read)?;
     Ok(crate::download(
-        catalog::crosswalks_file(&s.cx.store, caller.org_id).await?,
+        catalog::crosswalks_file(&s.cx.store, caller.org_id, s.cx.now()).await?,
     ))
 }

@@ -5,68 +5,15 @@ use crate::error::Problem;
 use crate::AppState;
 use aims_domain::{Permission, Permissions, Role};
 use aims_store::Actor;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "aims_session";
 pub const FORM_CSRF_COOKIE: &str = "aims_csrf";
-pub const TOKEN_PREFIX: &str = "aims_";
-
-/// 32 random bytes as hex.
-pub fn random_secret() -> String {
-    let mut b = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    hex::encode(b)
-}
-
-pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-/// Hashes a password off the async runtime (argon2 is slow on purpose).
-pub async fn hash_password(password: String) -> Result<String, Problem> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .ok_or_else(|| {
-        Problem::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "password hashing failed",
-        )
-    })
-}
-
-/// A hash of a throw-away password, verified against when the e-mail is unknown, so that
-/// the answer takes as long for unknown accounts as for known ones.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$CiWcoh2dzZf1wkAJgEZ6fqYH6V/8Gm8XOJpm9mHqVPw";
-
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_string());
-        let ok = PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        ok && known
-    })
-    .await
-    .unwrap_or(false)
-}
+pub use aims_service::access::{
+    hash_password, random_secret, sha256_hex, verify_password, TOKEN_PREFIX,
+};
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -121,12 +121,13 @@ pub async fn serve(
 }
 
 /// Creates a one-time setup link token when no user exists yet; returns the secret.
-pub async fn first_run_token(store: &Store) -> Result<Option<String>, aims_store::StoreError> {
+pub async fn first_run_token(cx: &Cx) -> Result<Option<String>, aims_store::StoreError> {
+    let store = &cx.store;
     if store.user_count().await? > 0 {
         return Ok(None);
     }
     let secret = auth::random_secret();
-    let now = chrono::Utc::now();
+    let now = cx.now();
     store
         .create_setup_token(
             &auth::sha256_hex(&secret),

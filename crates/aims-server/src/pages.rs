@@ -1,13 +1,14 @@
 //! Server-rendered HTML pages. Plain forms that work without JavaScript; every POST carries
 //! a CSRF token; every page under `/o/{slug}` checks membership and role on the server.
 
-use crate::api::{issue_token, validate_new_member, AuditParams};
+use crate::api::AuditParams;
 use crate::auth::{
     self, cookie, random_secret, set_cookie, sha256_hex, FORM_CSRF_COOKIE, SESSION_COOKIE,
 };
 use crate::extract::QueryParams;
 use crate::AppState;
 use aims_domain::{validate, Invalid, Permission, Permissions, Role};
+use aims_service::access;
 use aims_service::{AppError, ErrorKind, Scope};
 use aims_store::{
     Actor, ApiToken, AuditEvent, Member, OrgMembership, SessionUser, SetupInput, StoreError,
@@ -18,7 +19,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 const SESSION_HOURS: i64 = 12;
@@ -228,7 +229,7 @@ fn check_csrf(expected: &str, sent: &str) -> Result<(), PageError> {
 
 async fn session(s: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, PageError> {
     match cookie(headers, SESSION_COOKIE) {
-        Some(v) => Ok(s.cx.store.session_user(&sha256_hex(v), Utc::now()).await?),
+        Some(v) => Ok(s.cx.store.session_user(&sha256_hex(v), s.cx.now()).await?),
         None => Ok(None),
     }
 }
@@ -297,7 +298,7 @@ async fn start_session(
     to: &str,
 ) -> Result<Response, PageError> {
     let secret = random_secret();
-    let now = Utc::now();
+    let now = s.cx.now();
     s.cx.store
         .create_session(
             &sha256_hex(&secret),
@@ -373,7 +374,7 @@ async fn setup_form(
     if !s
         .cx
         .store
-        .setup_token_valid(&sha256_hex(&token), Utc::now())
+        .setup_token_valid(&sha256_hex(&token), s.cx.now())
         .await?
     {
         return Err(PageError::Status(StatusCode::GONE, "This setup link is invalid, expired or already used. Restart `aims serve` on an empty database for a new one, or sign in.".into()));
@@ -427,7 +428,7 @@ async fn setup_submit(
     };
     let (org, user) =
         s.cx.store
-            .complete_setup(&sha256_hex(&f.token), &input, Utc::now())
+            .complete_setup(&sha256_hex(&f.token), &input, s.cx.now())
             .await
             .map_err(|e| match e {
                 StoreError::Gone(m) => PageError::Status(StatusCode::GONE, m),
@@ -479,7 +480,7 @@ async fn login_submit(
     let (csrf, _) = form_csrf(&headers);
     check_csrf(&csrf, &f.csrf)?;
     let email = f.email.trim().to_lowercase();
-    let now = Utc::now();
+    let now = s.cx.now();
     let fail = |status: StatusCode, msg: &str| {
         let mut layout = Layout::bare("Sign in");
         layout.csrf = csrf.clone();
@@ -706,22 +707,24 @@ async fn member_add(
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
     let role = f.role.parse::<Role>();
-    let result = match &role {
+    let outcome = match &role {
         Err(m) => Err(Invalid::field("role", m.clone())),
-        Ok(r) => validate_new_member(&f.email, Some(&f.name), *r, Some(&f.password)).await,
-    };
-    let outcome = match result {
-        Ok(new) => match s
-            .cx
-            .store
-            .add_member(&ctx.actor(), ctx.org.org_id, &new, Utc::now())
-            .await
-        {
-            Ok(m) => Ok(m),
-            Err(StoreError::Invalid(inv)) => Err(inv),
-            Err(e) => return Err(e.into()),
-        },
-        Err(inv) => Err(inv),
+        Ok(r) => {
+            let added = access::add_member(
+                &s.cx,
+                &ctx.scope(),
+                &f.email,
+                Some(&f.name),
+                *r,
+                Some(&f.password),
+            )
+            .await;
+            match added {
+                Ok(m) => Ok(m),
+                Err(e) if e.kind == ErrorKind::Invalid => Err(Invalid(e.errors)),
+                Err(e) => return Err(e.into()),
+            }
+        }
     };
     match outcome {
         Ok(m) => {
@@ -767,16 +770,7 @@ async fn member_role(
         .role
         .parse::<Role>()
         .map_err(|m| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, m))?;
-    s.cx.store
-        .update_member_role(
-            &ctx.actor(),
-            ctx.org.org_id,
-            user_id,
-            role,
-            f.version,
-            Utc::now(),
-        )
-        .await?;
+    access::change_role(&s.cx, &ctx.scope(), user_id, role, f.version).await?;
     Ok(Redirect::to(&format!("/o/{slug}/members")).into_response())
 }
 
@@ -788,10 +782,7 @@ async fn member_remove(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
-    ctx.require(Permission::Administer)?;
-    s.cx.store
-        .remove_member(&ctx.actor(), ctx.org.org_id, user_id, Utc::now())
-        .await?;
+    access::remove_member(&s.cx, &ctx.scope(), user_id).await?;
     Ok(Redirect::to(&format!("/o/{slug}/members")).into_response())
 }
 
@@ -883,15 +874,17 @@ async fn token_create(
     };
     let result = match inv.into_result() {
         Err(inv) => Err(inv),
-        Ok(()) => match issue_token(
-            &s.cx.store,
+        Ok(()) => match access::issue_token(
+            &s.cx,
             &ctx.actor(),
             ctx.org.org_id,
-            ctx.user.user_id,
-            ctx.org.role,
-            &f.name,
-            role,
-            expires_at,
+            access::TokenRequest {
+                user_id: ctx.user.user_id,
+                granting_role: ctx.org.role,
+                name: &f.name,
+                role,
+                expires_at,
+            },
         )
         .await
         {
@@ -932,20 +925,7 @@ async fn token_revoke(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
-    match s.cx.store.get_token(ctx.org.org_id, id).await? {
-        Some(t)
-            if t.user_id == ctx.user.user_id
-                || ctx.org.role.permissions().allows(Permission::Administer) => {}
-        _ => {
-            return Err(PageError::Status(
-                StatusCode::NOT_FOUND,
-                "token not found.".into(),
-            ))
-        }
-    }
-    s.cx.store
-        .revoke_token(&ctx.actor(), ctx.org.org_id, id, Utc::now())
-        .await?;
+    access::revoke_token(&s.cx, &ctx.scope(), ctx.user.user_id, id).await?;
     Ok(Redirect::to(&format!("/o/{slug}/tokens")).into_response())
 }
 
@@ -1067,28 +1047,20 @@ async fn settings_save(
     ctx.check_csrf(&f.csrf)?;
     ctx.require(Permission::Administer)?;
     let (gates, gates_version) = s.cx.store.org_settings(ctx.org.org_id).await?;
-    let name = match validate::text(&f.name, 200) {
-        Ok(n) => n,
-        Err(m) => {
+    match access::rename_organization(&s.cx, &ctx.scope(), &f.name, f.version).await {
+        Err(e) if e.kind == ErrorKind::Invalid => {
             let page = SettingsPage {
                 layout: ctx.layout("Settings", "settings"),
                 name: f.name,
                 version: f.version,
-                errors: Invalid::field("name", m),
+                errors: Invalid(e.errors),
                 conflict: None,
                 saved: false,
                 gates,
                 gates_version,
             };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-    };
-    match s
-        .cx
-        .store
-        .update_org(&ctx.actor(), ctx.org.org_id, &name, f.version, Utc::now())
-        .await
-    {
         Ok(org) => {
             ctx.org.name = org.name.clone();
             Ok(render(&SettingsPage {
@@ -1102,7 +1074,11 @@ async fn settings_save(
                 gates_version,
             }))
         }
-        Err(StoreError::Stale { current }) => {
+        Err(AppError {
+            kind: ErrorKind::Stale,
+            current_version: Some(current),
+            ..
+        }) => {
             // Keep what the user typed; show what changed underneath.
             let org = s.cx.store.get_org(ctx.org.org_id).await?;
             let page = SettingsPage {

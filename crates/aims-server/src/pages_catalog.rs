@@ -112,9 +112,15 @@ async fn import(
         None => Err("Choose a library file to import.".to_string()),
         Some(bytes) => match std::str::from_utf8(bytes) {
             Err(_) => Err("The file is not UTF-8 text.".to_string()),
-            Ok(t) => catalog::import(&s.cx.store, Some(ctx.org.org_id), Some(&ctx.actor()), t)
-                .await
-                .map_err(|p| p.detail),
+            Ok(t) => catalog::import(
+                &s.cx.store,
+                Some(ctx.org.org_id),
+                Some(&ctx.actor()),
+                t,
+                s.cx.now(),
+            )
+            .await
+            .map_err(|p| p.detail),
         },
     };
     match result {
@@ -215,7 +221,13 @@ async fn export(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let fw = framework_for(&s, &ctx, &key).await?;
     Ok(crate::download(
-        catalog::framework_file(&s.cx.store, &fw, fq.format.as_deref().unwrap_or("yaml")).await?,
+        catalog::framework_file(
+            &s.cx.store,
+            &fw,
+            fq.format.as_deref().unwrap_or("yaml"),
+            s.cx.now(),
+        )
+        .await?,
     ))
 }
 
@@ -226,7 +238,7 @@ async fn export_crosswalks(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     Ok(crate::download(
-        catalog::crosswalks_file(&s.cx.store, ctx.org.org_id).await?,
+        catalog::crosswalks_file(&s.cx.store, ctx.org.org_id, s.cx.now()).await?,
     ))
 }
 

@@ -229,7 +229,7 @@ async fn questionnaire(
         layout: ctx.layout("Maturity self-assessment", "maturity"),
         domains: form_domains(&answers),
         answered_by: ctx.user.name.clone(),
-        assessed_on: chrono::Utc::now().date_naive().to_string(),
+        assessed_on: s.cx.clock.today().to_string(),
         errors: Default::default(),
         scoring_rule: aims_domain::maturity::SCORING_RULE,
     };

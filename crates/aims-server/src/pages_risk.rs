@@ -195,7 +195,7 @@ pub async fn extras(
                 .get("file_sha256")
                 .and_then(|v| v.as_str())
                 .is_some_and(|s| s.len() == 64);
-            let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            let today = s.cx.today();
             x.expired = rec
                 .get("valid_until")
                 .and_then(|v| v.as_str())
@@ -707,18 +707,11 @@ async fn gates(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
-    ctx.require(Permission::Administer)?;
-    let enabled = form_value(&form, "enabled") == "true";
-    let version = form_value(&form, "version").parse().unwrap_or(0);
-    s.cx.store
-        .set_lifecycle_gates(
-            &ctx.actor(),
-            ctx.org.org_id,
-            enabled,
-            version,
-            chrono::Utc::now(),
-        )
-        .await?;
+    let body = aims_service::settings::GatesBody {
+        enabled: form_value(&form, "enabled") == "true",
+        version: form_value(&form, "version").parse().unwrap_or(0),
+    };
+    aims_service::settings::set_gates(&s.cx, &ctx.scope(), body).await?;
     Ok(Redirect::to(&format!("/o/{slug}/settings")).into_response())
 }
 

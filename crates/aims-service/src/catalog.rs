@@ -6,21 +6,24 @@ use crate::file::FileOut;
 use aims_catalog::library::{FrameworkMeta, RequirementDef};
 use aims_catalog::{ciso, library, oscal, Library, Relation};
 use aims_store::{Actor, FrameworkSummary, ImportReport, Requirement, Store};
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::OnceLock;
 
 /// Loads or upgrades the built-in frameworks and crosswalks; unchanged ones cost one query each.
-pub async fn ensure_builtin(store: &Store) -> Result<Vec<ImportReport>, String> {
+pub async fn ensure_builtin(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<ImportReport>, String> {
     static PARSED: OnceLock<Result<Vec<Library>, String>> = OnceLock::new();
     let libs = PARSED
         .get_or_init(|| aims_catalog::builtin().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(Clone::clone)?;
     store
-        .import_libraries(None, libs, true, None, Utc::now())
+        .import_libraries(None, libs, true, None, now)
         .await
         .map_err(|e| format!("loading the built-in catalog failed: {e}"))
 }
@@ -42,15 +45,16 @@ pub async fn import(
     org_id: Option<i64>,
     actor: Option<&Actor>,
     text: &str,
+    now: DateTime<Utc>,
 ) -> Result<Vec<ImportReport>, AppError> {
     let libs = parse_upload(text)?;
     Ok(store
-        .import_libraries(org_id, &libs, false, actor, Utc::now())
+        .import_libraries(org_id, &libs, false, actor, now)
         .await?)
 }
 
-fn now_rfc3339() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+fn rfc3339(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// A framework as stored, back in library form (current requirements only).
@@ -97,15 +101,17 @@ pub async fn export_yaml(store: &Store, fw: &FrameworkSummary) -> Result<String,
 pub async fn export_oscal(
     store: &Store,
     fw: &FrameworkSummary,
+    now: DateTime<Utc>,
 ) -> Result<serde_json::Value, AppError> {
     let (meta, reqs) = to_library(store, fw).await?;
-    Ok(oscal::catalog(&meta, &reqs, &now_rfc3339()))
+    Ok(oscal::catalog(&meta, &reqs, &rfc3339(now)))
 }
 
 /// Every crosswalk visible to the organization as one OSCAL mapping collection.
 pub async fn export_mappings_oscal(
     store: &Store,
     org_id: Option<i64>,
+    now: DateTime<Utc>,
 ) -> Result<serde_json::Value, AppError> {
     let frameworks: HashMap<i64, (String, i64)> = store
         .list_frameworks(org_id)
@@ -146,7 +152,7 @@ pub async fn export_mappings_oscal(
     Ok(oscal::mapping_collection(
         "aims catalog crosswalks",
         &sets,
-        &now_rfc3339(),
+        &rfc3339(now),
     ))
 }
 
@@ -244,7 +250,10 @@ pub async fn coverage(
     // an upgraded library is never judged by a stale result.
     let kind = format!("coverage:{}:{}", fw.framework.id, fw.framework.content_hash);
     store
-        .derived(org_id, &kind, || compute_coverage(store, org_id, fw))
+        .derived(org_id, &kind, chrono::NaiveDate::MIN, || {
+            // Coverage reads no dates: only a change of the organization renews it.
+            compute_coverage(store, org_id, fw)
+        })
         .await
 }
 
@@ -344,6 +353,7 @@ pub async fn framework_file(
     store: &Store,
     fw: &FrameworkSummary,
     format: &str,
+    now: DateTime<Utc>,
 ) -> Result<FileOut, AppError> {
     let key = &fw.framework.key;
     match format {
@@ -355,7 +365,7 @@ pub async fn framework_file(
         "oscal" => Ok(FileOut::new(
             crate::file::JSON,
             &format!("{key}.oscal.json"),
-            serde_json::to_vec(&export_oscal(store, fw).await?)
+            serde_json::to_vec(&export_oscal(store, fw, now).await?)
                 .map_err(|e| AppError::internal(e.to_string()))?,
         )),
         _ => Err(AppError::field(
@@ -367,8 +377,12 @@ pub async fn framework_file(
 }
 
 /// Every crosswalk visible to the organization as an OSCAL mapping collection download.
-pub async fn crosswalks_file(store: &Store, org_id: i64) -> Result<FileOut, AppError> {
-    let doc = export_mappings_oscal(store, Some(org_id)).await?;
+pub async fn crosswalks_file(
+    store: &Store,
+    org_id: i64,
+    now: DateTime<Utc>,
+) -> Result<FileOut, AppError> {
+    let doc = export_mappings_oscal(store, Some(org_id), now).await?;
     Ok(FileOut::new(
         crate::file::JSON,
         "aims-crosswalks.oscal.json",

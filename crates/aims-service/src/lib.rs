@@ -8,6 +8,7 @@
 //! Areas import only downward: registers → rules → risk, impact, evidence → soa, trace,
 //! catalog → maturity → demo.
 
+pub mod access;
 pub mod catalog;
 pub mod classification;
 pub mod cx;

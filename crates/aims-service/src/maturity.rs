@@ -81,7 +81,9 @@ pub async fn plan(store: &Store, org_id: i64) -> AppResult<(Plan, i64)> {
 /// The maturity view (dashboard, roadmap), reused until the organization changes.
 pub async fn maturity_view(cx: &Cx, org_id: i64) -> AppResult<Arc<MaturityView>> {
     cx.store
-        .derived(org_id, "maturity", || compute_maturity_view(cx, org_id))
+        .derived(org_id, "maturity", cx.clock.today(), || {
+            compute_maturity_view(cx, org_id)
+        })
         .await
 }
 

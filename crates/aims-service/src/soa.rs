@@ -15,7 +15,9 @@ use utoipa::ToSchema;
 /// The SoA with its problems and evidence, reused until the organization changes.
 pub async fn soa_view(cx: &Cx, org_id: i64) -> Result<Arc<Value>, AppError> {
     cx.store
-        .derived(org_id, "soa", || compute_soa_view(cx, org_id))
+        .derived(org_id, "soa", cx.clock.today(), || {
+            compute_soa_view(cx, org_id)
+        })
         .await
 }
 

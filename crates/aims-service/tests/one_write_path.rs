@@ -1,5 +1,12 @@
 //! Every register write goes through `registers/write.rs`, where the rules run: no other file
 //! of the service, the web crate or the CLI may call the store's register write functions.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -71,11 +71,13 @@ impl DerivedCache {
 
 impl crate::Store {
     /// The view `kind` of the organization, computed by `compute` unless the organization has
-    /// not changed since it was last computed today. Shared, not copied: a view can be large.
+    /// not changed since it was last computed on `day` (the caller's today: views read dates).
+    /// Shared, not copied: a view can be large.
     pub async fn derived<T, E, F, Fut>(
         &self,
         org_id: i64,
         kind: &str,
+        day: chrono::NaiveDate,
         compute: F,
     ) -> Result<Arc<T>, E>
     where
@@ -85,7 +87,6 @@ impl crate::Store {
         Fut: Future<Output = Result<T, E>>,
     {
         let head = self.audit_head_seq(org_id).await?;
-        let day = chrono::Utc::now().date_naive();
         if let Some(v) = self.derived.get::<T>(org_id, kind, head, day) {
             return Ok(v);
         }

@@ -678,7 +678,7 @@ impl Store {
         } else {
             "heatmap:inherent"
         };
-        self.derived(org_id, kind, || async {
+        self.derived(org_id, kind, chrono::NaiveDate::MIN, || async {
             dispatch!(self.risk_heatmap(org_id, residual))
         })
         .await

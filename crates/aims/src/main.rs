@@ -1,9 +1,10 @@
 //! `aims`: the one binary. `aims serve` runs the web application and the API; the other
 //! subcommands administer the same database, even while a server runs on it.
 
+use aims_domain::Clock;
 use aims_domain::{validate, Role};
 use aims_server::{AppState, ServerConfig};
-use aims_service::{Cx, Scope};
+use aims_service::{Cx, Scope, SystemClock};
 use aims_store::{Location, Store, VerifyOutcome};
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -272,7 +273,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             secure_cookies,
         } => {
             let store = open(&cli.db).await?;
-            aims_service::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store, SystemClock.now())
                 .await
                 .map_err(|e| anyhow!(e))?;
             let listener = tokio::net::TcpListener::bind(&bind)
@@ -283,15 +284,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "aims is running at http://{addr} ({} database)",
                 store.backend_name()
             );
-            if let Some(secret) = aims_server::first_run_token(&store).await? {
-                println!("First run: open http://{addr}/setup?token={secret} to create the first organization and its admin (the link works once, for 24 hours).");
-            }
             let config = ServerConfig {
                 secure_cookies,
                 evidence_dir: cli.db.data_dir.join("evidence"),
             };
             let state = AppState::new(store.clone(), config)
                 .context("cannot prepare the evidence folder")?;
+            if let Some(secret) = aims_server::first_run_token(&state.cx).await? {
+                println!("First run: open http://{addr}/setup?token={secret} to create the first organization and its admin (the link works once, for 24 hours).");
+            }
             aims_server::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");
@@ -299,7 +300,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let store = open(&cli.db).await?;
-            aims_service::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store, SystemClock.now())
                 .await
                 .map_err(|e| anyhow!(e))?;
             println!(
@@ -330,11 +331,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let password = validate::password(password)
                 .map_err(|m| anyhow!("the password on standard input {m}"))?;
             let store = open(&cli.db).await?;
-            let hash = aims_server::auth::hash_password(password)
+            let hash = aims_service::access::hash_password(password)
                 .await
                 .map_err(|p| anyhow!(p.detail))?;
             let (org, member) = store
-                .upsert_user_cli(&org, &email, &name, role, &hash, chrono::Utc::now())
+                .upsert_user_cli(&org, &email, &name, role, &hash, SystemClock.now())
                 .await?;
             println!(
                 "{} is {} of organization {}",
@@ -362,20 +363,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     anyhow!("--org: {email} is not a member of an organization `{org}`")
                 })?;
             let expires_at =
-                expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
+                expires_in_days.map(|d| SystemClock.now() + chrono::Duration::days(i64::from(d)));
             let actor = aims_store::Actor::cli();
-            let (secret, info) = aims_server::api::issue_token(
-                &store,
-                &actor,
-                member.org_id,
-                user.id,
-                member.role,
-                &name,
+            let cx = Cx::with_local_files(store, &cli.db.data_dir.join("evidence"))
+                .context("cannot prepare the evidence folder")?;
+            let request = aims_service::access::TokenRequest {
+                user_id: user.id,
+                granting_role: member.role,
+                name: &name,
                 role,
                 expires_at,
-            )
-            .await
-            .map_err(|p| anyhow!(p.detail))?;
+            };
+            let (secret, info) =
+                aims_service::access::issue_token(&cx, &actor, member.org_id, request)
+                    .await
+                    .map_err(|p| anyhow!(p.detail))?;
             eprintln!(
                 "token {} ({}, role {}) created; it is shown only this once:",
                 info.id, info.name, info.role
@@ -404,14 +406,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Catalog(cmd) => {
             let store = open(&cli.db).await?;
-            aims_service::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store, SystemClock.now())
                 .await
                 .map_err(|e| anyhow!(e))?;
             catalog_command(&store, cmd).await
         }
         Command::Inventory(cmd) => {
             let store = open(&cli.db).await?;
-            aims_service::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store, SystemClock.now())
                 .await
                 .map_err(|e| anyhow!(e))?;
             let cx = Cx::with_local_files(store, &cli.db.data_dir.join("evidence"))
@@ -420,7 +422,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo { org, scale } => {
             let store = open(&cli.db).await?;
-            aims_service::catalog::ensure_builtin(&store)
+            aims_service::catalog::ensure_builtin(&store, SystemClock.now())
                 .await
                 .map_err(|e| anyhow!(e))?;
             let o = store.org_by_slug(&org).await?.ok_or_else(|| {
@@ -458,7 +460,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let header = serde_json::json!({
                 "format": "aims-backup",
                 "schema_version": store.schema_version().await?,
-                "created_at": chrono::Utc::now().to_rfc3339(),
+                "created_at": SystemClock.now().to_rfc3339(),
                 "source": store.backend_name(),
             });
             writeln!(w, "{header}")?;
@@ -608,24 +610,30 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 None => None,
             };
             let actor = aims_store::Actor::cli();
-            let reports = aims_service::catalog::import(store, org_id, Some(&actor), &text)
-                .await
-                .map_err(|p| {
-                    let fields: Vec<String> = p
-                        .errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect();
-                    anyhow!(
-                        "{}: {}",
-                        file.display(),
-                        if fields.is_empty() {
-                            p.detail
-                        } else {
-                            fields.join("; ")
-                        }
-                    )
-                })?;
+            let reports = aims_service::catalog::import(
+                store,
+                org_id,
+                Some(&actor),
+                &text,
+                SystemClock.now(),
+            )
+            .await
+            .map_err(|p| {
+                let fields: Vec<String> = p
+                    .errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect();
+                anyhow!(
+                    "{}: {}",
+                    file.display(),
+                    if fields.is_empty() {
+                        p.detail
+                    } else {
+                        fields.join("; ")
+                    }
+                )
+            })?;
             for r in reports {
                 println!(
                     "{} {} v{}: {} ({} requirements, {} withdrawn, {} mappings)",
@@ -648,7 +656,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 ExportFormat::Oscal => println!(
                     "{}",
                     serde_json::to_string_pretty(
-                        &aims_service::catalog::export_oscal(store, &fw)
+                        &aims_service::catalog::export_oscal(store, &fw, SystemClock.now())
                             .await
                             .map_err(problem)?
                     )?
@@ -659,7 +667,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &aims_service::catalog::export_mappings_oscal(store, None)
+                    &aims_service::catalog::export_mappings_oscal(store, None, SystemClock.now())
                         .await
                         .map_err(problem)?
                 )?

@@ -1,5 +1,12 @@
 //! The catalog through the HTTP API, on SQLite and PostgreSQL: content counts, crosswalks,
 //! tree and search, coverage through mappings, imports (aims and CISO Assistant), exports.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod common;
 

@@ -1,4 +1,11 @@
 //! The command line, run as a user runs it, on SQLite and on PostgreSQL.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod common;
 

@@ -1,4 +1,11 @@
 //! The foundation's behaviour through the real HTTP interface, on SQLite and on PostgreSQL.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod common;
 
@@ -45,7 +52,7 @@ async fn first_run_setup(b: Backend) {
     let (_, html) = app.page("none", "/").await;
     assert!(html.contains("setup link"), "{html}");
 
-    let token = aims_server::first_run_token(&app.store)
+    let token = aims_server::first_run_token(&app.cx)
         .await
         .unwrap()
         .expect("no user yet");

@@ -1,5 +1,12 @@
 //! The AI system inventory through the HTTP API, on SQLite and PostgreSQL: the four registers,
 //! links, lists, classification, CSV and CycloneDX in and out.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod common;
 

@@ -1,5 +1,12 @@
 //! Maturity self-assessment, evidence-based maturity, gaps, roadmap, budget and the dashboard,
 //! through HTTP on SQLite and PostgreSQL.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod common;
 

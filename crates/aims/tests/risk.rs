@@ -1,6 +1,13 @@
 //! The chain an auditor reads first, through the HTTP API on SQLite and PostgreSQL: an AI
 //! system, its risk, the control treating it (linked to A.7.4), evidence, the SoA decided,
 //! approved and exported; plus acceptance rules, impact assessments and life cycle gates.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod common;
 

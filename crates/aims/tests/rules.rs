@@ -1,5 +1,12 @@
 //! Rules no caller can skip: the life cycle gates on create as on update, and risk acceptance
 //! only through its step, whether a record comes from the API, a form, a CSV file or the CLI.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod common;
 

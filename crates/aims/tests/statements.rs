@@ -1,5 +1,12 @@
 //! No N+1: the number of SQL statements a list or detail request issues must not grow with
 //! the number of records on the page. Statements are counted from sqlx's own query events.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 mod common;
 

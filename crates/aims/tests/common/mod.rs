@@ -85,6 +85,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub store: Store,
+    /// The server's own service context (same store, files and clock).
+    pub cx: aims_service::Cx,
     pub db: FreshDb,
 }
 
@@ -92,9 +94,17 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
+        TestApp::start_with_clock(backend, std::sync::Arc::new(aims_service::SystemClock)).await
+    }
+
+    /// A server whose time comes from `clock` (a `FixedClock` where dates matter).
+    pub async fn start_with_clock(
+        backend: Backend,
+        clock: std::sync::Arc<dyn aims_domain::Clock>,
+    ) -> TestApp {
         let db = FreshDb::new(backend).await;
         let store = Store::open(&db.location()).await.expect("open store");
-        aims_service::catalog::ensure_builtin(&store)
+        aims_service::catalog::ensure_builtin(&store, clock.now())
             .await
             .expect("built-in catalog");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -105,7 +115,10 @@ impl TestApp {
             evidence_dir: db.data_dir.join("evidence"),
             ..Default::default()
         };
-        let state = AppState::new(store.clone(), config).expect("state");
+        let state = AppState::new(store.clone(), config)
+            .expect("state")
+            .with_clock(clock);
+        let cx = state.cx.clone();
         tokio::spawn(aims_server::serve(listener, state, std::future::pending()));
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -115,6 +128,7 @@ impl TestApp {
             base,
             client,
             store,
+            cx,
             db,
         }
     }
@@ -125,7 +139,7 @@ impl TestApp {
 
     /// Creates (or updates) a user with a role in an organization, as `aims user create` does.
     pub async fn user(&self, org: &str, email: &str, role: Role) -> (i64, i64) {
-        let hash = aims_server::auth::hash_password(PASSWORD.into())
+        let hash = aims_service::access::hash_password(PASSWORD.into())
             .await
             .expect("hash");
         let (org, member) = self
@@ -136,7 +150,7 @@ impl TestApp {
                 email.split('@').next().unwrap_or(email),
                 role,
                 &hash,
-                chrono::Utc::now(),
+                self.cx.now(),
             )
             .await
             .expect("user");
@@ -146,18 +160,17 @@ impl TestApp {
     /// A user with a role, and an API token with the same role.
     pub async fn token(&self, org: &str, email: &str, role: Role) -> String {
         let (org_id, user_id) = self.user(org, email, role).await;
-        let (secret, _) = aims_server::api::issue_token(
-            &self.store,
-            &Actor::cli(),
-            org_id,
+        let request = aims_service::access::TokenRequest {
             user_id,
-            role,
-            "test",
-            None,
-            None,
-        )
-        .await
-        .expect("token");
+            granting_role: role,
+            name: "test",
+            role: None,
+            expires_at: None,
+        };
+        let (secret, _) =
+            aims_service::access::issue_token(&self.cx, &Actor::cli(), org_id, request)
+                .await
+                .expect("token");
         secret
     }
 
