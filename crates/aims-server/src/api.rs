@@ -4,37 +4,53 @@
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{JsonBody, PathParam, QueryParams};
+use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_domain::{Permission, Role};
 use aims_service::access;
 use aims_store::{ApiToken, AuditEvent, AuditFilter, Member, Organization};
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/api/v1/me", get(me))
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .route("/api/v1/openapi.json", &[Method::GET], get(openapi_json))
+        .route("/api/v1/me", &[Method::GET], get(me))
         .route(
             "/api/v1/organization",
+            &[Method::GET, Method::PATCH],
             get(get_organization).patch(update_organization),
         )
-        .route("/api/v1/members", get(list_members).post(add_member))
+        .route(
+            "/api/v1/members",
+            &[Method::GET, Method::POST],
+            get(list_members).post(add_member),
+        )
         .route(
             "/api/v1/members/{user_id}",
+            &[Method::GET, Method::PATCH, Method::DELETE],
             get(get_member).patch(update_member).delete(remove_member),
         )
-        .route("/api/v1/tokens", get(list_tokens).post(create_token))
-        .route("/api/v1/tokens/{id}", get(get_token).delete(revoke_token))
-        .route("/api/v1/audit-events", get(list_audit_events))
         .route(
-            "/api/v1/{*rest}",
-            axum::routing::any(|| async { Problem::not_found("endpoint") }),
+            "/api/v1/tokens",
+            &[Method::GET, Method::POST],
+            get(list_tokens).post(create_token),
+        )
+        .route(
+            "/api/v1/tokens/{id}",
+            &[Method::GET, Method::DELETE],
+            get(get_token).delete(revoke_token),
+        )
+        .route(
+            "/api/v1/audit-events",
+            &[Method::GET],
+            get(list_audit_events),
         )
 }
 
@@ -45,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         description = "ISO/IEC 42001 AI management system. Authenticate with `Authorization: Bearer aims_...`; errors are application/problem+json."
     ),
     paths(
+        openapi_json,
         me,
         get_organization,
         update_organization,
@@ -79,15 +96,16 @@ pub fn routes() -> Router<AppState> {
 )]
 pub struct ApiDoc;
 
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, body = Object, description = "the OpenAPI 3.1 document of this API")))]
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::api_catalog::CatalogDoc::openapi());
-    doc.merge(crate::api_registers::openapi());
-    Json(doc)
+    Json(crate::openapi::document())
 }
 
 /// Keyset pagination: `limit` (1–200, default 50) and the `cursor` a previous page returned.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -236,7 +254,7 @@ async fn add_member(
     Ok((StatusCode::CREATED, Json(m)))
 }
 
-#[utoipa::path(get, path = "/api/v1/members/{user_id}", responses((status = 200, body = Member), (status = 404, body = ProblemBody)))]
+#[utoipa::path(get, path = "/api/v1/members/{user_id}", params(("user_id" = i64, Path)), responses((status = 200, body = Member), (status = 404, body = ProblemBody)))]
 async fn get_member(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -257,7 +275,7 @@ pub struct UpdateMember {
     version: i64,
 }
 
-#[utoipa::path(patch, path = "/api/v1/members/{user_id}", request_body = UpdateMember,
+#[utoipa::path(patch, path = "/api/v1/members/{user_id}", params(("user_id" = i64, Path)), request_body = UpdateMember,
     responses((status = 200, body = Member), (status = 409, body = ProblemBody)))]
 async fn update_member(
     State(s): State<AppState>,
@@ -270,7 +288,7 @@ async fn update_member(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/members/{user_id}", responses((status = 204), (status = 404, body = ProblemBody)))]
+#[utoipa::path(delete, path = "/api/v1/members/{user_id}", params(("user_id" = i64, Path)), responses((status = 204), (status = 404, body = ProblemBody)))]
 async fn remove_member(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -343,7 +361,7 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(CreatedToken { token, info })))
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
+#[utoipa::path(get, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)), responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
 async fn get_token(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -354,7 +372,7 @@ async fn get_token(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)), responses((status = 200, body = ApiToken), (status = 404, body = ProblemBody)))]
 async fn revoke_token(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -368,6 +386,7 @@ async fn revoke_token(
 // ---------------------------------------------------------------- audit trail
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// For example `organization`, `member`, `api_token`.
     pub entity_type: Option<String>,

@@ -3,40 +3,68 @@
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{PathParam, QueryParams};
+use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_domain::Permission;
 use aims_service::catalog::{self, Coverage, TreeNode};
 use aims_store::{FrameworkSummary, ImportReport, MappingSet, MappingView, Requirement};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// Library files can be larger than ordinary request bodies.
 pub const MAX_LIBRARY_BYTES: usize = 10 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
         .route(
             "/api/v1/frameworks",
+            &[Method::GET, Method::POST],
             get(list_frameworks)
                 .post(import_library)
                 .layer(DefaultBodyLimit::max(MAX_LIBRARY_BYTES)),
         )
-        .route("/api/v1/frameworks/{key}", get(get_framework))
+        .route(
+            "/api/v1/frameworks/{key}",
+            &[Method::GET],
+            get(get_framework),
+        )
         .route(
             "/api/v1/frameworks/{key}/requirements",
+            &[Method::GET],
             get(list_requirements),
         )
-        .route("/api/v1/frameworks/{key}/coverage", get(framework_coverage))
-        .route("/api/v1/frameworks/{key}/export", get(export_framework))
-        .route("/api/v1/requirements/{id}", get(get_requirement))
-        .route("/api/v1/mapping-sets", get(list_mapping_sets))
-        .route("/api/v1/mapping-sets/export", get(export_mappings))
+        .route(
+            "/api/v1/frameworks/{key}/coverage",
+            &[Method::GET],
+            get(framework_coverage),
+        )
+        .route(
+            "/api/v1/frameworks/{key}/export",
+            &[Method::GET],
+            get(export_framework),
+        )
+        .route(
+            "/api/v1/requirements/{id}",
+            &[Method::GET],
+            get(get_requirement),
+        )
+        .route(
+            "/api/v1/mapping-sets",
+            &[Method::GET],
+            get(list_mapping_sets),
+        )
+        .route(
+            "/api/v1/mapping-sets/export",
+            &[Method::GET],
+            get(export_mappings),
+        )
 }
 
 #[derive(OpenApi)]
@@ -129,7 +157,7 @@ async fn import_library(
     Ok((status, Json(reports)))
 }
 
-#[utoipa::path(get, path = "/api/v1/frameworks/{key}", responses((status = 200, body = FrameworkSummary), (status = 404, body = ProblemBody)))]
+#[utoipa::path(get, path = "/api/v1/frameworks/{key}", params(("key" = String, Path)), responses((status = 200, body = FrameworkSummary), (status = 404, body = ProblemBody)))]
 async fn get_framework(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -139,6 +167,7 @@ async fn get_framework(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequirementParams {
     /// `flat` (default) or `tree`.
     view: Option<String>,
@@ -153,7 +182,7 @@ pub enum RequirementList {
     Tree { tree: Vec<TreeNode> },
 }
 
-#[utoipa::path(get, path = "/api/v1/frameworks/{key}/requirements", params(RequirementParams), responses((status = 200, body = RequirementList)))]
+#[utoipa::path(get, path = "/api/v1/frameworks/{key}/requirements", params(("key" = String, Path), RequirementParams), responses((status = 200, body = RequirementList)))]
 async fn list_requirements(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -178,7 +207,7 @@ async fn list_requirements(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/frameworks/{key}/coverage", responses((status = 200, body = Coverage)))]
+#[utoipa::path(get, path = "/api/v1/frameworks/{key}/coverage", params(("key" = String, Path)), responses((status = 200, body = Coverage)))]
 async fn framework_coverage(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -191,12 +220,13 @@ async fn framework_coverage(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// `yaml` (the aims library format) or `oscal` (an OSCAL 1.2 catalog, JSON).
     format: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/frameworks/{key}/export", params(ExportParams), responses((status = 200, description = "the library file")))]
+#[utoipa::path(get, path = "/api/v1/frameworks/{key}/export", params(("key" = String, Path), ExportParams), responses((status = 200, description = "the library file")))]
 async fn export_framework(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -225,7 +255,7 @@ pub struct RequirementDetail {
     mappings: Vec<MappingView>,
 }
 
-#[utoipa::path(get, path = "/api/v1/requirements/{id}", responses((status = 200, body = RequirementDetail), (status = 404, body = ProblemBody)))]
+#[utoipa::path(get, path = "/api/v1/requirements/{id}", params(("id" = i64, Path)), responses((status = 200, body = RequirementDetail), (status = 404, body = ProblemBody)))]
 async fn get_requirement(
     State(s): State<AppState>,
     caller: ApiCaller,

@@ -3,25 +3,39 @@
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::JsonBody;
+use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_service::maturity::{self, MaturityView, NewAssessment, PlanBody};
 use aims_store::MaturityAssessment;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use utoipa::OpenApi;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/maturity-questions", get(questions))
-        .route("/api/v1/maturity-assessments", get(list).post(create))
-        .route("/api/v1/maturity-assessments/latest.xlsx", get(xlsx_latest))
-        .route("/api/v1/roadmap", get(view))
-        .route("/api/v1/roadmap/plan", get(get_plan).put(put_plan))
-        .route("/api/v1/dashboard", get(dashboard))
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .route("/api/v1/maturity-questions", &[Method::GET], get(questions))
+        .route(
+            "/api/v1/maturity-assessments",
+            &[Method::GET, Method::POST],
+            get(list).post(create),
+        )
+        .route(
+            "/api/v1/maturity-assessments/latest.xlsx",
+            &[Method::GET],
+            get(xlsx_latest),
+        )
+        .route("/api/v1/roadmap", &[Method::GET], get(view))
+        .route(
+            "/api/v1/roadmap/plan",
+            &[Method::GET, Method::PUT],
+            get(get_plan).put(put_plan),
+        )
+        .route("/api/v1/dashboard", &[Method::GET], get(dashboard))
 }
 
 #[derive(OpenApi)]

@@ -2,8 +2,9 @@
 //! `/models`, `/datasets`, `/suppliers`), plus classification, CycloneDX and CSV imports.
 
 use crate::auth::ApiCaller;
-use crate::error::{Problem, ProblemBody};
+use crate::error::Problem;
 use crate::extract::{parse_json, JsonBody, PathParam};
+use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_domain::classify::{Answers, Classification};
 use aims_domain::register::{RegisterSpec, REGISTERS};
@@ -14,35 +15,35 @@ use aims_service::registers::{self, write, ListQuery, Lookups};
 use aims_store::{InventoryImportReport, Record};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::Method;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-};
-use utoipa::openapi::{ContentBuilder, PathsBuilder, RefOr, ResponseBuilder};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
 /// Uploads (BOMs, CSV files) may be larger than ordinary bodies.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    let mut r = Router::new();
+pub fn routes() -> ApiRouter {
+    let mut r = ApiRouter::new();
     for spec in REGISTERS.iter().copied() {
         r = r
             .route(
                 &format!("/api/v1/{}", spec.path),
+                &[Method::GET, Method::POST],
                 get(move |s, c, q| list(spec, s, c, q)).post(move |s, c, b| create(spec, s, c, b)),
             )
             .route(
                 &format!("/api/v1/{}/export", spec.path),
+                &[Method::GET],
                 get(move |s, c, q| export(spec, s, c, q)),
             )
             .route(
                 &format!("/api/v1/{}/{{id}}", spec.path),
+                &[Method::GET, Method::PATCH, Method::DELETE],
                 get(move |s, c, id| read(spec, s, c, id))
                     .patch(move |s, c, id, b| update(spec, s, c, id, b))
                     .delete(move |s, c, id| delete(spec, s, c, id)),
@@ -50,18 +51,29 @@ pub fn routes() -> Router<AppState> {
     }
     r.route(
         "/api/v1/ai-systems/{id}/classification",
+        &[Method::GET, Method::PUT],
         get(get_classification).put(put_classification),
     )
-    .route("/api/v1/ai-systems/{id}/cyclonedx", get(export_bom))
+    .route(
+        "/api/v1/ai-systems/{id}/cyclonedx",
+        &[Method::GET],
+        get(export_bom),
+    )
     .route(
         "/api/v1/imports/cyclonedx",
+        &[Method::POST],
         post(import_bom).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
     )
     .route(
         "/api/v1/imports/csv",
+        &[Method::POST],
         post(import_csv).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
     )
-    .route("/api/v1/classification/questions", get(questions))
+    .route(
+        "/api/v1/classification/questions",
+        &[Method::GET],
+        get(questions),
+    )
 }
 
 fn pairs(q: &Option<String>) -> Vec<(String, String)> {
@@ -283,150 +295,9 @@ async fn export(
 )))]
 pub struct RegisterDoc;
 
-/// Paths of every register, built from the same specs the handlers serve.
+/// The register paths, built from the same specs the handlers serve (see `api_register_doc`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = RegisterDoc::openapi();
-    let mut paths = PathsBuilder::new();
-    let problem = || {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description("problem")
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                            ProblemBody::name(),
-                        ))))
-                        .build(),
-                )
-                .build(),
-        )
-    };
-    for spec in REGISTERS {
-        let mut list = OperationBuilder::new()
-            .summary(Some(format!(
-                "List {} (cursor pagination, filters, sort)",
-                spec.plural.to_lowercase()
-            )))
-            .tag(spec.plural);
-        for p in ["limit", "cursor", "q", "sort"] {
-            list = list.parameter(
-                ParameterBuilder::new()
-                    .name(p)
-                    .parameter_in(ParameterIn::Query)
-                    .build(),
-            );
-        }
-        for f in spec.fields.iter().filter(|f| f.filter) {
-            list = list.parameter(
-                ParameterBuilder::new()
-                    .name(f.name)
-                    .parameter_in(ParameterIn::Query)
-                    .description(Some(f.label))
-                    .build(),
-            );
-        }
-        let list = list
-            .response(
-                "200",
-                ResponseBuilder::new()
-                    .description("a page of records")
-                    .build(),
-            )
-            .response("400", problem())
-            .build();
-        let create = OperationBuilder::new()
-            .summary(Some(format!(
-                "Create a {}; fields: {}",
-                spec.singular,
-                spec.fields
-                    .iter()
-                    .filter(|f| !f.computed)
-                    .map(|f| f.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )))
-            .tag(spec.plural)
-            .response("201", ResponseBuilder::new().description("created").build())
-            .response("422", problem())
-            .build();
-        let mut item = PathItem::new(HttpMethod::Get, list);
-        item.post = Some(create);
-        paths = paths.path(format!("/api/v1/{}", spec.path), item);
-        let id_param = || {
-            ParameterBuilder::new()
-                .name("id")
-                .parameter_in(ParameterIn::Path)
-                .required(utoipa::openapi::Required::True)
-                .build()
-        };
-        let one = |summary: String, ok: &str| {
-            OperationBuilder::new()
-                .summary(Some(summary))
-                .tag(spec.plural)
-                .parameter(id_param())
-                .response(ok, ResponseBuilder::new().description("ok").build())
-                .response("404", problem())
-                .build()
-        };
-        let mut item = PathItem::new(
-            HttpMethod::Get,
-            one(format!("Read a {} with its links", spec.singular), "200"),
-        );
-        item.patch = Some(one(
-            format!(
-                "Update a {} (send `version`; a stale one answers 409)",
-                spec.singular
-            ),
-            "200",
-        ));
-        item.delete = Some(one(format!("Delete a {}", spec.singular), "204"));
-        paths = paths.path(format!("/api/v1/{}/{{id}}", spec.path), item);
-        let export = OperationBuilder::new()
-            .summary(Some(format!(
-                "Export {} as CSV or XLSX (format=csv|xlsx, same filters as the list)",
-                spec.plural.to_lowercase()
-            )))
-            .tag(spec.plural)
-            .response("200", ResponseBuilder::new().description("file").build())
-            .build();
-        paths = paths.path(
-            format!("/api/v1/{}/export", spec.path),
-            PathItem::new(HttpMethod::Get, export),
-        );
-    }
-    let simple = |summary: &str| {
-        OperationBuilder::new()
-            .summary(Some(summary.to_string()))
-            .tag("Inventory")
-            .response("200", ResponseBuilder::new().description("ok").build())
-            .build()
-    };
-    let mut c = PathItem::new(
-        HttpMethod::Get,
-        simple("The AI system's EU AI Act classification"),
-    );
-    c.put = Some(simple(
-        "Answer the classification questionnaire (ClassifyRequest)",
-    ));
-    paths = paths.path("/api/v1/ai-systems/{id}/classification", c);
-    paths = paths.path(
-        "/api/v1/ai-systems/{id}/cyclonedx",
-        PathItem::new(
-            HttpMethod::Get,
-            simple("The AI system as a CycloneDX 1.6 ML-BOM"),
-        ),
-    );
-    paths = paths.path(
-        "/api/v1/imports/cyclonedx",
-        PathItem::new(
-            HttpMethod::Post,
-            simple(
-                "Import a CycloneDX 1.5-1.7 BOM (JSON) into the inventory; ?system_id= links it",
-            ),
-        ),
-    );
-    paths = paths.path("/api/v1/imports/csv", PathItem::new(HttpMethod::Post, simple("Import a CSV file into a register (?register=ai-systems&dry_run=true for a preview)")));
-    doc.paths = paths.build();
+    doc.merge(crate::api_register_doc::document());
     doc
 }

@@ -4,6 +4,7 @@
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{JsonBody, PathParam, QueryParams};
+use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_service::evidence::{FileIn, MAX_EVIDENCE_BYTES};
 use aims_service::impact::{EntriesBody, VersionBody};
@@ -14,43 +15,67 @@ use aims_service::{impact, risk, settings, soa, trace};
 use aims_store::{Record, SoaEntry, SoaVersion};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Method;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, patch, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use utoipa::{IntoParams, OpenApi};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/risk-criteria", get(get_criteria).put(put_criteria))
-        .route("/api/v1/risks/heatmap", get(heatmap))
-        .route("/api/v1/risks/{id}/accept", post(accept))
-        .route("/api/v1/impact-assessments/{id}/entries", put(put_entries))
-        .route("/api/v1/impact-assessments/{id}/{step}", post(transition))
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .route(
+            "/api/v1/risk-criteria",
+            &[Method::GET, Method::PUT],
+            get(get_criteria).put(put_criteria),
+        )
+        .route("/api/v1/risks/heatmap", &[Method::GET], get(heatmap))
+        .route("/api/v1/risks/{id}/accept", &[Method::POST], post(accept))
+        .route(
+            "/api/v1/impact-assessments/{id}/entries",
+            &[Method::PUT],
+            put(put_entries),
+        )
+        .route(
+            "/api/v1/impact-assessments/{id}/{step}",
+            &[Method::POST],
+            post(transition),
+        )
         .route(
             "/api/v1/impact-assessments/{id}/entries/{index}/risk",
+            &[Method::POST],
             post(raise_risk),
         )
         .route(
             "/api/v1/evidence/{id}/file",
+            &[Method::PUT, Method::GET],
             put(upload)
                 .get(download)
                 .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES)),
         )
-        .route("/api/v1/soa", get(soa_view))
-        .route("/api/v1/soa/approve", post(approve_soa))
-        .route("/api/v1/soa/versions", get(soa_versions))
-        .route("/api/v1/soa/export", get(soa_export))
-        .route("/api/v1/soa/{entry}", patch(decide))
+        .route("/api/v1/soa", &[Method::GET], get(soa_view))
+        .route("/api/v1/soa/approve", &[Method::POST], post(approve_soa))
+        .route("/api/v1/soa/versions", &[Method::GET], get(soa_versions))
+        .route("/api/v1/soa/export", &[Method::GET], get(soa_export))
+        .route("/api/v1/soa/{entry}", &[Method::PATCH], patch(decide))
         .route(
             "/api/v1/settings/lifecycle-gates",
+            &[Method::GET, Method::PUT],
             get(get_gates).put(put_gates),
         )
-        .route("/api/v1/ai-systems/{id}/trace", get(trace_system))
-        .route("/api/v1/requirements/{id}/trace", get(trace_requirement))
+        .route(
+            "/api/v1/ai-systems/{id}/trace",
+            &[Method::GET],
+            get(trace_system),
+        )
+        .route(
+            "/api/v1/requirements/{id}/trace",
+            &[Method::GET],
+            get(trace_requirement),
+        )
 }
 
 #[derive(OpenApi)]
@@ -113,6 +138,7 @@ async fn put_criteria(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HeatParams {
     /// Count residual scores instead of inherent ones.
     residual: Option<bool>,
@@ -197,6 +223,7 @@ async fn raise_risk(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UploadParams {
     /// The file's name, as downloads will carry it.
     name: Option<String>,
@@ -291,6 +318,7 @@ async fn soa_versions(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FormatParams {
     /// `xlsx` (default) or `csv`.
     format: Option<String>,

@@ -3,11 +3,13 @@
 pub mod api;
 pub mod api_catalog;
 pub mod api_maturity;
+pub mod api_register_doc;
 pub mod api_registers;
 pub mod api_risk;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 mod pages;
 mod pages_catalog;
 mod pages_maturity;
@@ -84,15 +86,24 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .merge(api::routes())
+/// Every `/api/v1` operation, each module's routes recorded for the OpenAPI check.
+pub fn api_routes() -> openapi::ApiRouter {
+    api::routes()
         .merge(api_catalog::routes())
         .merge(api_registers::routes())
         .merge(api_risk::routes())
         .merge(api_maturity::routes())
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(api_routes().into_parts().0)
+        .route(
+            "/api/v1/{*rest}",
+            axum::routing::any(|| async { error::Problem::not_found("endpoint") }),
+        )
         .merge(pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
