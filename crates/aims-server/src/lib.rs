@@ -1,20 +1,11 @@
 //! The web application and the JSON API of aims, over the same store functions.
 
 pub mod api;
-pub mod api_catalog;
-pub mod api_maturity;
-pub mod api_register_doc;
-pub mod api_registers;
-pub mod api_risk;
+pub mod api_router;
 pub mod auth;
 pub mod error;
 pub mod extract;
-pub mod openapi;
 mod pages;
-mod pages_catalog;
-mod pages_maturity;
-mod pages_registers;
-mod pages_risk;
 
 use aims_service::{Cx, FileBody, FileOut};
 use aims_store::Store;
@@ -87,12 +78,8 @@ impl AppState {
 }
 
 /// Every `/api/v1` operation, each module's routes recorded for the OpenAPI check.
-pub fn api_routes() -> openapi::ApiRouter {
+pub fn api_routes() -> api_router::ApiRouter {
     api::routes()
-        .merge(api_catalog::routes())
-        .merge(api_registers::routes())
-        .merge(api_risk::routes())
-        .merge(api_maturity::routes())
 }
 
 pub fn router(state: AppState) -> Router {

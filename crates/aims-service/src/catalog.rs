@@ -1,6 +1,9 @@
 //! Catalog services shared by the API, the pages and the CLI: loading the built-in library,
 //! importing uploaded libraries, exports (aims YAML, OSCAL), trees and coverage.
 
+/// Library files can be larger than ordinary request bodies.
+pub const MAX_LIBRARY_BYTES: usize = 10 * 1024 * 1024;
+
 use crate::error::{AppError, ErrorKind};
 use crate::file::FileOut;
 use aims_catalog::library::{FrameworkMeta, RequirementDef};

@@ -9,6 +9,7 @@
 //! catalog → maturity → demo.
 
 pub mod access;
+pub mod audit_trail;
 pub mod catalog;
 pub mod classification;
 pub mod cx;

@@ -733,7 +733,7 @@ async fn inventory_command(cx: &Cx, cmd: InventoryCommand) -> anyhow::Result<Exi
                 InventoryFormat::Csv => {
                     let spec = register(&reg)?;
                     let scope = Scope::operator(org.id);
-                    let recs = aims_service::registers::import_csv(cx, &scope, spec, &text)
+                    let recs = aims_service::registers::write::import_csv(cx, &scope, spec, &text)
                         .await
                         .map_err(problem)?;
                     println!(

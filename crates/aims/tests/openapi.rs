@@ -47,7 +47,7 @@ async fn every_route_is_documented_and_every_documented_route_is_served(b: Backe
     let t = app.token("acme", "ann@acme.test", Role::Viewer).await;
     let (s, doc) = json(app.get(&t, "/api/v1/openapi.json").await).await;
     assert_eq!(s, StatusCode::OK);
-    let served: BTreeSet<(String, String)> = aims_server::openapi::route_table()
+    let served: BTreeSet<(String, String)> = aims_server::api::route_table()
         .into_iter()
         .map(|(m, p)| (m.as_str().to_lowercase(), p))
         .collect();

@@ -4,6 +4,9 @@
 pub mod read;
 pub mod write;
 
+/// Uploads (BOMs, CSV files) may be larger than ordinary bodies.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
 use crate::cx::{Cx, Scope};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::file::{FileOut, CSV, XLSX};
@@ -612,26 +615,6 @@ pub fn read_csv(
         ));
     }
     Ok(report)
-}
-
-/// Imports a CSV file through the write path: nothing is written unless every row is valid.
-pub async fn import_csv(
-    cx: &Cx,
-    scope: &Scope,
-    spec: &'static RegisterSpec,
-    text: &str,
-) -> AppResult<Vec<Record>> {
-    scope.require(aims_domain::Permission::Write)?;
-    let lookups = Lookups::load(&cx.store, scope.org_id, spec).await?;
-    let report = read_csv(spec, text, &lookups)?;
-    if !report.errors.is_empty() {
-        let n = report.errors.len();
-        return Err(AppError::rejected(
-            format!("{n} problem(s) in the file; nothing was imported"),
-            report.errors,
-        ));
-    }
-    write::import(cx, scope, spec, &report.rows).await
 }
 
 /// The filtered list as CSV or XLSX (shared by the API and the pages).

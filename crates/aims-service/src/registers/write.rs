@@ -175,3 +175,23 @@ async fn run_rules<K: Copy + std::fmt::Display>(
     }
     Ok(errors)
 }
+
+/// Imports a CSV file through the write path: nothing is written unless every row is valid.
+pub async fn import_csv(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    text: &str,
+) -> AppResult<Vec<Record>> {
+    scope.require(Permission::Write)?;
+    let lookups = crate::registers::Lookups::load(&cx.store, scope.org_id, spec).await?;
+    let report = crate::registers::read_csv(spec, text, &lookups)?;
+    if !report.errors.is_empty() {
+        let n = report.errors.len();
+        return Err(AppError::rejected(
+            format!("{n} problem(s) in the file; nothing was imported"),
+            report.errors,
+        ));
+    }
+    import(cx, scope, spec, &report.rows).await
+}

@@ -1,9 +1,9 @@
 //! The catalog API: frameworks, requirements with their mappings, coverage, import, export.
 
+use crate::api_router::ApiRouter;
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{PathParam, QueryParams};
-use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_domain::Permission;
 use aims_service::catalog::{self, Coverage, TreeNode};
@@ -18,8 +18,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-/// Library files can be larger than ordinary request bodies.
-pub const MAX_LIBRARY_BYTES: usize = 10 * 1024 * 1024;
+pub use aims_service::catalog::MAX_LIBRARY_BYTES;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()

@@ -1,10 +1,10 @@
 //! The register API: the same five endpoints for every register (`/api/v1/ai-systems`,
 //! `/models`, `/datasets`, `/suppliers`), plus classification, CycloneDX and CSV imports.
 
+use crate::api_router::ApiRouter;
 use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::extract::{parse_json, JsonBody, PathParam};
-use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_domain::classify::{Answers, Classification};
 use aims_domain::register::{RegisterSpec, REGISTERS};
@@ -24,8 +24,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-/// Uploads (BOMs, CSV files) may be larger than ordinary bodies.
-pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+pub use aims_service::registers::MAX_UPLOAD_BYTES;
 
 pub fn routes() -> ApiRouter {
     let mut r = ApiRouter::new();
@@ -256,7 +255,7 @@ async fn import_csv(
         )
         .into_response());
     }
-    let recs = registers::import_csv(&s.cx, &caller.scope(), spec, text).await?;
+    let recs = registers::write::import_csv(&s.cx, &caller.scope(), spec, text).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"created": recs.len(), "items": recs})),
@@ -298,6 +297,6 @@ pub struct RegisterDoc;
 /// The register paths, built from the same specs the handlers serve (see `api_register_doc`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = RegisterDoc::openapi();
-    doc.merge(crate::api_register_doc::document());
+    doc.merge(crate::api::register_doc::document());
     doc
 }

@@ -1,9 +1,9 @@
 //! The API of the maturity self-assessment, the roadmap and its plan, and the dashboard.
 
+use crate::api_router::ApiRouter;
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::JsonBody;
-use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_service::maturity::{self, MaturityView, NewAssessment, PlanBody};
 use aims_store::MaturityAssessment;

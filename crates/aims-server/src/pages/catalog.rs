@@ -1,28 +1,42 @@
 //! Catalog pages: frameworks, a framework's tree with search, a requirement with its
 //! guidance and mappings, coverage, import and export.
 
-use crate::pages::{org_ctx, render, Layout, OrgCtx, PageError};
+use crate::pages::org_ctx;
+use crate::pages::render;
+use crate::pages::Layout;
+use crate::pages::OrgCtx;
+use crate::pages::PageError;
 use crate::AppState;
 use aims_domain::Permission;
-use aims_service::catalog::{self, Coverage};
-use aims_store::{
-    Control, Framework, FrameworkSummary, ImportReport, MappingSet, MappingView, Requirement,
-};
+use aims_service::catalog;
+use aims_service::catalog::Coverage;
+use aims_store::Control;
+use aims_store::Framework;
+use aims_store::FrameworkSummary;
+use aims_store::ImportReport;
+use aims_store::MappingSet;
+use aims_store::MappingView;
+use aims_store::Requirement;
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::DefaultBodyLimit;
+use axum::extract::Multipart;
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/o/{slug}/catalog", get(frameworks))
         .route(
             "/o/{slug}/catalog/import",
             axum::routing::post(import).layer(DefaultBodyLimit::max(
-                crate::api_catalog::MAX_LIBRARY_BYTES + 64 * 1024,
+                aims_service::catalog::MAX_LIBRARY_BYTES + 64 * 1024,
             )),
         )
         .route(

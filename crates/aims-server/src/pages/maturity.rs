@@ -1,21 +1,39 @@
 //! The maturity self-assessment, gap analysis, roadmap and budget pages, and the dashboard.
 
-use crate::pages::{form_value, org_ctx, render, Layout, PageError};
+use crate::pages::form_value;
+use crate::pages::org_ctx;
+use crate::pages::render;
+use crate::pages::Layout;
+use crate::pages::PageError;
 use crate::AppState;
-use aims_domain::maturity::{Answer, Plan, DOMAINS, LEVELS, QUESTIONS};
-use aims_domain::register::{check_input, TASKS};
+use aims_domain::maturity::Answer;
+use aims_domain::maturity::Plan;
+use aims_domain::maturity::DOMAINS;
+use aims_domain::maturity::LEVELS;
+use aims_domain::maturity::QUESTIONS;
+use aims_domain::register::check_input;
+use aims_domain::register::TASKS;
 use aims_domain::Permission;
-use aims_service::maturity::{
-    maturity_view, radar_points, save_assessment, save_plan, MaturityView, NewAssessment,
-};
+use aims_service::maturity::maturity_view;
+use aims_service::maturity::radar_points;
+use aims_service::maturity::save_assessment;
+use aims_service::maturity::save_plan;
+use aims_service::maturity::MaturityView;
+use aims_service::maturity::NewAssessment;
 use askama::Template;
-use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::extract::Form;
+use axum::extract::Path;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Redirect;
+use axum::response::Response;
+use axum::routing::get;
+use axum::routing::post;
 use axum::Router;
-use serde_json::{json, Map};
-
+use serde_json::json;
+use serde_json::Map;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/o/{slug}/maturity", get(results))

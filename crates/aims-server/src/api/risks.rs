@@ -1,10 +1,10 @@
 //! The API of risks, impact assessments, evidence files, the SoA, the life cycle gates and
 //! traceability: parse, call one service operation, present.
 
+use crate::api_router::ApiRouter;
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{JsonBody, PathParam, QueryParams};
-use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_service::evidence::{FileIn, MAX_EVIDENCE_BYTES};
 use aims_service::impact::{EntriesBody, VersionBody};

@@ -1,14 +1,15 @@
 //! The JSON API under `/api/v1`. Every handler: authenticate (bearer token), check the
 //! permission, scope every query to the caller's organization, answer problem+json on error.
 
+use crate::api_router::ApiRouter;
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{JsonBody, PathParam, QueryParams};
-use crate::openapi::ApiRouter;
 use crate::AppState;
 use aims_domain::{Permission, Role};
 use aims_service::access;
-use aims_store::{ApiToken, AuditEvent, AuditFilter, Member, Organization};
+use aims_service::audit_trail::{self, AuditParams};
+use aims_store::{ApiToken, AuditEvent, Member, Organization};
 use axum::extract::State;
 use axum::http::Method;
 use axum::http::StatusCode;
@@ -20,7 +21,6 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
-        .route("/api/v1/openapi.json", &[Method::GET], get(openapi_json))
         .route("/api/v1/me", &[Method::GET], get(me))
         .route(
             "/api/v1/organization",
@@ -56,12 +56,7 @@ pub fn routes() -> ApiRouter {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(
-        title = "aims API",
-        description = "ISO/IEC 42001 AI management system. Authenticate with `Authorization: Bearer aims_...`; errors are application/problem+json."
-    ),
     paths(
-        openapi_json,
         me,
         get_organization,
         update_organization,
@@ -95,13 +90,6 @@ pub fn routes() -> ApiRouter {
     ))
 )]
 pub struct ApiDoc;
-
-/// This document.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
-    responses((status = 200, body = Object, description = "the OpenAPI 3.1 document of this API")))]
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(crate::openapi::document())
-}
 
 /// Keyset pagination: `limit` (1–200, default 50) and the `cursor` a previous page returned.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -385,39 +373,6 @@ async fn revoke_token(
 
 // ---------------------------------------------------------------- audit trail
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditParams {
-    /// For example `organization`, `member`, `api_token`.
-    pub entity_type: Option<String>,
-    pub entity_id: Option<String>,
-    /// The actor's label (an e-mail address, or `cli`).
-    pub actor: Option<String>,
-    /// RFC 3339, inclusive.
-    pub since: Option<DateTime<Utc>>,
-    /// RFC 3339, exclusive.
-    pub until: Option<DateTime<Utc>>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-impl AuditParams {
-    pub fn filter(&self) -> AuditFilter {
-        let keep = |v: &Option<String>| {
-            v.as_ref()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
-        AuditFilter {
-            entity_type: keep(&self.entity_type),
-            entity_id: keep(&self.entity_id),
-            actor: keep(&self.actor),
-            since: self.since,
-            until: self.until,
-        }
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct AuditPage {
     items: Vec<AuditEvent>,
@@ -431,17 +386,9 @@ async fn list_audit_events(
     caller: ApiCaller,
     QueryParams(p): QueryParams<AuditParams>,
 ) -> Result<Json<AuditPage>, Problem> {
-    caller.require(Permission::ReadAuditTrail)?;
     let limit = page_limit(p.limit)?;
-    let rows =
-        s.cx.store
-            .list_events(
-                caller.org_id,
-                &p.filter(),
-                parse_cursor(&p.cursor)?,
-                limit + 1,
-            )
-            .await?;
+    let cursor = parse_cursor(&p.cursor)?;
+    let rows = audit_trail::events(&s.cx, &caller.scope(), &p, cursor, limit + 1).await?;
     let (items, next_cursor) = paginate(rows, limit, |e| e.id);
     Ok(Json(AuditPage { items, next_cursor }))
 }

@@ -1,0 +1,85 @@
+//! The organization's home page: the dashboard.
+
+use super::org_ctx;
+use super::render;
+use super::Layout;
+use super::PageError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::Path;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/o/{slug}", get(home))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(crate) struct HomePage {
+    layout: Layout,
+    v: std::sync::Arc<aims_service::maturity::MaturityView>,
+    /// (level, count, colour) of assessed risks by their current score.
+    bands: Vec<(String, i64, String)>,
+    /// (link, text) of the next things to do.
+    next: Vec<(String, String)>,
+}
+
+pub(crate) async fn home(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let v = aims_service::maturity::maturity_view(&s.cx, ctx.org.org_id).await?;
+    let (criteria, _) = aims_service::risk::criteria(&s.cx.store, ctx.org.org_id).await?;
+    let mut bands: Vec<(String, i64, String)> = criteria
+        .bands
+        .iter()
+        .map(|b| (b.level.clone(), 0, b.colour.clone()))
+        .collect();
+    for &(l, i, n) in s.cx.store.risk_heatmap(ctx.org.org_id, false).await?.iter() {
+        if let Some(b) = criteria.band(l * i) {
+            if let Some(x) = bands.iter_mut().find(|x| x.0 == b.level) {
+                x.1 += n;
+            }
+        }
+    }
+    if bands.iter().all(|b| b.1 == 0) {
+        bands.clear();
+    }
+    let mut next = vec![];
+    if v.latest.is_none() {
+        next.push((
+            format!("/o/{slug}/maturity/new"),
+            "Take the maturity self-assessment (42 questions)".to_string(),
+        ));
+    }
+    if v.facts.systems == 0 {
+        next.push((
+            format!("/o/{slug}/inventory/ai-systems/new"),
+            "Register your first AI system".to_string(),
+        ));
+    }
+    if v.soa_decided < v.soa_total {
+        next.push((
+            format!("/o/{slug}/soa"),
+            format!(
+                "Decide the {} open Annex A controls in the SoA",
+                v.soa_total - v.soa_decided
+            ),
+        ));
+    }
+    for g in &v.gaps {
+        next.push((format!("/o/{slug}/maturity#roadmap"), g.text.clone()));
+    }
+    next.truncate(3);
+    Ok(render(&HomePage {
+        layout: ctx.layout(&ctx.org.name, "home"),
+        v,
+        bands,
+        next,
+    }))
+}

@@ -1,0 +1,345 @@
+//! The record page shared by every register: fields, links, history, and the parts particular to a register (risk acceptance, impact assessment findings, evidence files).
+
+use crate::pages::render;
+use crate::pages::Layout;
+use crate::pages::OrgCtx;
+use crate::pages::PageError;
+use crate::AppState;
+use aims_domain::register::FieldKind;
+use aims_domain::register::RegisterSpec;
+use aims_domain::register::AI_SYSTEMS;
+use aims_domain::register::REGISTERS;
+use aims_domain::risk::ImpactEntry;
+use aims_domain::risk::DIMENSIONS;
+use aims_domain::risk::PARTIES;
+use aims_domain::Permission;
+use aims_service::impact;
+use aims_service::registers;
+use aims_service::registers::display;
+use aims_service::registers::Lookups;
+use aims_service::risk;
+use aims_service::AppError;
+use aims_store::AuditEvent;
+use aims_store::AuditFilter;
+use aims_store::Record;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Redirect;
+use axum::response::Response;
+pub(crate) fn spec_of(path: &str) -> Result<&'static RegisterSpec, PageError> {
+    registers::by_path(path).ok_or_else(|| {
+        PageError::Status(StatusCode::NOT_FOUND, "There is no such register.".into())
+    })
+}
+
+pub(crate) fn pairs(q: &Option<String>) -> Vec<(String, String)> {
+    q.as_deref()
+        .map(|s| form_urlencoded::parse(s.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+pub(crate) fn qs(pairs: &[(String, String)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+pub(crate) fn str_of(r: &Record, k: &str) -> String {
+    r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string()
+}
+
+pub(crate) fn id_of(r: &Record) -> i64 {
+    r.get("id").and_then(|v| v.as_i64()).unwrap_or(0)
+}
+
+pub(crate) struct FieldRow {
+    label: &'static str,
+    value: String,
+    long: bool,
+}
+
+pub(crate) struct LinkGroup {
+    label: String,
+    path: &'static str,
+    items: Vec<(i64, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "register_detail.html")]
+pub(crate) struct DetailPage {
+    layout: Layout,
+    spec: &'static RegisterSpec,
+    id: i64,
+    reference: String,
+    name: String,
+    fields: Vec<FieldRow>,
+    links: Vec<LinkGroup>,
+    history: Vec<AuditEvent>,
+    can_write: bool,
+    can_audit: bool,
+    tier: String,
+    error: Option<String>,
+    extras: Extras,
+}
+
+pub(crate) async fn detail_page(
+    s: &AppState,
+    ctx: &OrgCtx,
+    spec: &'static RegisterSpec,
+    id: i64,
+    error: Option<String>,
+) -> Result<DetailPage, PageError> {
+    let rec =
+        s.cx.store
+            .register_get(ctx.org.org_id, spec, id)
+            .await?
+            .ok_or_else(|| {
+                PageError::Status(StatusCode::NOT_FOUND, format!("No such {}.", spec.singular))
+            })?;
+    let lookups = Lookups::for_rows(
+        &s.cx.store,
+        ctx.org.org_id,
+        spec,
+        std::slice::from_ref(&rec),
+    )
+    .await?;
+    let fields = spec
+        .fields
+        .iter()
+        .map(|f| FieldRow {
+            label: f.label,
+            value: display(f, rec.get(f.name), &lookups),
+            long: f.kind == FieldKind::LongText,
+        })
+        .collect();
+    let mut links = vec![];
+    let (linked, referrers) =
+        s.cx.store
+            .register_neighbours(ctx.org.org_id, spec, id)
+            .await?;
+    for (field, items) in linked {
+        let Some(l) = spec.link(&field) else { continue };
+        let Some(other) = REGISTERS.iter().find(|r| r.table == l.other).copied() else {
+            continue;
+        };
+        links.push(LinkGroup {
+            label: l.label.to_string(),
+            path: other.path,
+            items: items
+                .into_iter()
+                .map(|i| (i.id, other.reference(i.number), i.name))
+                .collect(),
+        });
+    }
+    for (table, items) in referrers {
+        let Some(other) = REGISTERS.iter().find(|r| r.table == table).copied() else {
+            continue;
+        };
+        if !items.is_empty() {
+            links.push(LinkGroup {
+                label: format!("{} from this {}", other.plural, spec.singular),
+                path: other.path,
+                items: items
+                    .into_iter()
+                    .map(|i| (i.id, other.reference(i.number), i.name))
+                    .collect(),
+            });
+        }
+    }
+    let can_audit = ctx
+        .org
+        .role
+        .permissions()
+        .allows(Permission::ReadAuditTrail);
+    let history = if can_audit {
+        let filter = AuditFilter {
+            entity_type: Some(spec.table.into()),
+            entity_id: Some(id.to_string()),
+            ..Default::default()
+        };
+        s.cx.store
+            .list_events(ctx.org.org_id, &filter, None, 20)
+            .await?
+    } else {
+        vec![]
+    };
+    Ok(DetailPage {
+        layout: ctx.layout(&str_of(&rec, "name"), spec.path),
+        spec,
+        id,
+        reference: str_of(&rec, "reference"),
+        name: str_of(&rec, "name"),
+        fields,
+        links,
+        history,
+        can_write: ctx.org.role.permissions().allows(Permission::Write),
+        can_audit,
+        tier: str_of(&rec, "risk_tier"),
+        error,
+        extras: extras(s, ctx, spec, &rec).await?,
+    })
+}
+
+pub(crate) fn need(register: &str, spec: &RegisterSpec) -> Result<(), PageError> {
+    if register == spec.path {
+        Ok(())
+    } else {
+        Err(PageError::Status(
+            StatusCode::NOT_FOUND,
+            "There is no such page.".into(),
+        ))
+    }
+}
+
+pub(crate) fn back(slug: &str, spec: &RegisterSpec, id: i64) -> Response {
+    Redirect::to(&format!("/o/{slug}/inventory/{}/{id}", spec.path)).into_response()
+}
+
+pub(crate) async fn error_page(
+    s: &AppState,
+    ctx: &OrgCtx,
+    spec: &'static RegisterSpec,
+    id: i64,
+    p: AppError,
+) -> Result<Response, PageError> {
+    let msg = if p.errors.is_empty() {
+        p.detail
+    } else {
+        p.errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let status = crate::error::status_of(p.kind);
+    let page = detail_page(s, ctx, spec, id, Some(msg)).await?;
+    Ok((status, render(&page)).into_response())
+}
+
+/// A finding row: (index, party, dimension, consequence, severity, likelihood, measures, residual, high).
+pub type FindingRow = (
+    usize,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    bool,
+);
+/// Heat map rows of (count, colour), highest impact first.
+pub(crate) type HeatCells = Vec<Vec<(i64, String)>>;
+/// (title, filter prefix, cells)
+pub(crate) type NamedGrid = (&'static str, &'static str, HeatCells);
+/// (link, label, status)
+pub(crate) type TraceItem = (String, String, String);
+pub(crate) type TraceSection = (String, Vec<TraceItem>);
+
+/// The parts of a record page particular to its register.
+#[derive(Default)]
+pub struct Extras {
+    pub can_approve: bool,
+    /// Risks: (score shown, acceptance threshold, already accepted).
+    pub risk: Option<(i64, i64, bool)>,
+    /// Impact assessments: status and findings (index, party, dimension, consequence, severity, likelihood, measures, residual, high).
+    pub ia_status: String,
+    pub ia_entries: Vec<FindingRow>,
+    pub parties: Vec<(&'static str, &'static str)>,
+    pub dimensions: Vec<(&'static str, &'static str)>,
+    pub version: i64,
+    /// Evidence: whether a file is stored, and whether the evidence is past its date.
+    pub has_file: bool,
+    pub expired: bool,
+    /// Impact assessments: why a re-assessment is due.
+    pub reassessment: Vec<String>,
+}
+
+pub async fn extras(
+    s: &AppState,
+    ctx: &OrgCtx,
+    spec: &RegisterSpec,
+    rec: &Record,
+) -> Result<Extras, PageError> {
+    let mut x = Extras {
+        can_approve: ctx.org.role.permissions().allows(Permission::Approve),
+        version: rec.get("version").and_then(|v| v.as_i64()).unwrap_or(0),
+        ..Default::default()
+    };
+    match spec.table {
+        "risks" => {
+            let (c, _) = risk::criteria(&s.cx.store, ctx.org.org_id).await?;
+            let score = rec
+                .get("residual_score")
+                .and_then(|v| v.as_i64())
+                .or_else(|| rec.get("inherent_score").and_then(|v| v.as_i64()))
+                .unwrap_or(0);
+            x.risk = Some((
+                score,
+                c.acceptance_threshold,
+                rec.get("status").and_then(|v| v.as_str()) == Some("accepted"),
+            ));
+        }
+        "impact_assessments" => {
+            x.ia_status = rec
+                .get("status")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
+            let entries: Vec<ImpactEntry> = rec
+                .get("entries")
+                .and_then(|e| serde_json::from_value(e.clone()).ok())
+                .unwrap_or_default();
+            let label = |list: &[(&str, &str)], k: &str| {
+                list.iter()
+                    .find(|(x, _)| *x == k)
+                    .map(|(_, l)| l.to_string())
+                    .unwrap_or_else(|| k.to_string())
+            };
+            x.ia_entries = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    (
+                        i,
+                        label(PARTIES, &e.party),
+                        label(DIMENSIONS, &e.dimension),
+                        e.consequence.clone(),
+                        e.severity,
+                        e.likelihood,
+                        e.measures.clone(),
+                        e.residual.clone(),
+                        e.is_high(),
+                    )
+                })
+                .collect();
+            x.parties = PARTIES.to_vec();
+            x.reassessment = impact::reassessment_reasons(&s.cx, ctx.org.org_id, rec).await?;
+            x.dimensions = DIMENSIONS.to_vec();
+        }
+        "evidence" => {
+            x.has_file = rec
+                .get("file_sha256")
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| s.len() == 64);
+            let today = s.cx.today();
+            x.expired = rec
+                .get("valid_until")
+                .and_then(|v| v.as_str())
+                .is_some_and(|d| d < today.as_str());
+        }
+        _ => {}
+    }
+    Ok(x)
+}
+
+/// Pages that exist only for AI systems.
+pub(crate) fn ai_systems_only(register: &str) -> Result<(), PageError> {
+    if register == AI_SYSTEMS.path {
+        Ok(())
+    } else {
+        Err(PageError::Status(
+            StatusCode::NOT_FOUND,
+            "Only AI systems have this page.".into(),
+        ))
+    }
+}
