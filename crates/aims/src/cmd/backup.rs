@@ -11,8 +11,8 @@ use std::process::ExitCode;
 /// Writes every record and the audit trail to `file`.
 pub async fn backup(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
-    let out = std::fs::File::create(file)
-        .with_context(|| format!("cannot create {}", file.display()))?;
+    let out =
+        std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?;
     let mut w = BufWriter::new(out);
     let header = serde_json::json!({
         "format": "aims-backup",

@@ -1,0 +1,8 @@
+//! `impl Store` by area: thin wrappers that dispatch to the backend.
+
+mod access;
+mod backup;
+mod catalog;
+mod maturity;
+mod registers;
+mod risk;
