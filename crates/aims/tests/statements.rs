@@ -8,6 +8,7 @@
     clippy::disallowed_methods
 )]
 
+#[path = "it/harness/mod.rs"]
 mod common;
 
 use aims_domain::Role;

@@ -9,10 +9,8 @@
     clippy::disallowed_methods
 )]
 
-mod common;
-
+use crate::harness::*;
 use aims_domain::Role;
-use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::io::Read;

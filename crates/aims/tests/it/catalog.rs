@@ -8,11 +8,9 @@
     clippy::disallowed_methods
 )]
 
-mod common;
-
+use crate::harness::*;
 use aims_domain::Role;
 use aims_store::Actor;
-use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -298,13 +298,13 @@ macro_rules! on_both_backends {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name($crate::common::Backend::Sqlite).await }
+                async fn $name() { super::$name(super::Backend::Sqlite).await }
             )*
         }
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name($crate::common::Backend::Postgres).await }
+                async fn $name() { super::$name(super::Backend::Postgres).await }
             )*
         }
     };

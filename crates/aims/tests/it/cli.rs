@@ -7,9 +7,7 @@
     clippy::disallowed_methods
 )]
 
-mod common;
-
-use common::*;
+use crate::harness::*;
 use reqwest::StatusCode;
 use std::io::BufRead;
 use std::process::{Command, Stdio};

@@ -7,11 +7,9 @@
     clippy::disallowed_methods
 )]
 
-mod common;
-
+use crate::harness::*;
 use aims_domain::Role;
 use aims_store::Actor;
-use common::*;
 use reqwest::header::COOKIE;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
