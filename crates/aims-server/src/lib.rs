@@ -66,7 +66,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> std::io::Result<AppState> {
-        let cx = Cx::with_local_files(store, &config.evidence_dir)?;
+        let cx = aims_files::local_cx(store, &config.evidence_dir)?;
         Ok(AppState { cx, config })
     }
 

@@ -1,6 +1,7 @@
 //! What every operation is given: the context it runs in (`Cx`) and on whose behalf (`Scope`).
 
 use crate::error::{AppError, AppResult};
+use crate::files::EvidenceFiles;
 use aims_domain::{Clock, Permission, Permissions};
 use aims_store::{Actor, Store};
 use chrono::{DateTime, Utc};
@@ -21,27 +22,18 @@ impl Clock for SystemClock {
 #[derive(Clone)]
 pub struct Cx {
     pub store: Store,
-    /// Evidence files, stored by their SHA-256 through `object_store` (a local folder by
-    /// default; an S3-compatible store fits the same trait when several nodes run).
-    pub files: Arc<dyn object_store::ObjectStore>,
+    /// Evidence files, stored by their SHA-256 (see `files`).
+    pub files: Arc<dyn EvidenceFiles>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl Cx {
-    pub fn new(store: Store, files: Arc<dyn object_store::ObjectStore>) -> Cx {
+    pub fn new(store: Store, files: Arc<dyn EvidenceFiles>) -> Cx {
         Cx {
             store,
             files,
             clock: Arc::new(SystemClock),
         }
-    }
-
-    /// Evidence files in a local folder (created when missing).
-    pub fn with_local_files(store: Store, dir: &std::path::Path) -> std::io::Result<Cx> {
-        std::fs::create_dir_all(dir)?;
-        let files = object_store::local::LocalFileSystem::new_with_prefix(dir)
-            .map_err(std::io::Error::other)?;
-        Ok(Cx::new(store, Arc::new(files)))
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Cx {

@@ -3,19 +3,20 @@
 use crate::cx::{Cx, Scope};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::file::FileOut;
+use crate::files::FilesError;
 use crate::record::text;
 use aims_domain::register::EVIDENCE;
 use aims_domain::Permission;
 use aims_store::Record;
 use bytes::Bytes;
-use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
 
 /// Evidence files above this answer 413.
 pub const MAX_EVIDENCE_BYTES: usize = 25 * 1024 * 1024;
 
-fn file_path(sha: &str) -> object_store::path::Path {
-    object_store::path::Path::from(format!("{}/{sha}", &sha[..2]))
+/// Files are kept under `ab/abcdef...`: the first two hex digits spread them over folders.
+fn file_path(sha: &str) -> String {
+    format!("{}/{sha}", &sha[..2])
 }
 
 /// Stores the bytes under their SHA-256 (once, however often uploaded) and records them on the evidence.
@@ -49,10 +50,7 @@ pub async fn store_file(cx: &Cx, scope: &Scope, id: i64, file: FileIn) -> AppRes
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len() as i64;
     s.files
-        .put(
-            &file_path(&sha),
-            object_store::PutPayload::from_bytes(bytes),
-        )
+        .put(&file_path(&sha), bytes)
         .await
         .map_err(|e| AppError::internal(format!("storing the file failed: {e}")))?;
     Ok(s.store
@@ -83,15 +81,10 @@ pub async fn load_file(cx: &Cx, scope: &Scope, id: i64) -> AppResult<FileOut> {
     if sha.len() != 64 {
         return Err(AppError::not_found("file of this evidence"));
     }
-    let got = s
-        .files
-        .get(&file_path(&sha))
-        .await
-        .map_err(|_| AppError::new(ErrorKind::Gone, "the stored file is missing"))?;
-    let bytes = got
-        .bytes()
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?;
+    let bytes = s.files.get(&file_path(&sha)).await.map_err(|e| match e {
+        FilesError::Missing => AppError::new(ErrorKind::Gone, "the stored file is missing"),
+        FilesError::Failed(m) => AppError::internal(m),
+    })?;
     if hex::encode(Sha256::digest(&bytes)) != sha {
         return Err(AppError::new(
             ErrorKind::Conflict,

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod file;
+pub mod files;
 pub mod impact;
 pub mod maturity;
 pub mod record;

@@ -378,7 +378,7 @@ pub async fn dashboard(cx: &Cx, scope: &Scope) -> AppResult<Value> {
         "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
         "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue},
         "evidence": {"expired": v.facts.expired_evidence, "expiring_within_30_days": v.facts.evidence_expiring},
-        "next": v.gaps.iter().take(3).map(|g| g.text.clone()).collect::<Vec<_>>(),
+        "next": next_steps(&v).into_iter().map(|n| n.text).collect::<Vec<_>>(),
         "timeline": v.roadmap.iter().map(|p| json!({"phase": p.name, "start": p.start, "end": p.end})).collect::<Vec<_>>(),
         "target_date": v.target_date,
     }))
@@ -518,4 +518,48 @@ pub async fn save_plan(cx: &Cx, scope: &Scope, p: &Plan, version: i64) -> AppRes
         .store
         .set_org_plan(&scope.actor, scope.org_id, &json, version, cx.now())
         .await?)
+}
+
+/// One of the next things to do, with the organization's page where it is done.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextStep {
+    /// The page, relative to the organization (`maturity/new`, `soa`, ...).
+    pub page: String,
+    pub text: String,
+}
+
+/// The three next things to do, the same on the dashboard page and in the API: take the
+/// self-assessment, register a first system, decide the SoA, then the roadmap's gaps.
+pub fn next_steps(v: &MaturityView) -> Vec<NextStep> {
+    let mut next = vec![];
+    let step = |page: &str, text: String| NextStep {
+        page: page.to_string(),
+        text,
+    };
+    if v.latest.is_none() {
+        next.push(step(
+            "maturity/new",
+            "Take the maturity self-assessment (42 questions)".to_string(),
+        ));
+    }
+    if v.facts.systems == 0 {
+        next.push(step(
+            "inventory/ai-systems/new",
+            "Register your first AI system".to_string(),
+        ));
+    }
+    if v.soa_decided < v.soa_total {
+        next.push(step(
+            "soa",
+            format!(
+                "Decide the {} open Annex A controls in the SoA",
+                v.soa_total - v.soa_decided
+            ),
+        ));
+    }
+    for g in &v.gaps {
+        next.push(step("maturity#roadmap", g.text.clone()));
+    }
+    next.truncate(3);
+    next
 }

@@ -50,32 +50,10 @@ pub(crate) async fn home(
     if bands.iter().all(|b| b.1 == 0) {
         bands.clear();
     }
-    let mut next = vec![];
-    if v.latest.is_none() {
-        next.push((
-            format!("/o/{slug}/maturity/new"),
-            "Take the maturity self-assessment (42 questions)".to_string(),
-        ));
-    }
-    if v.facts.systems == 0 {
-        next.push((
-            format!("/o/{slug}/inventory/ai-systems/new"),
-            "Register your first AI system".to_string(),
-        ));
-    }
-    if v.soa_decided < v.soa_total {
-        next.push((
-            format!("/o/{slug}/soa"),
-            format!(
-                "Decide the {} open Annex A controls in the SoA",
-                v.soa_total - v.soa_decided
-            ),
-        ));
-    }
-    for g in &v.gaps {
-        next.push((format!("/o/{slug}/maturity#roadmap"), g.text.clone()));
-    }
-    next.truncate(3);
+    let next = aims_service::maturity::next_steps(&v)
+        .into_iter()
+        .map(|n| (format!("/o/{slug}/{}", n.page), n.text))
+        .collect();
     Ok(render(&HomePage {
         layout: ctx.layout(&ctx.org.name, "home"),
         v,

@@ -2,7 +2,7 @@
 
 use crate::{open, DbArgs};
 use aims_domain::Clock;
-use aims_service::{Cx, Scope, SystemClock};
+use aims_service::{Scope, SystemClock};
 use anyhow::{anyhow, Context};
 use clap::ValueEnum;
 use std::process::ExitCode;
@@ -45,7 +45,7 @@ pub async fn run(db: &DbArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     };
     let started = std::time::Instant::now();
     let progress = |m: String| eprintln!("  {m}");
-    let cx = Cx::with_local_files(store.clone(), &db.data_dir.join("evidence"))
+    let cx = aims_files::local_cx(store.clone(), &db.data_dir.join("evidence"))
         .context("cannot prepare the evidence folder")?;
     let counts = aims_service::demo::generate(&cx, &Scope::operator(o.id), owner, scale, &progress)
         .await

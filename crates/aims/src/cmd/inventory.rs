@@ -55,7 +55,7 @@ pub async fn run(db: &DbArgs, cmd: InventoryCommand) -> anyhow::Result<ExitCode>
     aims_service::catalog::ensure_builtin(&store, SystemClock.now())
         .await
         .map_err(|e| anyhow!(e))?;
-    let cx = Cx::with_local_files(store, &db.data_dir.join("evidence"))
+    let cx = aims_files::local_cx(store, &db.data_dir.join("evidence"))
         .context("cannot prepare the evidence folder")?;
     inventory_command(&cx, cmd).await
 }

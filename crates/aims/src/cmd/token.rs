@@ -3,7 +3,7 @@
 use crate::{open, DbArgs};
 use aims_domain::Clock;
 use aims_domain::{validate, Role};
-use aims_service::{Cx, SystemClock};
+use aims_service::SystemClock;
 use anyhow::{anyhow, Context};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -51,7 +51,7 @@ pub async fn run(db: &DbArgs, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             let expires_at =
                 expires_in_days.map(|d| SystemClock.now() + chrono::Duration::days(i64::from(d)));
             let actor = aims_store::Actor::cli();
-            let cx = Cx::with_local_files(store, &db.data_dir.join("evidence"))
+            let cx = aims_files::local_cx(store, &db.data_dir.join("evidence"))
                 .context("cannot prepare the evidence folder")?;
             let request = aims_service::access::TokenRequest {
                 user_id: user.id,
