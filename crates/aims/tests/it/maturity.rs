@@ -18,16 +18,6 @@ on_both_backends!(
     dashboard_and_maturity_pages
 );
 
-async fn send(
-    app: &TestApp,
-    m: Method,
-    token: &str,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    json(app.send_json(m, token, path, &body).await).await
-}
-
 fn domain<'a>(v: &'a Value, key: &str) -> &'a Value {
     v["domains"]
         .as_array()

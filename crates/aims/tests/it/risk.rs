@@ -22,16 +22,6 @@ on_both_backends!(
     no_register_endpoint_crosses_organizations,
 );
 
-async fn send(
-    app: &TestApp,
-    m: Method,
-    token: &str,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    json(app.send_json(m, token, path, &body).await).await
-}
-
 fn xlsx_text(bytes: &[u8]) -> String {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
     let mut out = String::new();

@@ -19,16 +19,6 @@ on_both_backends!(
     acceptance_lapses_when_the_score_rises,
 );
 
-async fn send(
-    app: &TestApp,
-    m: Method,
-    token: &str,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    json(app.send_json(m, token, path, &body).await).await
-}
-
 async fn post_text(app: &TestApp, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
     json(
         app.client

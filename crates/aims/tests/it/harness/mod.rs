@@ -273,6 +273,17 @@ pub fn csrf_in(html: &str) -> Option<String> {
     Some(html[start..end].to_string())
 }
 
+/// Sends a JSON body with the token; answers the status and the JSON it got back.
+pub async fn send(
+    app: &TestApp,
+    m: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    json(app.send_json(m, token, path, &body).await).await
+}
+
 pub async fn json(res: Response) -> (StatusCode, Value) {
     let status = res.status();
     let is_problem = res
