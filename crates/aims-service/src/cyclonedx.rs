@@ -488,23 +488,20 @@ pub async fn import(
     let mut plan = plan(doc).map_err(AppError::invalid)?;
     plan.system_id = system_id;
     // The rules every register write runs, named by the component they came from.
-    let mut errors = vec![];
-    for item in plan.items.iter_mut() {
-        let Some(spec) = REGISTERS.iter().find(|r| r.table == item.table) else {
-            continue;
-        };
-        if let Err(e) =
-            crate::rules::before_write(&cx.store, scope.org_id, spec, None, &mut item.input).await
-        {
-            if e.errors.is_empty() {
-                return Err(e);
-            }
-            errors.extend(e.errors.into_iter().map(|f| aims_domain::FieldError {
-                field: format!("{}: {}", item.external_ref, f.field),
-                message: f.message,
-            }));
-        }
-    }
+    let items = plan
+        .items
+        .iter_mut()
+        .filter_map(|item| {
+            let spec = REGISTERS.iter().copied().find(|r| r.table == item.table)?;
+            Some(crate::rules::BatchItem {
+                label: item.external_ref.clone(),
+                spec,
+                id: None,
+                input: &mut item.input,
+            })
+        })
+        .collect();
+    let errors = crate::rules::rule_errors(&cx.store, scope.org_id, items).await?;
     if !errors.is_empty() {
         return Err(AppError::rejected(
             format!(

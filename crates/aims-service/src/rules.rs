@@ -4,11 +4,9 @@
 
 use crate::error::{AppError, AppResult};
 use crate::record::{num, text};
-use aims_domain::register::{
-    FieldValue, RecordInput, RegisterSpec, AI_SYSTEMS, IMPACT_ASSESSMENTS, RISKS,
-};
+use aims_domain::register::{FieldValue, RecordInput, RegisterSpec, AI_SYSTEMS, RISKS};
 use aims_domain::risk::{acceptance_holds, current_score};
-use aims_domain::Invalid;
+use aims_domain::{FieldError, Invalid};
 use aims_store::{Record, Store};
 
 /// Runs the register's rules on a create (`id` None) or an update. A rule may amend the input:
@@ -51,6 +49,37 @@ fn int_value(input: &RecordInput, name: &str) -> Option<Option<i64>> {
         })
 }
 
+/// One input of a batch for `rule_errors`: how its errors are named, its register, the record
+/// it updates (None for a new one), and the input (which a rule may amend).
+pub struct BatchItem<'a> {
+    pub label: String,
+    pub spec: &'static RegisterSpec,
+    pub id: Option<i64>,
+    pub input: &'a mut RecordInput,
+}
+
+/// The rules on every input of a batch (an import, a BOM, a bulk update): field errors are
+/// collected and named `label: field`; any other failure ends the batch.
+pub async fn rule_errors(
+    store: &Store,
+    org_id: i64,
+    items: Vec<BatchItem<'_>>,
+) -> AppResult<Vec<FieldError>> {
+    let mut errors = vec![];
+    for item in items {
+        if let Err(e) = before_write(store, org_id, item.spec, item.id, item.input).await {
+            if e.errors.is_empty() {
+                return Err(e);
+            }
+            errors.extend(e.errors.into_iter().map(|f| FieldError {
+                field: format!("{}: {}", item.label, f.field),
+                message: f.message,
+            }));
+        }
+    }
+    Ok(errors)
+}
+
 /// Likelihood and impact on the organization's scale; acceptance only through its step; an
 /// acceptance lapses when the score rises above the score accepted.
 async fn risk_rules(
@@ -72,9 +101,13 @@ async fn risk_rules(
             }
         }
     }
+    // The record as it stands matters only when the status or a level changes.
+    let touches_acceptance = input.values.iter().any(|(f, _)| {
+        f.name == "status" || f.name.ends_with("likelihood") || f.name.ends_with("impact")
+    });
     let current: Option<Record> = match id {
-        Some(id) => store.register_get(org_id, &RISKS, id).await?,
-        None => None,
+        Some(id) if touches_acceptance => store.register_get(org_id, &RISKS, id).await?,
+        _ => None,
     };
     let was_accepted = current
         .as_ref()
@@ -177,17 +210,7 @@ pub async fn gate_problems(
     system_id: i64,
 ) -> Result<Vec<String>, AppError> {
     let mut out = vec![];
-    let approved = crate::registers::ListQuery {
-        filters: vec![(
-            IMPACT_ASSESSMENTS
-                .field("system_id")
-                .ok_or_else(|| AppError::not_found("field"))?,
-            FieldValue::Int(Some(system_id)),
-        )],
-        limit: 100,
-        ..Default::default()
-    };
-    let ias = crate::registers::all_rows(store, org_id, &IMPACT_ASSESSMENTS, &approved).await?;
+    let ias = crate::trace::assessments_of(store, org_id, system_id).await?;
     if !ias.iter().any(|r| text(r, "status") == "approved") {
         out.push("no approved impact assessment".to_string());
     }

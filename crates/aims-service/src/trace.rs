@@ -14,6 +14,26 @@ fn brief(spec: &RegisterSpec, r: &Record) -> Value {
         , "path": spec.path})
 }
 
+/// The impact assessments of one AI system, every status.
+pub(crate) async fn assessments_of(
+    store: &Store,
+    org_id: i64,
+    system_id: i64,
+) -> AppResult<Vec<Record>> {
+    let system = IMPACT_ASSESSMENTS
+        .field("system_id")
+        .ok_or_else(|| AppError::internal("impact assessments have no system_id"))?;
+    let q = crate::registers::ListQuery {
+        filters: vec![(
+            system,
+            aims_domain::register::FieldValue::Int(Some(system_id)),
+        )],
+        limit: 100,
+        ..Default::default()
+    };
+    crate::registers::all_rows(store, org_id, &IMPACT_ASSESSMENTS, &q).await
+}
+
 pub(crate) async fn records(
     store: &Store,
     org_id: i64,
@@ -54,17 +74,7 @@ pub async fn system_trace(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Value> {
     let control_ids = linked(store, "risks", &risk_ids, "controls").await?;
     let req_ids = linked(store, "controls", &control_ids, "requirements").await?;
     let ev_ids = linked(store, "controls", &control_ids, "evidence").await?;
-    let ia_query = crate::registers::ListQuery {
-        filters: vec![(
-            IMPACT_ASSESSMENTS
-                .field("system_id")
-                .ok_or_else(|| AppError::not_found("field"))?,
-            aims_domain::register::FieldValue::Int(Some(id)),
-        )],
-        limit: 100,
-        ..Default::default()
-    };
-    let ias = crate::registers::all_rows(store, org_id, &IMPACT_ASSESSMENTS, &ia_query).await?;
+    let ias = assessments_of(store, org_id, id).await?;
     let mut reqs = vec![];
     for rid in &req_ids {
         if let Some((r, f)) = store.get_requirement(Some(org_id), *rid).await? {

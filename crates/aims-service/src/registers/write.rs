@@ -4,6 +4,7 @@
 
 use crate::cx::{Cx, Scope};
 use crate::error::{AppError, AppResult};
+use crate::rules::BatchItem;
 use aims_domain::register::{check_input, RecordInput, RegisterSpec};
 use aims_domain::{FieldError, Invalid, Permission};
 use aims_store::Record;
@@ -148,7 +149,7 @@ pub async fn update_many(
         .await?)
 }
 
-/// The rules on every row; field errors are collected and named by the row's key.
+/// The rules on every row, named `line N` (new records) or `<register> <id>` (updates).
 async fn run_rules<K: Copy + std::fmt::Display>(
     cx: &Cx,
     scope: &Scope,
@@ -156,24 +157,22 @@ async fn run_rules<K: Copy + std::fmt::Display>(
     rows: &mut [(K, RecordInput)],
     id_of: impl Fn(K) -> Option<i64>,
 ) -> AppResult<Vec<FieldError>> {
-    let mut errors = vec![];
-    for (key, input) in rows.iter_mut() {
-        let id = id_of(*key);
-        if let Err(p) = crate::rules::before_write(&cx.store, scope.org_id, spec, id, input).await {
-            if p.errors.is_empty() {
-                return Err(p);
+    let items = rows
+        .iter_mut()
+        .map(|(key, input)| {
+            let id = id_of(*key);
+            BatchItem {
+                label: match id {
+                    Some(id) => format!("{} {id}", spec.singular),
+                    None => format!("line {key}"),
+                },
+                spec,
+                id,
+                input,
             }
-            let prefix = match id {
-                Some(id) => spec.singular.to_string() + " " + &id.to_string(),
-                None => format!("line {key}"),
-            };
-            errors.extend(p.errors.into_iter().map(|e| FieldError {
-                field: format!("{prefix}: {}", e.field),
-                message: e.message,
-            }));
-        }
-    }
-    Ok(errors)
+        })
+        .collect();
+    crate::rules::rule_errors(&cx.store, scope.org_id, items).await
 }
 
 /// Imports a CSV file through the write path: nothing is written unless every row is valid.
