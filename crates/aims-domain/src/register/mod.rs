@@ -124,16 +124,14 @@ fn enum_key(opts: &'static [(&'static str, &'static str)], s: &str) -> Option<&'
 }
 
 fn parse_date(s: &str) -> Result<String, String> {
-    let ok = s.len() == 10
-        && s.as_bytes()[4] == b'-'
-        && s.as_bytes()[7] == b'-'
-        && s[..4].parse::<u32>().is_ok()
-        && s[5..7].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-        && s[8..10].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err("must be a date written YYYY-MM-DD".into())
+    // The shape first (chrono alone would take `2027-2-3`), then the calendar: 2027-02-30 is refused.
+    let shaped = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(_) if shaped => Ok(s.to_string()),
+        Err(_) if shaped && s[5..7].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)) => {
+            Err(format!("must be a day of the calendar: {s} does not exist"))
+        }
+        _ => Err("must be a date written YYYY-MM-DD".into()),
     }
 }
 

@@ -47,6 +47,7 @@ mod trace;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
         .merge(sign_in::routes())
         .merge(home::routes())
         .merge(members::routes())
@@ -64,6 +65,44 @@ pub fn routes() -> Router<AppState> {
         .fallback(|| async {
             PageError::Status(StatusCode::NOT_FOUND, "There is no page here.".into())
         })
+        .layer(axum::middleware::from_fn(clear_shown_flash))
+}
+
+/// The cookie that carries a success message across the redirect after a save.
+const FLASH_COOKIE: &str = "aims_flash";
+
+/// A redirect after a successful action that shows `message` on the page it leads to.
+pub(crate) fn flash_redirect(to: &str, message: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    let value: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    if let Ok(h) =
+        format!("{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60").parse()
+    {
+        res.headers_mut().append(header::SET_COOKIE, h);
+    }
+    res
+}
+
+/// The success message waiting for this request, if any.
+pub(crate) fn flash_of(headers: &HeaderMap) -> Option<String> {
+    let raw = cookie(headers, FLASH_COOKIE)?;
+    let text: String = form_urlencoded::parse(format!("m={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    Some(text.chars().take(300).collect()).filter(|t: &String| !t.is_empty())
+}
+
+/// Once a page has shown the message (any answer that is not a redirect), it is cleared.
+async fn clear_shown_flash(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let had = cookie(req.headers(), FLASH_COOKIE).is_some();
+    let mut res = next.run(req).await;
+    if had && !res.status().is_redirection() {
+        if let Ok(h) = format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse()
+        {
+            res.headers_mut().append(header::SET_COOKIE, h);
+        }
+    }
+    res
 }
 
 pub(crate) const SESSION_HOURS: i64 = 12;
@@ -75,6 +114,16 @@ pub(crate) async fn css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/app.css"),
+    )
+}
+
+pub(crate) async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.js"),
     )
 }
 
@@ -155,6 +204,8 @@ pub struct Layout {
     pub orgs: Vec<OrgMembership>,
     pub csrf: String,
     pub active: &'static str,
+    /// The success message of the action that led here.
+    pub flash: Option<String>,
 }
 
 impl Layout {
@@ -166,6 +217,7 @@ impl Layout {
             orgs: vec![],
             csrf: String::new(),
             active: "",
+            flash: None,
         }
     }
 
@@ -191,6 +243,7 @@ pub(crate) struct OrgCtx {
     pub(crate) user: SessionUser,
     pub(crate) org: OrgMembership,
     pub(crate) orgs: Vec<OrgMembership>,
+    pub(crate) flash: Option<String>,
 }
 
 impl OrgCtx {
@@ -202,6 +255,7 @@ impl OrgCtx {
             orgs: self.orgs.clone(),
             csrf: self.user.csrf_token.clone(),
             active,
+            flash: self.flash.clone(),
         }
     }
     pub(crate) fn actor(&self) -> Actor {
@@ -280,7 +334,12 @@ pub(crate) async fn org_ctx(
                 "No such organization, or you are not a member of it.".into(),
             )
         })?;
-    Ok(OrgCtx { user, org, orgs })
+    Ok(OrgCtx {
+        user,
+        org,
+        orgs,
+        flash: flash_of(headers),
+    })
 }
 
 /// A submitted form field's value ("" when absent).

@@ -6,6 +6,7 @@ use super::record::pairs;
 use super::record::qs;
 use super::record::spec_of;
 use super::record::str_of;
+use crate::pages::flash_redirect;
 use crate::pages::form_value;
 use crate::pages::org_ctx;
 use crate::pages::render;
@@ -21,12 +22,12 @@ use aims_domain::Invalid;
 use aims_domain::Permission;
 use aims_service::registers;
 use aims_service::registers::display;
+use aims_service::registers::read::PickOption;
 use aims_service::registers::write;
 use aims_service::registers::ListQuery;
 use aims_service::registers::Lookups;
 use aims_service::AppError;
 use aims_service::ErrorKind;
-use aims_store::Record;
 use askama::Template;
 use axum::extract::Form;
 use axum::extract::Path;
@@ -42,6 +43,7 @@ use axum::routing::post;
 use axum::Router;
 use serde_json::Map;
 use serde_json::Value;
+use std::collections::HashMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/o/{slug}/inventory/{register}", get(list).post(create))
@@ -52,6 +54,7 @@ pub fn routes() -> Router<AppState> {
             get(detail).post(update),
         )
         .route("/o/{slug}/inventory/{register}/{id}/edit", get(edit_form))
+        .route("/o/{slug}/inventory/{register}/pick/{field}", get(pick))
         .route("/o/{slug}/inventory/{register}/{id}/delete", post(delete))
 }
 
@@ -276,12 +279,20 @@ pub(crate) struct FormField {
     name: &'static str,
     label: &'static str,
     help: &'static str,
-    /// text, textarea, select, multi, checkbox, date, number
+    /// text, textarea, select, multi, checkbox, date, number, picker
     control: &'static str,
     value: String,
     options: Vec<(String, String, bool)>,
     required: bool,
     error: Option<String>,
+    /// A picker's chosen records, and what its last search found (not yet chosen).
+    picked: Vec<PickOption>,
+    found: Vec<PickOption>,
+    /// A picker's search words, and whether a search was made.
+    query: String,
+    searched: bool,
+    /// What the picker searches, for its hint ("AI systems", "requirements").
+    other: &'static str,
 }
 
 #[derive(Template)]
@@ -297,11 +308,20 @@ pub(crate) struct FormPage {
     conflict: Option<String>,
 }
 
+/// What a form's pickers show: the chosen records per link field, and one search's results.
+#[derive(Default)]
+pub(crate) struct Pickers {
+    pub chosen: HashMap<&'static str, Vec<PickOption>>,
+    /// (field, words, results) of the search the user asked for.
+    pub search: Option<(String, String, Vec<PickOption>)>,
+}
+
 /// The form's fields, filled from a record (edit) or from what was submitted (after an error).
 pub(crate) fn form_fields(
     spec: &'static RegisterSpec,
     values: &Map<String, Value>,
     lookups: &Lookups,
+    pickers: &Pickers,
     errors: &Invalid,
 ) -> Vec<FormField> {
     let mut out = vec![];
@@ -351,65 +371,93 @@ pub(crate) fn form_fields(
             options,
             required: f.required,
             error: errors.message_for(f.name).map(str::to_string),
+            picked: vec![],
+            found: vec![],
+            query: String::new(),
+            searched: false,
+            other: "",
         });
     }
     for l in spec.links {
-        let value = match values.get(l.field) {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|x| {
-                    x.get("reference")
-                        .and_then(|r| r.as_str())
-                        .map(str::to_string)
-                        .or_else(|| x.as_str().map(str::to_string))
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
-            Some(Value::String(s)) => s.clone(),
-            _ => String::new(),
+        let picked = pickers.chosen.get(l.field).cloned().unwrap_or_default();
+        let (query, found, searched) = match &pickers.search {
+            Some((field, q, found)) if field == l.field => (
+                q.clone(),
+                found
+                    .iter()
+                    .filter(|o| !picked.iter().any(|p| p.id == o.id))
+                    .cloned()
+                    .collect(),
+                true,
+            ),
+            _ => (String::new(), vec![], false),
         };
-        let prefix = REGISTERS
+        let other = REGISTERS
             .iter()
             .find(|r| r.table == l.other)
-            .map(|r| r.prefix)
-            .unwrap_or("");
+            .map(|r| r.plural)
+            .unwrap_or("requirements");
         out.push(FormField {
             name: l.field,
             label: l.label,
-            help: if prefix.is_empty() {
-                ""
-            } else {
-                "References separated by commas"
-            },
-            control: "links",
-            value,
-            options: vec![(prefix.to_string(), String::new(), false)],
+            help: "",
+            control: "picker",
+            value: String::new(),
+            options: vec![],
             required: false,
             error: errors.message_for(l.field).map(str::to_string),
+            picked,
+            found,
+            query,
+            searched,
+            other,
         });
     }
     out
 }
 
-pub(crate) async fn record_with_link_refs(
+#[derive(serde::Deserialize)]
+pub(crate) struct PickQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The live search of a form's picker (its JavaScript asks; without it, "Search" submits the form).
+pub(crate) async fn pick(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, field)): Path<(String, String, String)>,
+    axum::extract::Query(q): axum::extract::Query<PickQuery>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let spec = spec_of(&register)?;
+    let found = registers::read::pick(&s.cx, &ctx.scope(), spec, &field, &q.q).await?;
+    Ok(axum::Json(found).into_response())
+}
+
+/// The chosen records of every link of a stored record, for its edit form.
+async fn stored_pickers(
     s: &AppState,
     spec: &'static RegisterSpec,
-    rec: Record,
-) -> Result<Record, PageError> {
-    let mut rec = rec;
-    let id = id_of(&rec);
+    id: i64,
+) -> Result<Pickers, PageError> {
+    let mut p = Pickers::default();
     for (field, items) in s.cx.store.register_links(spec, id).await? {
-        let other = spec
-            .link(&field)
-            .and_then(|l| REGISTERS.iter().find(|r| r.table == l.other))
-            .copied();
-        let refs: Vec<Value> = items
-            .iter()
-            .map(|i| Value::String(other.map(|o| o.reference(i.number)).unwrap_or_default()))
+        let Some(l) = spec.link(&field) else { continue };
+        let register = REGISTERS.iter().find(|r| r.table == l.other);
+        let options = items
+            .into_iter()
+            .map(|i| PickOption {
+                id: i.id,
+                label: match register {
+                    Some(r) => format!("{} {}", r.reference(i.number), i.name),
+                    None => i.name,
+                },
+            })
             .collect();
-        rec.insert(field, Value::Array(refs));
+        p.chosen.insert(l.field, options);
     }
-    Ok(rec)
+    Ok(p)
 }
 
 pub(crate) async fn new_form(
@@ -433,7 +481,13 @@ pub(crate) async fn new_form(
         id: None,
         reference: String::new(),
         version: 0,
-        fields: form_fields(spec, &defaults, &lookups, &Invalid::default()),
+        fields: form_fields(
+            spec,
+            &defaults,
+            &lookups,
+            &Pickers::default(),
+            &Invalid::default(),
+        ),
         conflict: None,
     };
     Ok(render(&page))
@@ -454,7 +508,7 @@ pub(crate) async fn edit_form(
             .ok_or_else(|| {
                 PageError::Status(StatusCode::NOT_FOUND, format!("No such {}.", spec.singular))
             })?;
-    let rec = record_with_link_refs(&s, spec, rec).await?;
+    let pickers = stored_pickers(&s, spec, id).await?;
     let lookups = Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?;
     let page = FormPage {
         layout: ctx.layout(&format!("Edit {}", str_of(&rec, "reference")), spec.path),
@@ -462,29 +516,46 @@ pub(crate) async fn edit_form(
         id: Some(id),
         reference: str_of(&rec, "reference"),
         version: rec.get("version").and_then(|v| v.as_i64()).unwrap_or(0),
-        fields: form_fields(spec, &rec, &lookups, &Invalid::default()),
+        fields: form_fields(spec, &rec, &lookups, &pickers, &Invalid::default()),
         conflict: None,
     };
     Ok(render(&page))
 }
 
-/// Turns submitted form pairs into the JSON object the register checks; link references
-/// (`MDL-1, MDL-3`) become ids, unknown ones are named.
+/// The name a form gives the marker that says it showed a field whose absence means "none"
+/// (checkboxes, multi-choices, pickers): without the marker, the field is not touched.
+const SHOWN: &str = "_shown";
+
+/// Turns submitted form pairs into the JSON object the register checks. On an edit only the
+/// fields the form showed are carried, so a save never clears a field the form did not show.
+/// Picker values are record ids; a typed reference (`MDL-1`) is taken too.
 pub(crate) async fn form_to_json(
     s: &AppState,
     ctx: &OrgCtx,
     spec: &'static RegisterSpec,
     form: &[(String, String)],
-) -> Result<(Map<String, Value>, Map<String, Value>, Invalid), PageError> {
+    editing: bool,
+) -> Result<(Map<String, Value>, Map<String, Value>, Pickers, Invalid), PageError> {
     let mut obj = Map::new();
     let mut shown = Map::new();
+    let mut pickers = Pickers::default();
     let mut inv = Invalid::default();
+    let marked = |name: &str| form.iter().any(|(k, v)| k == SHOWN && v == name);
     for f in spec.fields.iter().filter(|f| !f.computed) {
         let vals: Vec<&str> = form
             .iter()
             .filter(|(k, _)| k == f.name)
             .map(|(_, v)| v.as_str())
             .collect();
+        let absent_means_none = matches!(f.kind, FieldKind::Multi(_) | FieldKind::Bool);
+        let on_form = if absent_means_none {
+            marked(f.name)
+        } else {
+            !vals.is_empty()
+        };
+        if editing && !on_form {
+            continue;
+        }
         let v = match f.kind {
             FieldKind::Multi(_) => {
                 Value::Array(vals.iter().map(|v| Value::String(v.to_string())).collect())
@@ -496,45 +567,68 @@ pub(crate) async fn form_to_json(
         obj.insert(f.name.into(), v);
     }
     for l in spec.links {
-        let raw = form
-            .iter()
-            .find(|(k, _)| k == l.field)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
-        shown.insert(l.field.into(), Value::String(raw.clone()));
-        let Some(other) = REGISTERS.iter().find(|r| r.table == l.other).copied() else {
+        if editing && !marked(l.field) {
             continue;
-        };
-        let refs: Vec<&str> = raw
-            .split([',', ';', ' '])
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .collect();
+        }
+        let other = REGISTERS.iter().find(|r| r.table == l.other).copied();
+        let mut ids = vec![];
         let mut numbers = vec![];
-        for r in &refs {
-            match other.parse_reference(r) {
-                Some(n) => numbers.push(n),
-                None => inv.push(
-                    l.field,
-                    format!("`{r}` is not a reference like {}-1", other.prefix),
-                ),
+        for raw in form.iter().filter(|(k, _)| k == l.field).map(|(_, v)| v) {
+            for token in raw
+                .split([',', ';', ' '])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+            {
+                if let Ok(id) = token.parse::<i64>() {
+                    ids.push(id);
+                    continue;
+                }
+                match other.and_then(|o| o.parse_reference(token).map(|n| (o, n))) {
+                    Some((_, n)) => numbers.push(n),
+                    None => inv.push(
+                        l.field,
+                        match other {
+                            Some(o) => format!("`{token}` is not a reference like {}-1", o.prefix),
+                            None => format!("`{token}`: pick the requirement from the search"),
+                        },
+                    ),
+                }
             }
         }
-        let found =
-            s.cx.store
-                .register_ids_by_numbers(ctx.org.org_id, other, &numbers)
-                .await?;
-        for n in &numbers {
-            if !found.iter().any(|(num, _)| num == n) {
-                inv.push(l.field, format!("{} does not exist", other.reference(*n)));
+        if let (Some(other), false) = (other, numbers.is_empty()) {
+            let found =
+                s.cx.store
+                    .register_ids_by_numbers(ctx.org.org_id, other, &numbers)
+                    .await?;
+            for n in &numbers {
+                match found.iter().find(|(num, _)| num == n) {
+                    Some((_, id)) => ids.push(*id),
+                    None => inv.push(l.field, format!("{} does not exist", other.reference(*n))),
+                }
             }
         }
+        ids.dedup();
+        let labels = registers::read::link_labels(&s.cx, &ctx.scope(), spec, l.field, &ids).await?;
+        if labels.len() < ids.len() {
+            inv.push(l.field, "names a record that does not exist");
+        }
+        pickers.chosen.insert(l.field, labels);
         obj.insert(
             l.field.into(),
-            Value::Array(found.iter().map(|(_, id)| Value::from(*id)).collect()),
+            Value::Array(ids.iter().map(|id| Value::from(*id)).collect()),
         );
     }
-    Ok((obj, shown, inv))
+    if let Some(field) = spec
+        .links
+        .iter()
+        .find(|l| form_value(form, "_pick") == l.field)
+        .map(|l| l.field)
+    {
+        let q = form_value(form, &format!("_q_{field}")).to_string();
+        let found = registers::read::pick(&s.cx, &ctx.scope(), spec, field, &q).await?;
+        pickers.search = Some((field.to_string(), q, found));
+    }
+    Ok((obj, shown, pickers, inv))
 }
 
 pub(crate) async fn save(
@@ -547,18 +641,35 @@ pub(crate) async fn save(
     ctx.check_csrf(form_value(&form, "_csrf"))?;
     ctx.require(Permission::Write)?;
     let version: i64 = form_value(&form, "version").parse().unwrap_or(0);
-    let (obj, shown, mut inv) = form_to_json(s, ctx, spec, &form).await?;
-    let checked = check_input(spec, &obj, false);
+    let editing = id.is_some();
+    let (obj, mut shown, pickers, mut inv) = form_to_json(s, ctx, spec, &form, editing).await?;
     let lookups = Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?;
+    // An edit shows the stored values of the fields the form did not carry.
+    if let Some(id) = id {
+        if let Some(rec) = s.cx.store.register_get(ctx.org.org_id, spec, id).await? {
+            for (k, v) in rec {
+                shown.entry(k).or_insert(v);
+            }
+        }
+    }
     let page = |inv: &Invalid, conflict: Option<String>, version: i64| FormPage {
         layout: ctx.layout(spec.singular, spec.path),
         spec,
         id,
-        reference: String::new(),
+        reference: shown
+            .get("reference")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string(),
         version,
-        fields: form_fields(spec, &shown, &lookups, inv),
+        fields: form_fields(spec, &shown, &lookups, &pickers, inv),
         conflict,
     };
+    // "Search" in a picker shows what it found; nothing is saved until "Save".
+    if pickers.search.is_some() {
+        return Ok(render(&page(&Invalid::default(), None, version)));
+    }
+    let checked = check_input(spec, &obj, editing);
     let input = match checked {
         Ok(i) if inv.is_empty() => i,
         Ok(_) => {
@@ -582,13 +693,18 @@ pub(crate) async fn save(
         Some(id) => write::update(&s.cx, &ctx.scope(), spec, id, version, &input).await,
     };
     match result {
-        Ok(rec) => Ok(Redirect::to(&format!(
-            "/o/{}/inventory/{}/{}",
-            ctx.org.slug,
-            spec.path,
-            id_of(&rec)
-        ))
-        .into_response()),
+        Ok(rec) => {
+            let verb = if editing { "saved" } else { "created" };
+            Ok(flash_redirect(
+                &format!(
+                    "/o/{}/inventory/{}/{}",
+                    ctx.org.slug,
+                    spec.path,
+                    id_of(&rec)
+                ),
+                &format!("{} {verb}.", str_of(&rec, "reference")),
+            ))
+        }
         Err(e) if e.kind == ErrorKind::Invalid && !e.errors.is_empty() => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(&page(&Invalid(e.errors), None, version)),

@@ -116,3 +116,79 @@ async fn expand_with(
     }
     Ok(rec)
 }
+
+/// One option of a record picker: the id the form sends and the words it shows.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct PickOption {
+    pub id: i64,
+    pub label: String,
+}
+
+/// How many options a picker shows for one search.
+pub const PICK_LIMIT: i64 = 20;
+
+fn other_of(spec: &'static RegisterSpec, field: &str) -> AppResult<&'static str> {
+    spec.link(field)
+        .map(|l| l.other)
+        .ok_or_else(|| AppError::not_found("link field"))
+}
+
+fn labelled(other: &str, items: Vec<aims_store::LinkedRecord>) -> Vec<PickOption> {
+    let register = REGISTERS.iter().find(|r| r.table == other);
+    items
+        .into_iter()
+        .map(|i| PickOption {
+            id: i.id,
+            label: match register {
+                Some(r) => format!("{} {}", r.reference(i.number), i.name),
+                None => i.name,
+            },
+        })
+        .collect()
+}
+
+/// What the picker of `spec`'s link `field` offers for `q`: records of the other register by
+/// reference (`RSK-3`), name or linked requirement (`A.6.2.4`); requirements by ref or title.
+pub async fn pick(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    field: &str,
+    q: &str,
+) -> AppResult<Vec<PickOption>> {
+    scope.require(Permission::Read)?;
+    let other = other_of(spec, field)?;
+    let items = match REGISTERS.iter().find(|r| r.table == other) {
+        Some(r) => {
+            let number = r.parse_reference(&q.trim().to_uppercase());
+            cx.store
+                .pick_records(scope.org_id, r, number, q, PICK_LIMIT)
+                .await?
+        }
+        None => {
+            cx.store
+                .pick_requirements(scope.org_id, q, PICK_LIMIT)
+                .await?
+        }
+    };
+    Ok(labelled(other, items))
+}
+
+/// The labels of the records (or requirements) with these ids, for a picker's chosen items;
+/// ids the organization cannot see are left out.
+pub async fn link_labels(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    field: &str,
+    ids: &[i64],
+) -> AppResult<Vec<PickOption>> {
+    scope.require(Permission::Read)?;
+    let other = other_of(spec, field)?;
+    let mut items = match REGISTERS.iter().find(|r| r.table == other) {
+        Some(r) => cx.store.register_briefs(scope.org_id, r, ids).await?,
+        None => cx.store.requirement_briefs(scope.org_id, ids).await?,
+    };
+    items.sort_by_key(|i| ids.iter().position(|x| *x == i.id));
+    Ok(labelled(other, items))
+}

@@ -163,3 +163,29 @@ impl Store {
         dispatch!(self.register_update_many(actor, org_id, spec, updates, now))
     }
 }
+
+impl Store {
+    pub async fn pick_records(
+        &self,
+        org_id: i64,
+        spec: &RegisterSpec,
+        number: Option<i64>,
+        q: &str,
+        limit: i64,
+    ) -> R<Vec<LinkedRecord>> {
+        dispatch!(self.pick_records(org_id, spec, number, q, limit))
+    }
+
+    pub async fn pick_requirements(
+        &self,
+        org_id: i64,
+        q: &str,
+        limit: i64,
+    ) -> R<Vec<LinkedRecord>> {
+        dispatch!(self.pick_requirements(org_id, q, limit))
+    }
+
+    pub async fn requirement_briefs(&self, org_id: i64, ids: &[i64]) -> R<Vec<LinkedRecord>> {
+        dispatch!(self.requirement_briefs(org_id, ids))
+    }
+}

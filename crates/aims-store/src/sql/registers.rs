@@ -1111,3 +1111,92 @@ pub async fn register_ids_by_numbers(
     q.push(")");
     Ok(q.build_query_as().fetch_all(&p.read).await?)
 }
+
+/// Records a picker offers for `q`: by reference number, by name, or (for registers linked to
+/// the catalog) by the ref of a requirement they are linked to, such as `A.6.2.4`.
+pub async fn pick_records(
+    p: &Pools,
+    org_id: i64,
+    spec: &RegisterSpec,
+    number: Option<i64>,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<LinkedRecord>> {
+    let q = q.trim().to_lowercase();
+    let mut b: QueryBuilder<DB> = QueryBuilder::new(format!(
+        "SELECT id, number, name FROM {} WHERE org_id = ",
+        spec.table
+    ));
+    b.push_bind(org_id);
+    if !q.is_empty() {
+        b.push(" AND (LOWER(name) LIKE ")
+            .push_bind(format!("%{q}%"));
+        if let Some(n) = number {
+            b.push(" OR number = ").push_bind(n);
+        }
+        if spec.links.iter().any(|l| l.other == "requirements") {
+            let (mine, other) = if spec.table <= "requirements" {
+                ("a", "b")
+            } else {
+                ("b", "a")
+            };
+            b.push(format!(
+                " OR id IN (SELECT k.{mine}_id FROM record_links k JOIN requirements r ON r.id = k.{other}_id \
+                 WHERE k.{mine}_table = '{t}' AND k.{other}_table = 'requirements' AND LOWER(r.ref) = ",
+                t = spec.table
+            ))
+            .push_bind(q.clone())
+            .push(")");
+        }
+        b.push(")");
+    }
+    b.push(" ORDER BY number LIMIT ").push_bind(limit);
+    Ok(b.build_query_as().fetch_all(&p.read).await?)
+}
+
+/// Requirements of the frameworks the organization sees, for a picker: an exact ref first,
+/// then refs and titles that contain `q`. Named like the record links name them.
+pub async fn pick_requirements(
+    p: &Pools,
+    org_id: i64,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<LinkedRecord>> {
+    let q = q.trim().to_lowercase();
+    let mut b: QueryBuilder<DB> = QueryBuilder::new(
+        "SELECT r.id, CAST(0 AS BIGINT) AS number, f.key || ':' || r.ref || ' ' || r.title AS name \
+         FROM requirements r JOIN frameworks f ON f.id = r.framework_id \
+         WHERE r.withdrawn = FALSE AND (f.org_id IS NULL OR f.org_id = ",
+    );
+    b.push_bind(org_id).push(")");
+    if !q.is_empty() {
+        b.push(" AND (LOWER(r.ref) = ")
+            .push_bind(q.clone())
+            .push(" OR r.search_text LIKE ")
+            .push_bind(format!("%{q}%"))
+            .push(")");
+    }
+    b.push(" ORDER BY CASE WHEN LOWER(r.ref) = ")
+        .push_bind(q)
+        .push(" THEN 0 ELSE 1 END, f.key, r.position LIMIT ")
+        .push_bind(limit);
+    Ok(b.build_query_as().fetch_all(&p.read).await?)
+}
+
+/// Requirements by id, named like the record links name them (only those the organization sees).
+pub async fn requirement_briefs(p: &Pools, org_id: i64, ids: &[i64]) -> Result<Vec<LinkedRecord>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut b: QueryBuilder<DB> = QueryBuilder::new(
+        "SELECT r.id, CAST(0 AS BIGINT) AS number, f.key || ':' || r.ref || ' ' || r.title AS name \
+         FROM requirements r JOIN frameworks f ON f.id = r.framework_id WHERE (f.org_id IS NULL OR f.org_id = ",
+    );
+    b.push_bind(org_id).push(") AND r.id IN (");
+    let mut sep = b.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    b.push(")");
+    Ok(b.build_query_as().fetch_all(&p.read).await?)
+}

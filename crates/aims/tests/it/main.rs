@@ -21,6 +21,7 @@ mod http;
 mod inventory;
 mod maturity;
 mod openapi;
+mod plan_pages;
 mod risk;
 mod rules;
 mod service;

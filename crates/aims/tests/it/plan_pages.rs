@@ -1,0 +1,296 @@
+//! The Plan half in the browser's terms: forms posted as a browser posts them, pages read as
+//! HTML, on SQLite and PostgreSQL. Each scenario holds a defect of issue 12 fixed.
+// Tests unwrap and panic on purpose (a failure is the report) and read the wall clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
+
+use crate::harness::*;
+use aims_domain::Role;
+use reqwest::header::COOKIE;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+on_both_backends!(
+    editing_a_control_keeps_its_requirement_links,
+    the_picker_finds_records_and_requirements,
+    impossible_dates_are_refused_in_forms_and_csv,
+);
+
+/// A signed-in manager: (session cookie, csrf token, API token).
+async fn manager(app: &TestApp, email: &str) -> (String, String, String) {
+    app.user("acme", email, Role::Manager).await;
+    let (_, session) = app.login(email, PASSWORD).await;
+    let session = session.unwrap();
+    let (_, html) = app.page(&session, "/o/acme").await;
+    let csrf = csrf_in(&html).unwrap();
+    let token = app.token("acme", email, Role::Manager).await;
+    (session, csrf, token)
+}
+
+async fn pick(app: &TestApp, session: &str, register: &str, field: &str, q: &str) -> Vec<Value> {
+    let res = app
+        .client
+        .get(app.url(&format!("/o/acme/inventory/{register}/pick/{field}")))
+        .query(&[("q", q)])
+        .header(COOKIE, format!("aims_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Vec<Value>>().await.unwrap()
+}
+
+fn linked_ids(record: &Value, field: &str) -> Vec<i64> {
+    record[field]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_i64().or(x.as_i64()).unwrap())
+        .collect()
+}
+
+async fn editing_a_control_keeps_its_requirement_links(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    let a624 = pick(&app, &session, "controls", "requirement_ids", "A.6.2.4").await;
+    assert!(
+        a624[0]["label"].as_str().unwrap().contains("A.6.2.4"),
+        "{a624:?}"
+    );
+    let req = a624[0]["id"].as_i64().unwrap().to_string();
+
+    // Create through the form, the requirement ticked in the picker.
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/inventory/controls",
+            &[
+                ("_csrf", &csrf),
+                ("name", "Model verification"),
+                ("status", "planned"),
+                ("_shown", "requirement_ids"),
+                ("requirement_ids", &req),
+                ("_shown", "risk_ids"),
+                ("_shown", "evidence_ids"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let id = location.rsplit('/').next().unwrap().to_string();
+
+    // The edit form shows the link ticked, by name.
+    let (_, html) = app.page(&session, &format!("{location}/edit")).await;
+    assert!(
+        html.contains(&format!("name=\"requirement_ids\" value=\"{req}\" checked")),
+        "{html}"
+    );
+    assert!(html.contains("A.6.2.4"));
+
+    // Saving a form that does not show the links (an older form, a partial one) keeps them.
+    let r = app
+        .post_form(
+            &session,
+            &location,
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("name", "Model verification and validation"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, c) = json(app.get(&token, &format!("/api/v1/controls/{id}")).await).await;
+    assert_eq!(c["name"], "Model verification and validation");
+    assert_eq!(
+        c["status"], "planned",
+        "a field the form did not show keeps its value"
+    );
+    assert_eq!(
+        linked_ids(&c, "requirement_ids"),
+        vec![req.parse::<i64>().unwrap()]
+    );
+
+    // The full form, as the browser sends it, keeps the ticked link and the new title.
+    let r = app
+        .post_form(
+            &session,
+            &location,
+            &[
+                ("_csrf", &csrf),
+                ("version", "2"),
+                ("name", "Verification of models"),
+                ("status", "planned"),
+                ("_shown", "requirement_ids"),
+                ("requirement_ids", &req),
+                ("_q_requirement_ids", ""),
+                ("_shown", "risk_ids"),
+                ("_shown", "evidence_ids"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, c) = json(app.get(&token, &format!("/api/v1/controls/{id}")).await).await;
+    assert_eq!(c["name"], "Verification of models");
+    assert_eq!(linked_ids(&c, "requirement_ids").len(), 1);
+    // The audit trail never recorded an emptied link list.
+    let (_, events) = json(
+        app.get(&token, "/api/v1/audit-events?entity_type=controls")
+            .await,
+    )
+    .await;
+    assert!(
+        !events.to_string().contains("\"requirement_ids\":[]"),
+        "{events}"
+    );
+
+    // Unticking it on the form (the picker shown, nothing ticked) is how a link is removed.
+    let r = app
+        .post_form(
+            &session,
+            &location,
+            &[
+                ("_csrf", &csrf),
+                ("version", "3"),
+                ("name", "Verification of models"),
+                ("_shown", "requirement_ids"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, c) = json(app.get(&token, &format!("/api/v1/controls/{id}")).await).await;
+    assert!(linked_ids(&c, "requirement_ids").is_empty());
+}
+
+async fn the_picker_finds_records_and_requirements(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    for name in ["Chat helper", "Fraud scoring"] {
+        let (s, _) = send(
+            &app,
+            Method::POST,
+            &token,
+            "/api/v1/ai-systems",
+            json!({"name": name, "lifecycle_stage": "inception"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    // By name, by reference, and nothing for words that match nothing.
+    let by_name = pick(&app, &session, "risks", "system_ids", "fraud").await;
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(by_name[0]["label"], "AIS-2 Fraud scoring");
+    let by_ref = pick(&app, &session, "risks", "system_ids", "ais-1").await;
+    assert_eq!(by_ref[0]["label"], "AIS-1 Chat helper");
+    assert!(
+        pick(&app, &session, "risks", "system_ids", "nothing like it")
+            .await
+            .is_empty()
+    );
+    // Requirements of every framework, by ref (NIST's GOVERN 1.1) or title words.
+    let govern = pick(&app, &session, "controls", "requirement_ids", "GOVERN 1.1").await;
+    assert!(
+        govern[0]["label"].as_str().unwrap().contains("GOVERN 1.1"),
+        "{govern:?}"
+    );
+
+    // A control linked to A.6.2.4 is found by that requirement from the evidence form.
+    let req = pick(&app, &session, "controls", "requirement_ids", "A.6.2.4").await[0]["id"].clone();
+    let (s, _p) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/controls",
+        json!({"name": "Verification", "status": "planned", "requirement_ids": [req]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{_p}");
+    let controls = pick(&app, &session, "evidence", "control_ids", "a.6.2.4").await;
+    assert_eq!(controls.len(), 1, "{controls:?}");
+    assert_eq!(controls[0]["label"], "CTL-1 Verification");
+
+    // Without JavaScript, "Search" re-shows the form with the results and saves nothing.
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/inventory/risks",
+            &[
+                ("_csrf", &csrf),
+                ("name", "Drift"),
+                ("_shown", "system_ids"),
+                ("_q_system_ids", "chat"),
+                ("_pick", "system_ids"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("AIS-1 Chat helper") && html.contains("value=\"Drift\""),
+        "{html}"
+    );
+    let (_, risks) = json(app.get(&token, "/api/v1/risks").await).await;
+    assert_eq!(risks["items"].as_array().unwrap().len(), 0);
+}
+
+async fn impossible_dates_are_refused_in_forms_and_csv(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/inventory/ai-systems",
+            &[
+                ("_csrf", &csrf),
+                ("name", "Chat helper"),
+                ("lifecycle_stage", "inception"),
+                ("next_review", "2027-02-30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"f-next_review-error\""), "{html}");
+    assert!(html.contains("2027-02-30 does not exist"), "{html}");
+    let (s, p) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/ai-systems",
+        json!({"name": "X", "lifecycle_stage": "inception", "next_review": "2027-02-29"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "next_review");
+    // 2028 is a leap year.
+    let (s, _) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/ai-systems",
+        json!({"name": "X", "lifecycle_stage": "inception", "next_review": "2028-02-29"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // A CSV names the line and the field, and imports nothing.
+    let csv = "name,lifecycle_stage,next_review\nA,inception,2027-01-31\nB,inception,2027-04-31\n";
+    let res = app
+        .client
+        .post(app.url("/api/v1/imports/csv?register=ai-systems"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let (s, p) = json(res).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(p.to_string().contains("line 3"), "{p}");
+    assert!(p.to_string().contains("next_review"), "{p}");
+    let (_, list) = json(app.get(&token, "/api/v1/ai-systems").await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
