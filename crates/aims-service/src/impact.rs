@@ -68,8 +68,39 @@ pub async fn transition(
         .await?)
 }
 
+/// What a finding's raised risk is called in its `source`: "IA-3 finding 2".
+pub fn finding_source(ia_reference: &str, index: usize) -> String {
+    format!("{ia_reference} finding {}", index + 1)
+}
+
+/// The risks already raised from an assessment's findings: (finding index, risk id, reference).
+pub async fn raised_risks(
+    cx: &Cx,
+    scope: &Scope,
+    ia_reference: &str,
+) -> AppResult<Vec<(usize, i64, String)>> {
+    scope.require(Permission::Read)?;
+    let prefix = format!("{ia_reference} finding ");
+    Ok(cx
+        .store
+        .records_by_source(scope.org_id, &RISKS, &prefix)
+        .await?
+        .into_iter()
+        .filter_map(|(source, id, number)| {
+            let n: usize = source.strip_prefix(&prefix)?.parse().ok()?;
+            Some((n.checked_sub(1)?, id, RISKS.reference(number)))
+        })
+        .collect())
+}
+
 /// Raises a risk in the register from one finding of an impact assessment, linked to its system.
-pub async fn raise_risk(cx: &Cx, scope: &Scope, id: i64, index: usize) -> AppResult<Record> {
+/// A finding raises one risk: asked again, it answers the one already raised (`false`).
+pub async fn raise_risk(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    index: usize,
+) -> AppResult<(Record, bool)> {
     scope.require(Permission::Write)?;
     let (store, org_id) = (&cx.store, scope.org_id);
     let ia = store
@@ -89,6 +120,16 @@ pub async fn raise_risk(cx: &Cx, scope: &Scope, id: i64, index: usize) -> AppRes
             .map(|(_, l)| l.to_string())
             .unwrap_or_else(|| k.to_string())
     };
+    let source = finding_source(&text(&ia, "reference"), index);
+    if let Some((_, risk_id, _)) = raised_risks(cx, scope, &text(&ia, "reference"))
+        .await?
+        .into_iter()
+        .find(|(i, _, _)| *i == index)
+    {
+        if let Some(existing) = store.register_get(org_id, &RISKS, risk_id).await? {
+            return Ok((existing, false));
+        }
+    }
     let (c, _) = crate::risk::criteria(store, org_id).await?;
     let clamp = |v: i64, n: usize| v.clamp(1, n as i64);
     let mut obj = Map::new();
@@ -114,6 +155,7 @@ pub async fn raise_risk(cx: &Cx, scope: &Scope, id: i64, index: usize) -> AppRes
         .into(),
     );
     obj.insert("status".into(), "identified".into());
+    obj.insert("source".into(), source.into());
     obj.insert(
         "inherent_likelihood".into(),
         clamp(e.likelihood, c.likelihood.len()).into(),
@@ -127,7 +169,10 @@ pub async fn raise_risk(cx: &Cx, scope: &Scope, id: i64, index: usize) -> AppRes
     }
     // The same write path as the risk form: the rules run here too.
     let input = check_input(&RISKS, &obj, false).map_err(AppError::invalid)?;
-    crate::registers::write::create(cx, scope, &RISKS, &input).await
+    Ok((
+        crate::registers::write::create(cx, scope, &RISKS, &input).await?,
+        true,
+    ))
 }
 
 /// Why an approved impact assessment is due for re-assessment: the system changed life cycle

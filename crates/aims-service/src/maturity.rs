@@ -563,3 +563,73 @@ pub fn next_steps(v: &MaturityView) -> Vec<NextStep> {
     next.truncate(3);
     next
 }
+
+/// What a roadmap task's `source` says: "roadmap 6.4".
+fn roadmap_source(question: &str) -> String {
+    format!("roadmap {question}")
+}
+
+/// The tasks made from roadmap actions: (question id, task id, reference).
+pub async fn roadmap_tasks(cx: &Cx, scope: &Scope) -> AppResult<Vec<(String, i64, String)>> {
+    use aims_domain::register::TASKS;
+    scope.require(Permission::Read)?;
+    Ok(cx
+        .store
+        .records_by_source(scope.org_id, &TASKS, "roadmap ")
+        .await?
+        .into_iter()
+        .filter_map(|(source, id, number)| {
+            let q = source.strip_prefix("roadmap ")?;
+            Some((q.to_string(), id, TASKS.reference(number)))
+        })
+        .collect())
+}
+
+/// Turns a roadmap action into a task owned by the caller, due at the end of its phase. An
+/// action makes one task: asked again, it answers the task already made (`false`).
+pub async fn make_task(
+    cx: &Cx,
+    scope: &Scope,
+    question: &str,
+    due_date: &str,
+) -> AppResult<(aims_store::Record, bool)> {
+    use aims_domain::register::{check_input, TASKS};
+    scope.require(Permission::Write)?;
+    let q = QUESTIONS.iter().find(|q| q.id == question).ok_or_else(|| {
+        AppError::invalid(Invalid::field(
+            "question",
+            "is not a question of the questionnaire",
+        ))
+    })?;
+    if let Some((_, id, _)) = roadmap_tasks(cx, scope)
+        .await?
+        .into_iter()
+        .find(|(qid, _, _)| qid == q.id)
+    {
+        if let Some(existing) = cx.store.register_get(scope.org_id, &TASKS, id).await? {
+            return Ok((existing, false));
+        }
+    }
+    let mut obj = serde_json::Map::new();
+    obj.insert(
+        "name".into(),
+        q.recommendation
+            .chars()
+            .take(200)
+            .collect::<String>()
+            .into(),
+    );
+    obj.insert(
+        "description".into(),
+        format!("From the maturity roadmap, question {}: {}", q.id, q.text).into(),
+    );
+    obj.insert("status".into(), "open".into());
+    obj.insert("owner_id".into(), json!(scope.actor.user_id));
+    obj.insert("due_date".into(), due_date.into());
+    obj.insert("source".into(), roadmap_source(q.id).into());
+    let input = check_input(&TASKS, &obj, false).map_err(AppError::invalid)?;
+    Ok((
+        crate::registers::write::create(cx, scope, &TASKS, &input).await?,
+        true,
+    ))
+}

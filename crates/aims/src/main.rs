@@ -1,12 +1,45 @@
 //! `aims`: the one binary. `aims serve` runs the web application and the API; the other
 //! subcommands administer the same database, even while a server runs on it.
 
+// Output goes through `out!`/`outln!`, which survive a closed pipe.
+#![deny(clippy::print_stdout)]
+
 use aims_domain::Role;
 use aims_store::{Location, Store};
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Writes to standard output like `print!`, but a closed pipe (`aims catalog list | head`)
+/// ends the program quietly instead of panicking as `print!` does.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($t)*) {
+            $crate::stdout_failed(e)
+        }
+    }};
+}
+
+/// Like `println!`, with `out!`'s handling of a closed pipe.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            $crate::stdout_failed(e)
+        }
+    }};
+}
+
+/// Standard output cannot be written: a reader that went away is a normal end.
+pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0)
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(1)
+}
 
 mod cmd;
 

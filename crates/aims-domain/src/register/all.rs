@@ -272,6 +272,7 @@ pub const RISKS: RegisterSpec = RegisterSpec {
         field("residual_impact", "Residual impact", SCALE).filter(),
         field("status", "Status", FieldKind::Enum(RISK_STATUSES)).required().list().filter().sort(),
         field("next_review", "Next review", FieldKind::Date).list().sort(),
+        field("source", "Source", FieldKind::Text { max: 200 }).help("Where the risk comes from, e.g. impact assessment IA-3 finding 2."),
         field("inherent_score", "Inherent score", FieldKind::Int { min: 0, max: 100 }).list().computed(),
         field("residual_score", "Residual score", FieldKind::Int { min: 0, max: 100 }).list().computed(),
         field("accepted_by", "Accepted by", FieldKind::Member).computed(),

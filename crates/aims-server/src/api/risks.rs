@@ -201,15 +201,19 @@ async fn transition(
 /// Raise a risk from one finding of an impact assessment, linked to its AI system.
 #[utoipa::path(post, path = "/api/v1/impact-assessments/{id}/entries/{index}/risk", tag = "impact assessments",
     params(("id" = i64, Path), ("index" = usize, Path, description = "the finding's index, from 0")),
-    responses((status = 201, body = Object, description = "the new risk"), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
+    responses((status = 201, body = Object, description = "the new risk"), (status = 200, body = Object, description = "the risk this finding raised before: a finding raises one risk"), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
 async fn raise_risk(
     State(s): State<AppState>,
     caller: ApiCaller,
     PathParam((id, index)): PathParam<(i64, usize)>,
 ) -> Result<(StatusCode, Json<Record>), Problem> {
-    let risk = impact::raise_risk(&s.cx, &caller.scope(), id, index).await?;
+    let (risk, created) = impact::raise_risk(&s.cx, &caller.scope(), id, index).await?;
     Ok((
-        StatusCode::CREATED,
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
         Json(
             aims_service::registers::read::expand(
                 &s.cx,

@@ -28,7 +28,6 @@ use axum::http::header;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::response::Redirect;
 use axum::response::Response;
 use axum::routing::get;
 use axum::routing::post;
@@ -74,6 +73,8 @@ pub(crate) struct ImportPage {
     errors: Vec<aims_domain::FieldError>,
     csv: Option<String>,
     message: Option<String>,
+    /// After the import: the records it created (id, reference and name).
+    imported: Vec<(i64, String)>,
 }
 
 pub(crate) async fn import_form(
@@ -93,6 +94,7 @@ pub(crate) async fn import_form(
         errors: vec![],
         csv: None,
         message: None,
+        imported: vec![],
     }))
 }
 
@@ -136,6 +138,7 @@ pub(crate) async fn import_upload(
         errors: vec![],
         csv: None,
         message: None,
+        imported: vec![],
     };
     if text.trim().is_empty() {
         page.message = Some("Choose a CSV file to import.".into());
@@ -172,12 +175,26 @@ pub(crate) async fn import_confirm(
     ctx.require(Permission::Write)?;
     let text = form_value(&form, "csv").to_string();
     match registers::write::import_csv(&s.cx, &ctx.scope(), spec, &text).await {
-        Ok(recs) => Ok(Redirect::to(&format!(
-            "/o/{slug}/inventory/{}?imported={}",
-            spec.path,
-            recs.len()
-        ))
-        .into_response()),
+        // The page that answers says what was imported and links to every record.
+        Ok(recs) => Ok(render(&ImportPage {
+            layout: ctx.layout("Imported", spec.path),
+            spec,
+            columns: registers::columns(spec),
+            total: recs.len(),
+            valid: recs.len(),
+            errors: vec![],
+            csv: None,
+            message: None,
+            imported: recs
+                .iter()
+                .map(|r| {
+                    (
+                        id_of(r),
+                        format!("{} {}", str_of(r, "reference"), str_of(r, "name")),
+                    )
+                })
+                .collect(),
+        })),
         Err(p) => {
             let page = ImportPage {
                 layout: ctx.layout("Import", spec.path),
@@ -188,6 +205,7 @@ pub(crate) async fn import_confirm(
                 errors: p.errors,
                 csv: None,
                 message: Some(p.detail),
+                imported: vec![],
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }

@@ -11,8 +11,6 @@ use aims_domain::maturity::Plan;
 use aims_domain::maturity::DOMAINS;
 use aims_domain::maturity::LEVELS;
 use aims_domain::maturity::QUESTIONS;
-use aims_domain::register::check_input;
-use aims_domain::register::TASKS;
 use aims_domain::Permission;
 use aims_service::maturity::maturity_view;
 use aims_service::maturity::radar_points;
@@ -32,8 +30,6 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::routing::post;
 use axum::Router;
-use serde_json::json;
-use serde_json::Map;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/o/{slug}/maturity", get(results))
@@ -119,6 +115,18 @@ struct ResultsPage {
     error: Option<String>,
     /// The printable report: no forms or buttons.
     print: bool,
+    /// Tasks already made from roadmap actions: (question, task id, reference).
+    tasks: Vec<(String, i64, String)>,
+}
+
+impl ResultsPage {
+    /// The task already made from the action of `question`: (id, reference).
+    fn task_for(&self, question: &str) -> Option<(i64, &str)> {
+        self.tasks
+            .iter()
+            .find(|(q, _, _)| q == question)
+            .map(|(_, id, r)| (*id, r.as_str()))
+    }
 }
 
 async fn results_page(
@@ -138,6 +146,7 @@ async fn results_page(
         can_write: ctx.org.role.permissions().allows(Permission::Write),
         error,
         print: false,
+        tasks: aims_service::maturity::roadmap_tasks(&s.cx, &ctx.scope()).await?,
     })
 }
 
@@ -364,7 +373,7 @@ async fn plan(
     }
 }
 
-/// Turns a roadmap action into a tracked task, due at the end of its phase.
+/// Turns a roadmap action into a tracked task, due at the end of its phase (once per action).
 async fn task(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -373,39 +382,23 @@ async fn task(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
-    ctx.require(Permission::Write)?;
-    let q = QUESTIONS
-        .iter()
-        .find(|q| q.id == form_value(&form, "question"))
-        .ok_or_else(|| {
-            PageError::Status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "question: not a question of the questionnaire".into(),
-            )
-        })?;
-    let mut obj = Map::new();
-    obj.insert(
-        "name".into(),
-        q.recommendation
-            .chars()
-            .take(200)
-            .collect::<String>()
-            .into(),
-    );
-    obj.insert(
-        "description".into(),
-        format!("From the maturity roadmap, question {}: {}", q.id, q.text).into(),
-    );
-    obj.insert("status".into(), "open".into());
-    obj.insert("owner_id".into(), json!(ctx.user.user_id));
-    obj.insert("due_date".into(), form_value(&form, "due_date").into());
-    obj.insert("source".into(), format!("roadmap {}", q.id).into());
-    let input = check_input(&TASKS, &obj, false)
-        .map_err(|e| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    let rec = aims_service::registers::write::create(&s.cx, &ctx.scope(), &TASKS, &input).await?;
-    Ok(Redirect::to(&format!(
-        "/o/{slug}/inventory/tasks/{}",
-        rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0)
+    let (rec, created) = aims_service::maturity::make_task(
+        &s.cx,
+        &ctx.scope(),
+        form_value(&form, "question"),
+        form_value(&form, "due_date"),
+    )
+    .await?;
+    let reference = rec.get("reference").and_then(|v| v.as_str()).unwrap_or("");
+    Ok(crate::pages::flash_redirect(
+        &format!(
+            "/o/{slug}/inventory/tasks/{}",
+            rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0)
+        ),
+        &if created {
+            format!("{reference} made from the roadmap.")
+        } else {
+            format!("This action is already {reference}: here it is.")
+        },
     ))
-    .into_response())
 }

@@ -252,6 +252,18 @@ pub struct Extras {
     pub expired: bool,
     /// Impact assessments: why a re-assessment is due.
     pub reassessment: Vec<String>,
+    /// Impact assessments: the risks findings already raised (index, risk id, reference).
+    pub raised: Vec<(usize, i64, String)>,
+}
+
+impl Extras {
+    /// The risk finding `index` already raised: (id, reference).
+    pub fn raised(&self, index: &usize) -> Option<(i64, &str)> {
+        self.raised
+            .iter()
+            .find(|(i, _, _)| i == index)
+            .map(|(_, id, r)| (*id, r.as_str()))
+    }
 }
 
 pub async fn extras(
@@ -312,6 +324,12 @@ pub async fn extras(
                     )
                 })
                 .collect();
+            x.raised = impact::raised_risks(
+                &s.cx,
+                &ctx.scope(),
+                rec.get("reference").and_then(|v| v.as_str()).unwrap_or(""),
+            )
+            .await?;
             x.parties = PARTIES.to_vec();
             x.reassessment = impact::reassessment_reasons(&s.cx, ctx.org.org_id, rec).await?;
             x.dimensions = DIMENSIONS.to_vec();

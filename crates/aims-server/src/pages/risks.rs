@@ -3,6 +3,7 @@
 use super::record::back;
 use super::record::error_page;
 use super::record::need;
+use super::record::str_of;
 use super::record::NamedGrid;
 use crate::pages::form_value;
 use crate::pages::org_ctx;
@@ -188,10 +189,25 @@ pub(crate) async fn raise(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
     match impact::raise_risk(&s.cx, &ctx.scope(), id, index).await {
-        Ok(r) => Ok(back(
-            &slug,
-            &RISKS,
-            r.get("id").and_then(|v| v.as_i64()).unwrap_or(0),
+        Ok((r, created)) => Ok(crate::pages::flash_redirect(
+            &format!(
+                "/o/{slug}/inventory/{}/{}",
+                RISKS.path,
+                r.get("id").and_then(|v| v.as_i64()).unwrap_or(0)
+            ),
+            &if created {
+                format!(
+                    "{} raised from finding {}.",
+                    str_of(&r, "reference"),
+                    index + 1
+                )
+            } else {
+                format!(
+                    "Finding {} already raised {}: here it is.",
+                    index + 1,
+                    str_of(&r, "reference")
+                )
+            },
         )),
         Err(p) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, p).await,
     }

@@ -86,8 +86,14 @@ pub(crate) async fn tokens(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
+    // A new token starts with the least it could do: the lowest role, raised on purpose.
     let form = TokenForm {
-        role: ctx.org.role.to_string(),
+        role: Role::ALL
+            .into_iter()
+            .rev()
+            .find(|r| ctx.org.role.may_grant(*r))
+            .unwrap_or(ctx.org.role)
+            .to_string(),
         ..Default::default()
     };
     Ok(render(

@@ -189,3 +189,14 @@ impl Store {
         dispatch!(self.requirement_briefs(org_id, ids))
     }
 }
+
+impl Store {
+    pub async fn records_by_source(
+        &self,
+        org_id: i64,
+        spec: &RegisterSpec,
+        prefix: &str,
+    ) -> R<Vec<(String, i64, i64)>> {
+        dispatch!(self.records_by_source(org_id, spec, prefix))
+    }
+}

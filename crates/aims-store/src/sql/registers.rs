@@ -1200,3 +1200,29 @@ pub async fn requirement_briefs(p: &Pools, org_id: i64, ids: &[i64]) -> Result<V
     b.push(")");
     Ok(b.build_query_as().fetch_all(&p.read).await?)
 }
+
+/// The records of a register whose `source` starts with `prefix`: (source, id, number).
+/// Registers with a `source` field only (risks, tasks); the table comes from a static spec.
+pub async fn records_by_source(
+    p: &Pools,
+    org_id: i64,
+    spec: &RegisterSpec,
+    prefix: &str,
+) -> Result<Vec<(String, i64, i64)>> {
+    if spec.field("source").is_none() {
+        return Ok(vec![]);
+    }
+    // `prefix` is matched literally: LIKE's wildcards in it are escaped.
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Ok(sqlx::query_as(&format!(
+        "SELECT source, id, number FROM {} WHERE org_id = $1 AND source LIKE $2 ESCAPE '\\' ORDER BY id",
+        spec.table
+    ))
+    .bind(org_id)
+    .bind(format!("{escaped}%"))
+    .fetch_all(&p.read)
+    .await?)
+}

@@ -24,14 +24,14 @@ pub async fn run(db: &DbArgs, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                     events,
                     organizations,
                 } => {
-                    println!("audit trail intact: {events} events verified in {organizations} organization(s)");
+                    outln!("audit trail intact: {events} events verified in {organizations} organization(s)");
                     Ok(ExitCode::SUCCESS)
                 }
                 VerifyOutcome::Broken {
                     events_checked,
                     problem,
                 } => {
-                    println!("audit trail BROKEN after {events_checked} good events: {problem}");
+                    outln!("audit trail BROKEN after {events_checked} good events: {problem}");
                     Ok(ExitCode::from(1))
                 }
             }

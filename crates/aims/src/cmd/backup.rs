@@ -27,7 +27,7 @@ pub async fn backup(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode> {
     };
     let rows = store.backup_rows(&mut sink).await?;
     w.flush()?;
-    println!("backed up {rows} rows to {}", file.display());
+    outln!("backed up {rows} rows to {}", file.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -67,7 +67,7 @@ pub async fn restore(db: &DbArgs, file: &Path) -> anyhow::Result<ExitCode> {
         Ok((n, table, row))
     });
     let count = store.restore_rows(&mut rows).await?;
-    println!(
+    outln!(
         "restored {count} rows from {}; the audit chain verified",
         file.display()
     );

@@ -52,7 +52,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
     match cmd {
         CatalogCommand::List => {
             for f in store.list_frameworks(None).await? {
-                println!(
+                outln!(
                     "{:<20} v{:<3} {:>4} requirements ({:>3} assessable)  {}",
                     f.framework.key,
                     f.framework.version,
@@ -62,7 +62,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 );
             }
             for m in store.list_mapping_sets(None).await? {
-                println!("{:<40} v{:<3} crosswalk  {}", m.key, m.version, m.name);
+                outln!("{:<40} v{:<3} crosswalk  {}", m.key, m.version, m.name);
             }
         }
         CatalogCommand::Show { reference } => {
@@ -93,7 +93,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                     .get_requirement(None, r.id)
                     .await?
                     .ok_or_else(|| anyhow!("requirement vanished"))?;
-                println!(
+                outln!(
                     "{} {} — {} ({}{})",
                     fw.key,
                     r.reference,
@@ -102,7 +102,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                     if r.assessable { ", assessable" } else { "" }
                 );
                 if let Some(d) = &r.description {
-                    println!("  {d}");
+                    outln!("  {d}");
                 }
                 for (label, list) in [
                     ("evidence", &r.evidence.0),
@@ -110,7 +110,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                     ("document", &r.documents.0),
                 ] {
                     for item in list.iter() {
-                        println!("  {label}: {item}");
+                        outln!("  {label}: {item}");
                     }
                 }
                 for m in store.requirement_mappings(None, r.id).await? {
@@ -119,9 +119,12 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                     } else {
                         "<-"
                     };
-                    println!(
+                    outln!(
                         "  {arrow} {}:{} {} [{}]",
-                        m.framework_key, m.other_ref, m.other_title, m.relation
+                        m.framework_key,
+                        m.other_ref,
+                        m.other_title,
+                        m.relation
                     );
                 }
             }
@@ -165,9 +168,15 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 )
             })?;
             for r in reports {
-                println!(
+                outln!(
                     "{} {} v{}: {} ({} requirements, {} withdrawn, {} mappings)",
-                    r.kind, r.key, r.version, r.outcome, r.requirements, r.withdrawn, r.mappings
+                    r.kind,
+                    r.key,
+                    r.version,
+                    r.outcome,
+                    r.requirements,
+                    r.withdrawn,
+                    r.mappings
                 );
             }
         }
@@ -177,13 +186,13 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 .await?
                 .ok_or_else(|| anyhow!("no framework `{key}` (see `aims catalog list`)"))?;
             match format {
-                ExportFormat::Yaml => print!(
+                ExportFormat::Yaml => out!(
                     "{}",
                     aims_service::catalog::export_yaml(store, &fw)
                         .await
                         .map_err(problem)?
                 ),
-                ExportFormat::Oscal => println!(
+                ExportFormat::Oscal => outln!(
                     "{}",
                     serde_json::to_string_pretty(
                         &aims_service::catalog::export_oscal(store, &fw, SystemClock.now())
@@ -194,7 +203,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
             }
         }
         CatalogCommand::ExportMappings => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(
                     &aims_service::catalog::export_mappings_oscal(store, None, SystemClock.now())

@@ -50,7 +50,7 @@ pub async fn run(db: &DbArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let counts = aims_service::demo::generate(&cx, &Scope::operator(o.id), owner, scale, &progress)
         .await
         .map_err(|p| anyhow!(p.detail))?;
-    println!(
+    outln!(
         "demo data for {org} in {:.1} s: {counts}",
         started.elapsed().as_secs_f64()
     );

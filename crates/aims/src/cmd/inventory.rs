@@ -119,7 +119,7 @@ async fn inventory_command(cx: &Cx, cmd: InventoryCommand) -> anyhow::Result<Exi
                     let recs = aims_service::registers::write::import_csv(cx, &scope, spec, &text)
                         .await
                         .map_err(problem)?;
-                    println!(
+                    outln!(
                         "imported {} {} into {}",
                         recs.len(),
                         spec.plural.to_lowercase(),
@@ -141,9 +141,11 @@ async fn inventory_command(cx: &Cx, cmd: InventoryCommand) -> anyhow::Result<Exi
                     )
                     .await
                     .map_err(|e| anyhow!("{}: {}", file.display(), problem(e)))?;
-                    println!(
+                    outln!(
                         "BOM imported into {}: {} new, {} already known",
-                        org.slug, r.created, r.matched
+                        org.slug,
+                        r.created,
+                        r.matched
                     );
                 }
                 InventoryFormat::Xlsx => {

@@ -11,7 +11,7 @@ pub async fn run(db: &DbArgs) -> anyhow::Result<ExitCode> {
     aims_service::catalog::ensure_builtin(&store, SystemClock.now())
         .await
         .map_err(|e| anyhow!(e))?;
-    println!(
+    outln!(
         "database is at schema version {}",
         store.schema_version().await?
     );

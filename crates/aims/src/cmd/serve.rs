@@ -31,7 +31,7 @@ pub async fn run(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
-    println!(
+    outln!(
         "aims is running at http://{addr} ({} database)",
         store.backend_name()
     );
@@ -42,7 +42,7 @@ pub async fn run(db: &DbArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let state =
         AppState::new(store.clone(), config).context("cannot prepare the evidence folder")?;
     if let Some(secret) = aims_server::first_run_token(&state.cx).await? {
-        println!("First run: open http://{addr}/setup?token={secret} to create the first organization and its admin (the link works once, for 24 hours).");
+        outln!("First run: open http://{addr}/setup?token={secret} to create the first organization and its admin (the link works once, for 24 hours).");
     }
     aims_server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;

@@ -68,7 +68,7 @@ pub async fn run(db: &DbArgs, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
                 "token {} ({}, role {}) created; it is shown only this once:",
                 info.id, info.name, info.role
             );
-            println!("{secret}");
+            outln!("{secret}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -59,9 +59,11 @@ pub async fn run(db: &DbArgs, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             let (org, member) = store
                 .upsert_user_cli(&org, &email, &name, role, &hash, SystemClock.now())
                 .await?;
-            println!(
+            outln!(
                 "{} is {} of organization {}",
-                member.email, member.role, org.slug
+                member.email,
+                member.role,
+                org.slug
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -18,6 +18,9 @@ on_both_backends!(
     editing_a_control_keeps_its_requirement_links,
     the_picker_finds_records_and_requirements,
     impossible_dates_are_refused_in_forms_and_csv,
+    a_csv_import_ends_on_what_it_imported,
+    raising_a_risk_or_making_a_task_twice_finds_the_first,
+    a_new_token_defaults_to_the_lowest_role,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -293,4 +296,156 @@ async fn impossible_dates_are_refused_in_forms_and_csv(b: Backend) {
     assert!(p.to_string().contains("next_review"), "{p}");
     let (_, list) = json(app.get(&token, "/api/v1/ai-systems").await).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+async fn a_csv_import_ends_on_what_it_imported(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, _) = manager(&app, "mia@acme.test").await;
+    let csv = "name,risk_rating\nAcme Models,high\nData Brokers Ltd,low\n";
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/inventory/suppliers/import/confirm",
+            &[("_csrf", &csrf), ("csv", csv)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Imported 2 suppliers"), "{html}");
+    assert!(html.contains("SUP-1 Acme Models") && html.contains("SUP-2 Data Brokers Ltd"));
+    let link = html
+        .split("href=\"")
+        .find(|h| h.starts_with("/o/acme/inventory/suppliers/"))
+        .unwrap();
+    let link = &link[..link.find('"').unwrap()];
+    let (s, page) = app.page(&session, link).await;
+    assert_eq!(s, StatusCode::OK, "{link}");
+    assert!(page.contains("SUP-"));
+}
+
+async fn raising_a_risk_or_making_a_task_twice_finds_the_first(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    let (_, sys) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/ai-systems",
+        json!({"name": "Triage", "lifecycle_stage": "inception"}),
+    )
+    .await;
+    let (_, ia) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/impact-assessments",
+        json!({"name": "Triage AIA", "system_id": sys["id"]}),
+    )
+    .await;
+    let entry = json!({"party": "individuals", "dimension": "safety", "consequence": "Sent home in danger", "severity": 5, "likelihood": 4});
+    let (s, _) = send(
+        &app,
+        Method::PUT,
+        &token,
+        &format!("/api/v1/impact-assessments/{}/entries", ia["id"]),
+        json!({"entries": [entry], "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let raise = format!(
+        "/o/acme/inventory/impact-assessments/{}/entries/0/risk",
+        ia["id"]
+    );
+    let first = app.post_form(&session, &raise, &[("_csrf", &csrf)]).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let second = app.post_form(&session, &raise, &[("_csrf", &csrf)]).await;
+    assert_eq!(second.headers()["location"], first.headers()["location"]);
+    let (_, risks) = json(app.get(&token, "/api/v1/risks").await).await;
+    assert_eq!(risks["items"].as_array().unwrap().len(), 1);
+    // The API answers the same risk, 200 instead of 201.
+    let (s, r) = send(
+        &app,
+        Method::POST,
+        &token,
+        &format!("/api/v1/impact-assessments/{}/entries/0/risk", ia["id"]),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(r["reference"], "RSK-1");
+    // The assessment's page links the raised risk instead of offering the button again.
+    let (_, html) = app
+        .page(
+            &session,
+            &format!("/o/acme/inventory/impact-assessments/{}", ia["id"]),
+        )
+        .await;
+    assert!(
+        html.contains(">RSK-1</a>") && !html.contains("Raise a risk"),
+        "{html}"
+    );
+
+    // A roadmap action makes one task.
+    let question = aims_domain::maturity::QUESTIONS[0].id.to_string();
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("question", question.as_str()),
+        ("due_date", "2027-03-31"),
+    ];
+    let one = app
+        .post_form(&session, "/o/acme/maturity/task", &form)
+        .await;
+    let two = app
+        .post_form(&session, "/o/acme/maturity/task", &form)
+        .await;
+    assert_eq!(one.status(), StatusCode::SEE_OTHER);
+    assert_eq!(one.headers()["location"], two.headers()["location"]);
+    let (_, tasks) = json(app.get(&token, "/api/v1/tasks").await).await;
+    assert_eq!(tasks["items"].as_array().unwrap().len(), 1);
+    let (_, html) = app.page(&session, "/o/acme/maturity").await;
+    assert!(
+        html.contains("task TSK-1"),
+        "the roadmap links the task made"
+    );
+}
+
+async fn a_new_token_defaults_to_the_lowest_role(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.user("acme", "ann@acme.test", Role::Admin).await;
+    let (_, session) = app.login("ann@acme.test", PASSWORD).await;
+    let (_, html) = app.page(&session.unwrap(), "/o/acme/tokens").await;
+    assert!(
+        html.contains("<option value=\"viewer\" selected>"),
+        "{html}"
+    );
+    assert!(!html.contains("<option value=\"admin\" selected>"));
+}
+
+#[test]
+fn the_cli_ends_quietly_when_its_reader_goes_away() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(unique("aims-pipe"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aims"))
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "catalog",
+            "export",
+            "iso27001-2022",
+            "--format",
+            "oscal",
+        ])
+        .env_remove("AIMS_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then close the pipe, as `| head -1` does.
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
 }
