@@ -37,6 +37,7 @@ mod maturity;
 mod members;
 mod record;
 mod registers;
+mod removal;
 mod risks;
 mod settings;
 mod sign_in;
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .merge(settings::routes())
         .merge(imports::routes())
         .merge(registers::routes())
+        .merge(removal::routes())
         .merge(classification::routes())
         .merge(risks::routes())
         .merge(soa::routes())
@@ -71,10 +73,38 @@ pub fn routes() -> Router<AppState> {
 /// The cookie that carries a success message across the redirect after a save.
 const FLASH_COOKIE: &str = "aims_flash";
 
+/// A success message shown once, on the page a redirect leads to, with an optional link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    /// (href, label) of a next step, such as "Restore it".
+    pub link: Option<(String, String)>,
+}
+
 /// A redirect after a successful action that shows `message` on the page it leads to.
 pub(crate) fn flash_redirect(to: &str, message: &str) -> Response {
+    flash_response(to, message, None)
+}
+
+/// Like `flash_redirect`, with a link in the message (a path on this site).
+pub(crate) fn flash_redirect_with_link(
+    to: &str,
+    message: &str,
+    href: &str,
+    label: &str,
+) -> Response {
+    flash_response(to, message, Some((href, label)))
+}
+
+const FLASH_SEPARATOR: char = '\u{1f}';
+
+fn flash_response(to: &str, message: &str, link: Option<(&str, &str)>) -> Response {
     let mut res = Redirect::to(to).into_response();
-    let value: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    let raw = match link {
+        Some((href, label)) => format!("{message}{FLASH_SEPARATOR}{href}{FLASH_SEPARATOR}{label}"),
+        None => message.to_string(),
+    };
+    let value: String = form_urlencoded::byte_serialize(raw.as_bytes()).collect();
     if let Ok(h) =
         format!("{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60").parse()
     {
@@ -84,12 +114,25 @@ pub(crate) fn flash_redirect(to: &str, message: &str) -> Response {
 }
 
 /// The success message waiting for this request, if any.
-pub(crate) fn flash_of(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn flash_of(headers: &HeaderMap) -> Option<Flash> {
     let raw = cookie(headers, FLASH_COOKIE)?;
     let text: String = form_urlencoded::parse(format!("m={raw}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())?;
-    Some(text.chars().take(300).collect()).filter(|t: &String| !t.is_empty())
+    let mut parts = text.splitn(3, FLASH_SEPARATOR);
+    let message: String = parts.next()?.chars().take(300).collect();
+    // Only a path on this site becomes a link.
+    let link = match (parts.next(), parts.next()) {
+        (Some(href), Some(label)) if href.starts_with('/') && !href.starts_with("//") => {
+            Some((href.to_string(), label.chars().take(60).collect()))
+        }
+        _ => None,
+    };
+    Some(Flash {
+        text: message,
+        link,
+    })
+    .filter(|f| !f.text.is_empty())
 }
 
 /// Once a page has shown the message (any answer that is not a redirect), it is cleared.
@@ -205,7 +248,7 @@ pub struct Layout {
     pub csrf: String,
     pub active: &'static str,
     /// The success message of the action that led here.
-    pub flash: Option<String>,
+    pub flash: Option<Flash>,
 }
 
 impl Layout {
@@ -243,7 +286,7 @@ pub(crate) struct OrgCtx {
     pub(crate) user: SessionUser,
     pub(crate) org: OrgMembership,
     pub(crate) orgs: Vec<OrgMembership>,
-    pub(crate) flash: Option<String>,
+    pub(crate) flash: Option<Flash>,
 }
 
 impl OrgCtx {

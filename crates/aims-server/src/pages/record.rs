@@ -58,9 +58,80 @@ pub(crate) struct FieldRow {
 }
 
 pub(crate) struct LinkGroup {
-    label: String,
-    path: &'static str,
-    items: Vec<(i64, String, String)>,
+    pub(crate) label: String,
+    /// (href, reference, name)
+    pub(crate) items: Vec<(String, String, String)>,
+}
+
+/// A record's links both ways, grouped: what it links (requirements included) and what refers to it.
+pub(crate) async fn link_groups(
+    s: &AppState,
+    ctx: &OrgCtx,
+    spec: &'static RegisterSpec,
+    id: i64,
+) -> Result<Vec<LinkGroup>, PageError> {
+    let slug = &ctx.org.slug;
+    let mut groups = vec![];
+    let (linked, referrers) =
+        s.cx.store
+            .register_neighbours(ctx.org.org_id, spec, id)
+            .await?;
+    for (field, items) in linked {
+        let Some(l) = spec.link(&field) else { continue };
+        let items = match REGISTERS.iter().find(|r| r.table == l.other).copied() {
+            Some(other) => items
+                .into_iter()
+                .map(|i| {
+                    (
+                        format!("/o/{slug}/inventory/{}/{}", other.path, i.id),
+                        other.reference(i.number),
+                        i.name,
+                    )
+                })
+                .collect(),
+            // Requirements belong to the catalog, named "key:ref title".
+            None => items
+                .into_iter()
+                .map(|i| {
+                    let (reference, title) = i
+                        .name
+                        .split_once(' ')
+                        .map(|(r, t)| (r.to_string(), t.to_string()))
+                        .unwrap_or((i.name.clone(), String::new()));
+                    let reference = reference
+                        .split_once(':')
+                        .map(|(_, r)| r.to_string())
+                        .unwrap_or(reference);
+                    (format!("/o/{slug}/requirements/{}", i.id), reference, title)
+                })
+                .collect(),
+        };
+        groups.push(LinkGroup {
+            label: l.label.to_string(),
+            items,
+        });
+    }
+    for (table, items) in referrers {
+        let Some(other) = REGISTERS.iter().find(|r| r.table == table).copied() else {
+            continue;
+        };
+        if !items.is_empty() {
+            groups.push(LinkGroup {
+                label: format!("{} from this {}", other.plural, spec.singular),
+                items: items
+                    .into_iter()
+                    .map(|i| {
+                        (
+                            format!("/o/{slug}/inventory/{}/{}", other.path, i.id),
+                            other.reference(i.number),
+                            i.name,
+                        )
+                    })
+                    .collect(),
+            });
+        }
+    }
+    Ok(groups)
 }
 
 #[derive(Template)]
@@ -111,40 +182,7 @@ pub(crate) async fn detail_page(
             long: f.kind == FieldKind::LongText,
         })
         .collect();
-    let mut links = vec![];
-    let (linked, referrers) =
-        s.cx.store
-            .register_neighbours(ctx.org.org_id, spec, id)
-            .await?;
-    for (field, items) in linked {
-        let Some(l) = spec.link(&field) else { continue };
-        let Some(other) = REGISTERS.iter().find(|r| r.table == l.other).copied() else {
-            continue;
-        };
-        links.push(LinkGroup {
-            label: l.label.to_string(),
-            path: other.path,
-            items: items
-                .into_iter()
-                .map(|i| (i.id, other.reference(i.number), i.name))
-                .collect(),
-        });
-    }
-    for (table, items) in referrers {
-        let Some(other) = REGISTERS.iter().find(|r| r.table == table).copied() else {
-            continue;
-        };
-        if !items.is_empty() {
-            links.push(LinkGroup {
-                label: format!("{} from this {}", other.plural, spec.singular),
-                path: other.path,
-                items: items
-                    .into_iter()
-                    .map(|i| (i.id, other.reference(i.number), i.name))
-                    .collect(),
-            });
-        }
-    }
+    let links = link_groups(s, ctx, spec, id).await?;
     let can_audit = ctx
         .org
         .role

@@ -36,10 +36,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::response::Redirect;
 use axum::response::Response;
 use axum::routing::get;
-use axum::routing::post;
 use axum::Router;
 use serde_json::Map;
 use serde_json::Value;
@@ -55,7 +53,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/o/{slug}/inventory/{register}/{id}/edit", get(edit_form))
         .route("/o/{slug}/inventory/{register}/pick/{field}", get(pick))
-        .route("/o/{slug}/inventory/{register}/{id}/delete", post(delete))
 }
 
 /// A filter control in the list's filter bar.
@@ -746,29 +743,4 @@ pub(crate) async fn update(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
     save(&s, &ctx, spec, Some(id), form).await
-}
-
-pub(crate) async fn delete(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Path((slug, register, id)): Path<(String, String, i64)>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let ctx = org_ctx(&s, &headers, &slug).await?;
-    let spec = spec_of(&register)?;
-    ctx.check_csrf(form_value(&form, "_csrf"))?;
-    ctx.require(Permission::Write)?;
-    match write::delete(&s.cx, &ctx.scope(), spec, id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/o/{slug}/inventory/{}", spec.path)).into_response()),
-        Err(AppError {
-            kind: ErrorKind::Conflict,
-            detail: m,
-            ..
-        }) => Ok((
-            StatusCode::CONFLICT,
-            render(&detail_page(&s, &ctx, spec, id, Some(m)).await?),
-        )
-            .into_response()),
-        Err(e) => Err(e.into()),
-    }
 }

@@ -194,3 +194,84 @@ pub async fn import_csv(
     }
     import(cx, scope, spec, &report.rows).await
 }
+
+/// The last audit event of a deleted record: what it held when it was deleted.
+pub async fn deleted_snapshot(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    id: i64,
+) -> AppResult<(aims_store::AuditEvent, Map<String, Value>)> {
+    scope.require(Permission::Read)?;
+    let filter = aims_store::AuditFilter {
+        entity_type: Some(spec.table.to_string()),
+        entity_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    let event = cx
+        .store
+        .list_events(scope.org_id, &filter, None, 1)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|e| e.action == aims_domain::audit::action::DELETE)
+        .ok_or_else(|| AppError::not_found(&format!("deleted {}", spec.singular)))?;
+    let before: Map<String, Value> = event
+        .before_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    Ok((event, before))
+}
+
+/// Restores a deleted record from its last audit event (approvers only): its fields, the links
+/// whose other end still exists, and its old reference when no other record took it since. A
+/// risk's acceptance is not restored: it is given again, by a named person.
+pub async fn restore(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    id: i64,
+) -> AppResult<Record> {
+    scope.require(Permission::Approve)?;
+    let (_, before) = deleted_snapshot(cx, scope, spec, id).await?;
+    let mut obj = Map::new();
+    for f in spec.fields.iter().filter(|f| !f.computed) {
+        if let Some(v) = before.get(f.name).filter(|v| !v.is_null()) {
+            obj.insert(f.name.into(), v.clone());
+        }
+    }
+    if spec.table == "risks" && obj.get("status").and_then(|v| v.as_str()) == Some("accepted") {
+        obj.insert("status".into(), "assessed".into());
+    }
+    for l in spec.links {
+        let ids: Vec<i64> = before
+            .get(l.field)
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+            .unwrap_or_default();
+        let still = crate::registers::read::link_labels(cx, scope, spec, l.field, &ids).await?;
+        obj.insert(
+            l.field.into(),
+            Value::Array(still.iter().map(|o| Value::from(o.id)).collect()),
+        );
+    }
+    let mut input = check_input(spec, &obj, false).map_err(AppError::invalid)?;
+    crate::rules::before_write(&cx.store, scope.org_id, spec, None, &mut input).await?;
+    let number = before
+        .get("reference")
+        .and_then(|r| r.as_str())
+        .and_then(|r| spec.parse_reference(r));
+    Ok(cx
+        .store
+        .register_restore(
+            &scope.actor,
+            scope.org_id,
+            spec,
+            id,
+            number,
+            &input,
+            cx.now(),
+        )
+        .await?)
+}

@@ -200,3 +200,18 @@ impl Store {
         dispatch!(self.records_by_source(org_id, spec, prefix))
     }
 }
+
+impl Store {
+    pub async fn register_restore(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        spec: &RegisterSpec,
+        deleted_id: i64,
+        number: Option<i64>,
+        input: &RecordInput,
+        now: DateTime<Utc>,
+    ) -> R<Record> {
+        dispatch!(self.register_restore(actor, org_id, spec, deleted_id, number, input, now))
+    }
+}

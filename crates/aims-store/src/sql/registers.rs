@@ -1226,3 +1226,48 @@ pub async fn records_by_source(
     .fetch_all(&p.read)
     .await?)
 }
+
+/// Creates a deleted record again (the one with id `deleted_id`), under its old number when no record took it since.
+pub async fn register_restore(
+    p: &Pools,
+    actor: &Actor,
+    org_id: i64,
+    spec: &RegisterSpec,
+    deleted_id: i64,
+    number: Option<i64>,
+    input: &RecordInput,
+    now: DateTime<Utc>,
+) -> Result<Record> {
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let number = match number {
+        Some(n) => {
+            let taken: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM {} WHERE org_id = $1 AND number = $2",
+                spec.table
+            ))
+            .bind(org_id)
+            .bind(n)
+            .fetch_one(&mut *tx)
+            .await?;
+            (taken == 0).then_some(n)
+        }
+        None => None,
+    };
+    let rec = create_in(&mut tx, &mut chain, actor, org_id, spec, number, input, now).await?;
+    // The deleted record's own trail ends on "restore", so it is restored once.
+    append_event(
+        &mut tx,
+        &mut chain,
+        actor,
+        "restore",
+        spec.table,
+        &deleted_id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"restored_as": rec.get("id"), "reference": rec.get("reference")})),
+        now,
+    )
+    .await?;
+    commit(tx, chain).await?;
+    Ok(rec)
+}

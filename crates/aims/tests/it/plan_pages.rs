@@ -21,6 +21,7 @@ on_both_backends!(
     a_csv_import_ends_on_what_it_imported,
     raising_a_risk_or_making_a_task_twice_finds_the_first,
     a_new_token_defaults_to_the_lowest_role,
+    delete_asks_first_and_a_manager_restores,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -448,4 +449,133 @@ fn the_cli_ends_quietly_when_its_reader_goes_away() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
+}
+
+/// Follows a redirect the way a browser does, carrying the success message's cookie.
+async fn follow(app: &TestApp, session: &str, r: reqwest::Response) -> String {
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let flash = set_cookie_value(r.headers(), "aims_flash").unwrap_or_default();
+    app.client
+        .get(app.url(&location))
+        .header(
+            COOKIE,
+            format!("aims_session={session}; aims_flash={flash}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn delete_asks_first_and_a_manager_restores(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    app.user("acme", "cory@acme.test", Role::Contributor).await;
+    let (_, cory) = app.login("cory@acme.test", PASSWORD).await;
+    let cory = cory.unwrap();
+    let (_, sys) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/ai-systems",
+        json!({"name": "Triage", "lifecycle_stage": "inception"}),
+    )
+    .await;
+    let (s, risk) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/risks",
+        json!({"name": "Biased triage", "status": "identified", "system_ids": [sys["id"]]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let page = format!("/o/acme/inventory/risks/{}", risk["id"]);
+
+    // The record page offers a link to a confirmation, not a one-click delete.
+    let (_, html) = app.page(&session, &page).await;
+    assert!(html.contains(&format!("href=\"{page}/delete\"")), "{html}");
+    assert!(!html.contains(&format!("action=\"{page}/delete\"")));
+    let (s, confirm) = app.page(&cory, &format!("{page}/delete")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        confirm.contains("Delete RSK-1 Biased triage?") && confirm.contains("AIS-1"),
+        "{confirm}"
+    );
+
+    let (_, ch) = app.page(&cory, "/o/acme").await;
+    let cory_csrf = csrf_in(&ch).unwrap();
+    let r = app
+        .post_form(&cory, &format!("{page}/delete"), &[("_csrf", &cory_csrf)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let list = follow(&app, &cory, r).await;
+    assert!(
+        list.contains("RSK-1 deleted.") && list.contains("Restore it"),
+        "{list}"
+    );
+    let (s, _) = json(
+        app.get(&token, &format!("/api/v1/risks/{}", risk["id"]))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The deleted record's page shows what it held; a contributor cannot restore it.
+    let deleted = format!("/o/acme/inventory/risks/deleted/{}", risk["id"]);
+    let (s, html) = app.page(&cory, &deleted).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Biased triage") && html.contains("cory@acme.test"),
+        "{html}"
+    );
+    let r = app
+        .post_form(&cory, &deleted, &[("_csrf", &cory_csrf)])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A manager restores it: same reference, its link to the system back.
+    let r = app.post_form(&session, &deleted, &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let restored_page = follow(&app, &session, r).await;
+    assert!(restored_page.contains("RSK-1 restored."), "{restored_page}");
+    let (_, risks) = json(app.get(&token, "/api/v1/risks").await).await;
+    let items = risks["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["reference"], "RSK-1");
+    assert_eq!(items[0]["name"], "Biased triage");
+    let (_, again) = json(
+        app.get(&token, &format!("/api/v1/risks/{}", items[0]["id"]))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        linked_ids(&again, "system_ids"),
+        vec![sys["id"].as_i64().unwrap()]
+    );
+    // Once: the deleted record's trail now ends on "restore".
+    let r = app.post_form(&session, &deleted, &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (_, events) = json(
+        app.get(
+            &token,
+            &format!(
+                "/api/v1/audit-events?entity_type=risks&entity_id={}",
+                risk["id"]
+            ),
+        )
+        .await,
+    )
+    .await;
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    // (SQLite may give the restored record its old id back, so its "create" can sit between.)
+    assert_eq!(actions[0], "restore", "{actions:?}");
+    assert!(actions.contains(&"delete"), "{actions:?}");
 }
