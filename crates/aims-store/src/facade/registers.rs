@@ -202,6 +202,7 @@ impl Store {
 }
 
 impl Store {
+    #[allow(clippy::too_many_arguments)]
     pub async fn register_restore(
         &self,
         actor: &Actor,

@@ -1228,6 +1228,7 @@ pub async fn records_by_source(
 }
 
 /// Creates a deleted record again (the one with id `deleted_id`), under its old number when no record took it since.
+#[allow(clippy::too_many_arguments)]
 pub async fn register_restore(
     p: &Pools,
     actor: &Actor,
