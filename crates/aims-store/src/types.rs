@@ -391,6 +391,8 @@ pub struct SoaEntry {
     pub status: String,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// Who decided it last.
+    pub updated_by: Option<i64>,
     /// Implemented controls linked to the Annex A control.
     pub implemented_controls: i64,
 }
@@ -404,6 +406,20 @@ pub struct SoaVersion {
     pub note: Option<String>,
     #[serde(skip)]
     pub snapshot_json: String,
+    /// Why it was approved with open completeness problems.
+    pub override_reason: Option<String>,
+    /// The approver's name, for the page and the exports.
+    pub approved_by_name: Option<String>,
+}
+
+/// One SoA entry's decision in a batch save, with the version it was read at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoaChange {
+    pub entry_id: i64,
+    pub applicable: Option<bool>,
+    pub justification: Option<String>,
+    pub status: String,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]

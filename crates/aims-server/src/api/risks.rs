@@ -10,7 +10,7 @@ use aims_service::evidence::{FileIn, MAX_EVIDENCE_BYTES};
 use aims_service::impact::{EntriesBody, VersionBody};
 use aims_service::risk::{AcceptBody, CriteriaBody};
 use aims_service::settings::GatesBody;
-use aims_service::soa::{ApproveBody, DecideBody};
+use aims_service::soa::{ApproveBody, DecideBody, DecideManyBody, DecideManyOutcome, DecideRow};
 use aims_service::{impact, risk, settings, soa, trace};
 use aims_store::{Record, SoaEntry, SoaVersion};
 use axum::body::Bytes;
@@ -56,7 +56,16 @@ pub fn routes() -> ApiRouter {
                 .get(download)
                 .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES)),
         )
-        .route("/api/v1/soa", &[Method::GET], get(soa_view))
+        .route(
+            "/api/v1/soa",
+            &[Method::GET, Method::PATCH],
+            get(soa_view).patch(decide_many),
+        )
+        .route(
+            "/api/v1/soa/versions/compare",
+            &[Method::GET],
+            get(soa_compare),
+        )
         .route("/api/v1/soa/approve", &[Method::POST], post(approve_soa))
         .route("/api/v1/soa/versions", &[Method::GET], get(soa_versions))
         .route("/api/v1/soa/export", &[Method::GET], get(soa_export))
@@ -91,6 +100,8 @@ pub fn routes() -> ApiRouter {
         upload,
         download,
         soa_view,
+        decide_many,
+        soa_compare,
         approve_soa,
         soa_versions,
         soa_export,
@@ -106,6 +117,9 @@ pub fn routes() -> ApiRouter {
         EntriesBody,
         VersionBody,
         DecideBody,
+        DecideManyBody,
+        DecideManyOutcome,
+        DecideRow,
         ApproveBody,
         GatesBody,
         SoaEntry,
@@ -297,9 +311,10 @@ async fn decide(
     Ok(Json(soa::decide(&s.cx, &caller.scope(), entry, b).await?))
 }
 
-/// Approve the SoA as it stands (approvers): a new numbered version.
+/// Approve the SoA as it stands (approvers): a new numbered version. The approver must not be
+/// the last person who changed an entry; open completeness problems need an `override_reason`.
 #[utoipa::path(post, path = "/api/v1/soa/approve", tag = "soa", request_body = ApproveBody,
-    responses((status = 201, body = SoaVersion), (status = 403, body = ProblemBody)))]
+    responses((status = 201, body = SoaVersion), (status = 403, body = ProblemBody), (status = 422, body = ProblemBody)))]
 async fn approve_soa(
     State(s): State<AppState>,
     caller: ApiCaller,
@@ -307,8 +322,43 @@ async fn approve_soa(
 ) -> Result<(StatusCode, Json<SoaVersion>), Problem> {
     Ok((
         StatusCode::CREATED,
-        Json(soa::approve(&s.cx, &caller.scope(), &b.note).await?),
+        Json(soa::approve(&s.cx, &caller.scope(), &b).await?),
     ))
+}
+
+/// Save many SoA decisions at once (approvers): only entries that differ from what is stored are
+/// written; a problem is named by its control, an entry changed since it was read answers 409,
+/// and nothing is written unless every entry passes.
+#[utoipa::path(patch, path = "/api/v1/soa", tag = "soa", request_body = DecideManyBody,
+    responses((status = 200, body = DecideManyOutcome), (status = 403, body = ProblemBody), (status = 409, body = ProblemBody), (status = 422, body = ProblemBody)))]
+async fn decide_many(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(b): JsonBody<DecideManyBody>,
+) -> Result<Json<DecideManyOutcome>, Problem> {
+    Ok(Json(
+        soa::decide_many(&s.cx, &caller.scope(), &b.entries).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CompareParams {
+    /// The earlier version's number.
+    a: i64,
+    /// The later version's number.
+    b: i64,
+}
+
+/// Two approved SoA versions side by side, entry by entry, with what changed.
+#[utoipa::path(get, path = "/api/v1/soa/versions/compare", tag = "soa", params(CompareParams),
+    responses((status = 200, body = Object, description = "`{a, b, changed, rows: [{reference, title, a, b, changed}]}`"), (status = 400, body = ProblemBody), (status = 404, body = ProblemBody)))]
+async fn soa_compare(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    QueryParams(p): QueryParams<CompareParams>,
+) -> Result<Json<Value>, Problem> {
+    Ok(Json(soa::compare(&s.cx, &caller.scope(), p.a, p.b).await?))
 }
 
 /// The approved SoA versions, each with its snapshot.

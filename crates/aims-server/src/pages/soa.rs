@@ -1,5 +1,6 @@
 //! The Statement of Applicability: decisions, approval, versions, export and print.
 
+use crate::pages::flash_redirect;
 use crate::pages::form_value;
 use crate::pages::org_ctx;
 use crate::pages::render;
@@ -7,9 +8,13 @@ use crate::pages::Layout;
 use crate::pages::OrgCtx;
 use crate::pages::PageError;
 use crate::AppState;
+use aims_domain::Invalid;
 use aims_domain::Permission;
 use aims_service::soa;
+use aims_service::soa::ApproveBody;
 use aims_service::soa::DecideBody;
+use aims_service::soa::DecideRow;
+use aims_service::ErrorKind;
 use askama::Template;
 use axum::extract::Form;
 use axum::extract::Path;
@@ -27,7 +32,7 @@ use serde::Deserialize;
 use serde_json::Value;
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/o/{slug}/soa", get(soa))
+        .route("/o/{slug}/soa", get(soa).post(soa_save))
         .route("/o/{slug}/soa/print", get(soa_print))
         .route("/o/{slug}/soa/export", get(soa_export))
         .route("/o/{slug}/soa/approve", post(soa_approve))
@@ -47,6 +52,8 @@ pub(crate) struct SoaRow {
     controls: Vec<String>,
     more_controls: i64,
     evidence: i64,
+    /// Problems with what was submitted for this row, beside it.
+    errors: Vec<String>,
 }
 
 #[derive(Template)]
@@ -56,14 +63,41 @@ pub(crate) struct SoaPage {
     rows: Vec<SoaRow>,
     decided: i64,
     total: i64,
-    /// The first problems (`problems`) and how many there are in all.
-    problems: Vec<String>,
+    /// The first problems (text, the row it is about) and how many there are in all.
+    problems: Vec<(String, Option<String>)>,
     problems_total: i64,
     versions: Vec<aims_store::SoaVersion>,
+    approval_line: String,
     can_decide: bool,
-    statuses: &'static [&'static str],
+    statuses: &'static [(&'static str, &'static str)],
     error: Option<String>,
+    /// Approval problems: (field, message), beside the approval form.
+    approve_errors: Invalid,
+    note: String,
+    override_reason: String,
     print: bool,
+}
+
+impl SoaPage {
+    fn approve_error(&self, field: &str) -> Option<&str> {
+        self.approve_errors.message_for(field)
+    }
+}
+
+/// Readable words for an implementation status.
+pub(crate) const STATUS_LABELS: &[(&str, &str)] = &[
+    ("not_started", "not started"),
+    ("planned", "planned"),
+    ("in_progress", "in progress"),
+    ("implemented", "implemented"),
+];
+
+fn status_label(key: &str) -> String {
+    STATUS_LABELS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| key.replace('_', " "))
 }
 
 pub(crate) async fn soa_page(
@@ -73,6 +107,7 @@ pub(crate) async fn soa_page(
     print: bool,
 ) -> Result<SoaPage, PageError> {
     let view = soa::view(&s.cx, &ctx.scope()).await?;
+    let approval = soa::last_approval(&s.cx, &ctx.scope()).await?;
     let rows = view["items"]
         .as_array()
         .into_iter()
@@ -97,8 +132,10 @@ pub(crate) async fn soa_page(
                     .map(|a| a.len() as i64)
                     .unwrap_or(0),
             evidence: e["evidence_count"].as_i64().unwrap_or(0),
+            errors: vec![],
         })
-        .collect();
+        .collect::<Vec<SoaRow>>();
+    let refs: Vec<String> = rows.iter().map(|r| r.reference.clone()).collect();
     Ok(SoaPage {
         layout: ctx.layout("Statement of Applicability", "soa"),
         rows,
@@ -108,15 +145,27 @@ pub(crate) async fn soa_page(
             .as_array()
             .map(|a| {
                 a.iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .filter_map(|p| p.as_str())
+                    .map(|p| {
+                        // "A.6.2.4: not decided" links to the row it is about.
+                        let target = p
+                            .split_once(':')
+                            .map(|(r, _)| r.to_string())
+                            .filter(|r| refs.contains(r));
+                        (p.to_string(), target)
+                    })
                     .collect()
             })
             .unwrap_or_default(),
         problems_total: view["problems_total"].as_i64().unwrap_or(0),
         versions: s.cx.store.soa_versions(ctx.org.org_id).await?,
+        approval_line: soa::approval_line(&approval),
         can_decide: ctx.org.role.permissions().allows(Permission::Approve),
-        statuses: soa::SOA_STATUSES,
+        statuses: STATUS_LABELS,
         error,
+        approve_errors: Invalid::default(),
+        note: String::new(),
+        override_reason: String::new(),
         print,
     })
 }
@@ -200,9 +249,110 @@ pub(crate) async fn soa_approve(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
-    ctx.require(Permission::Approve)?;
-    soa::approve(&s.cx, &ctx.scope(), form_value(&form, "note")).await?;
-    Ok(Redirect::to(&format!("/o/{slug}/soa")).into_response())
+    let body = ApproveBody {
+        note: form_value(&form, "note").to_string(),
+        override_reason: Some(form_value(&form, "override_reason").to_string()),
+    };
+    match soa::approve(&s.cx, &ctx.scope(), &body).await {
+        Ok(v) => Ok(flash_redirect(
+            &format!("/o/{slug}/soa"),
+            &format!("The SoA is approved as version {}.", v.number),
+        )),
+        Err(e) if e.kind == ErrorKind::Invalid => {
+            let mut page = soa_page(&s, &ctx, None, false).await?;
+            page.approve_errors = Invalid(e.errors);
+            page.note = body.note;
+            page.override_reason = body.override_reason.unwrap_or_default();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The whole SoA form at once: only the rows that changed are written.
+pub(crate) async fn soa_save(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    let rows: Vec<DecideRow> = form
+        .iter()
+        .filter(|(k, _)| k == "entry")
+        .filter_map(|(_, v)| v.parse::<i64>().ok())
+        .map(|id| {
+            let field = |name: &str| form_value(&form, &format!("{name}_{id}")).to_string();
+            DecideRow {
+                id,
+                applicable: match field("applicable").as_str() {
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                },
+                justification: Some(field("justification")),
+                status: Some(field("status")).filter(|v| !v.is_empty()),
+                version: field("version").parse().unwrap_or(0),
+            }
+        })
+        .collect();
+    match soa::decide_many(&s.cx, &ctx.scope(), &rows).await {
+        Ok(out) => Ok(flash_redirect(
+            &format!("/o/{slug}/soa"),
+            &match out.written {
+                0 => "Nothing had changed: the SoA is as it was.".to_string(),
+                1 => "1 entry saved.".to_string(),
+                n => format!("{n} entries saved."),
+            },
+        )),
+        Err(e) if matches!(e.kind, ErrorKind::Invalid | ErrorKind::Stale) => {
+            let mut page = soa_page(&s, &ctx, Some(e.detail.clone()), false).await?;
+            // What was typed stays on the page, with each problem beside its row.
+            for row in page.rows.iter_mut() {
+                if let Some(r) = rows.iter().find(|r| r.id == row.id) {
+                    row.applicable = match r.applicable {
+                        Some(true) => "yes".into(),
+                        Some(false) => "no".into(),
+                        None => String::new(),
+                    };
+                    row.justification = r.justification.clone().unwrap_or_default();
+                    row.status = r.status.clone().unwrap_or_default();
+                }
+                let mine = |f: &str| {
+                    f == row.reference
+                        || f.strip_prefix(row.reference.as_str())
+                            .is_some_and(|rest| rest == ".justification" || rest == ".status")
+                };
+                row.errors = e
+                    .errors
+                    .iter()
+                    .filter(|x| mine(&x.field))
+                    .map(|x| {
+                        let what = x
+                            .field
+                            .rsplit('.')
+                            .next()
+                            .filter(|w| *w == "justification" || *w == "status");
+                        match what {
+                            Some(w) => format!("{} {}", capitalized(w), x.message),
+                            None => capitalized(&x.message),
+                        }
+                    })
+                    .collect();
+            }
+            Ok((crate::error::status_of(e.kind), render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 #[derive(Template)]
@@ -235,43 +385,30 @@ pub(crate) async fn soa_compare(
     Query(q): Query<CompareQuery>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    let versions = s.cx.store.soa_versions(ctx.org.org_id).await?;
-    let pick = |n: i64| -> Result<Vec<Value>, PageError> {
-        let v = versions.iter().find(|v| v.number == n).ok_or_else(|| {
-            PageError::Status(
-                StatusCode::NOT_FOUND,
-                format!("There is no approved version {n}."),
-            )
-        })?;
-        Ok(serde_json::from_str::<Vec<Value>>(&v.snapshot_json).unwrap_or_default())
-    };
-    let (left, right) = (pick(q.a)?, pick(q.b)?);
-    let cells = |e: Option<&Value>| -> [String; 3] {
-        match e {
-            None => [String::new(), String::new(), String::new()],
-            Some(e) => [
-                match e["applicable"].as_bool() {
-                    Some(true) => "applicable".into(),
-                    Some(false) => "not applicable".into(),
-                    None => "not decided".into(),
-                },
-                e["justification"].as_str().unwrap_or("").into(),
-                e["status"].as_str().unwrap_or("").replace('_', " "),
-            ],
+    let cmp = soa::compare(&s.cx, &ctx.scope(), q.a, q.b).await?;
+    let cells = |e: &Value| -> [String; 3] {
+        if e.is_null() {
+            return [String::new(), String::new(), String::new()];
         }
+        [
+            match e["applicable"].as_bool() {
+                Some(true) => "applicable".into(),
+                Some(false) => "not applicable".into(),
+                None => "not decided".into(),
+            },
+            e["justification"].as_str().unwrap_or("").into(),
+            status_label(e["status"].as_str().unwrap_or("")),
+        ]
     };
-    let rows = left
-        .iter()
-        .map(|l| {
-            let reference = l["reference"].as_str().unwrap_or("").to_string();
-            let r = right.iter().find(|r| r["reference"] == l["reference"]);
-            let (lc, rc) = (cells(Some(l)), cells(r));
-            CompareRow {
-                changed: lc != rc,
-                reference,
-                left: lc,
-                right: rc,
-            }
+    let rows = cmp["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| CompareRow {
+            reference: r["reference"].as_str().unwrap_or("").to_string(),
+            left: cells(&r["a"]),
+            right: cells(&r["b"]),
+            changed: r["changed"] == true,
         })
         .collect();
     Ok(render(&ComparePage {

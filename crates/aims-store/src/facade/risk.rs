@@ -111,15 +111,27 @@ impl Store {
         ))
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn approve_soa(
         &self,
         actor: &Actor,
         org_id: i64,
         note: &str,
+        override_reason: Option<&str>,
         snapshot_json: &str,
         now: DateTime<Utc>,
     ) -> R<SoaVersion> {
-        dispatch!(self.approve_soa(actor, org_id, note, snapshot_json, now))
+        dispatch!(self.approve_soa(actor, org_id, note, override_reason, snapshot_json, now))
+    }
+
+    pub async fn update_soa_entries(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        changes: &[SoaChange],
+        now: DateTime<Utc>,
+    ) -> R<usize> {
+        dispatch!(self.update_soa_entries(actor, org_id, changes, now))
     }
 
     pub async fn soa_versions(&self, org_id: i64) -> R<Vec<SoaVersion>> {

@@ -194,6 +194,7 @@ pub(crate) const BACKUP_TABLES: &[BackupTable] = &[
             ("status", Col::Text),
             ("version", Col::Int),
             ("updated_at", Col::Time),
+            ("updated_by", Col::OptInt),
         ],
     ),
     (
@@ -208,6 +209,7 @@ pub(crate) const BACKUP_TABLES: &[BackupTable] = &[
             ("approved_at", Col::Time),
             ("note", Col::OptText),
             ("snapshot_json", Col::Text),
+            ("override_reason", Col::OptText),
         ],
     ),
     (

@@ -248,7 +248,7 @@ pub(crate) async fn ensure_soa(tx: &mut Tx<'_>, org_id: i64, now: DateTime<Utc>)
     Ok(())
 }
 
-pub(crate) const SOA_SELECT: &str = "SELECT e.id, e.requirement_id, r.ref AS reference, r.title, e.applicable, e.justification, e.status, e.version, e.updated_at, \
+pub(crate) const SOA_SELECT: &str = "SELECT e.id, e.requirement_id, r.ref AS reference, r.title, e.applicable, e.justification, e.status, e.version, e.updated_at, e.updated_by, \
      (SELECT COUNT(*) FROM record_links k JOIN controls c ON c.id = k.a_id WHERE k.a_table = 'controls' AND k.b_table = 'requirements' \
         AND k.b_id = e.requirement_id AND c.org_id = e.org_id AND c.status = 'implemented') AS implemented_controls \
      FROM soa_entries e JOIN requirements r ON r.id = e.requirement_id";
@@ -309,13 +309,14 @@ pub async fn update_soa_entry(
     if before.version != version {
         return Err(StoreError::stale(before.version));
     }
-    sqlx::query("UPDATE soa_entries SET applicable = $3, justification = $4, status = $5, version = version + 1, updated_at = $6 WHERE org_id = $1 AND id = $2")
+    sqlx::query("UPDATE soa_entries SET applicable = $3, justification = $4, status = $5, version = version + 1, updated_at = $6, updated_by = $7 WHERE org_id = $1 AND id = $2")
         .bind(org_id)
         .bind(entry_id)
         .bind(applicable)
         .bind(justification)
         .bind(status)
         .bind(now)
+        .bind(actor.user_id)
         .execute(&mut *tx)
         .await?;
     let after: SoaEntry =
@@ -341,11 +342,13 @@ pub async fn update_soa_entry(
 }
 
 /// Freezes the SoA as it is now into a numbered, approved version.
+#[allow(clippy::too_many_arguments)]
 pub async fn approve_soa(
     p: &Pools,
     actor: &Actor,
     org_id: i64,
     note: &str,
+    override_reason: Option<&str>,
     snapshot_json: &str,
     now: DateTime<Utc>,
 ) -> Result<SoaVersion> {
@@ -358,9 +361,9 @@ pub async fn approve_soa(
     .bind(org_id)
     .fetch_one(&mut *tx)
     .await?;
-    let v: SoaVersion = sqlx::query_as(
-        "INSERT INTO soa_versions (org_id, number, approved_by, approved_at, note, snapshot_json) VALUES ($1, $2, $3, $4, $5, $6) \
-         RETURNING id, number, approved_by, approved_at, note, snapshot_json",
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO soa_versions (org_id, number, approved_by, approved_at, note, snapshot_json, override_reason) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         RETURNING id",
     )
     .bind(org_id)
     .bind(number)
@@ -368,8 +371,13 @@ pub async fn approve_soa(
     .bind(now)
     .bind(note)
     .bind(snapshot_json)
+    .bind(override_reason)
     .fetch_one(&mut *tx)
     .await?;
+    let v: SoaVersion = sqlx::query_as(&format!("{SOA_VERSION_SELECT} WHERE v.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     append_event(
         &mut tx,
         &mut chain,
@@ -378,7 +386,7 @@ pub async fn approve_soa(
         "soa",
         &number.to_string(),
         None::<&()>,
-        Some(&serde_json::json!({"version": number, "note": note})),
+        Some(&serde_json::json!({"version": number, "note": note, "override_reason": override_reason})),
         now,
     )
     .await?;
@@ -386,11 +394,16 @@ pub async fn approve_soa(
     Ok(v)
 }
 
+pub(crate) const SOA_VERSION_SELECT: &str = "SELECT v.id, v.number, v.approved_by, v.approved_at, v.note, v.snapshot_json, v.override_reason, u.name AS approved_by_name \
+     FROM soa_versions v LEFT JOIN users u ON u.id = v.approved_by";
+
 pub async fn soa_versions(p: &Pools, org_id: i64) -> Result<Vec<SoaVersion>> {
-    Ok(sqlx::query_as("SELECT id, number, approved_by, approved_at, note, snapshot_json FROM soa_versions WHERE org_id = $1 ORDER BY number DESC")
-        .bind(org_id)
-        .fetch_all(&p.read)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "{SOA_VERSION_SELECT} WHERE v.org_id = $1 ORDER BY v.number DESC"
+    ))
+    .bind(org_id)
+    .fetch_all(&p.read)
+    .await?)
 }
 
 /// Impact assessment workflow: replaces entries (draft only), or moves the status.
@@ -649,4 +662,60 @@ pub async fn register_briefs(
     }
     q.push(")");
     Ok(q.build_query_as().fetch_all(&p.read).await?)
+}
+
+/// Saves several SoA decisions in one transaction: each row checked against the version it was
+/// read at (a row changed since answers stale, and nothing is written).
+pub async fn update_soa_entries(
+    p: &Pools,
+    actor: &Actor,
+    org_id: i64,
+    changes: &[SoaChange],
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let now_micros = micros(now);
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    for c in changes {
+        let before: SoaEntry =
+            sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
+                .bind(org_id)
+                .bind(c.entry_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound("SoA entry".into()))?;
+        if before.version != c.version {
+            return Err(StoreError::stale(before.version));
+        }
+        sqlx::query("UPDATE soa_entries SET applicable = $3, justification = $4, status = $5, version = version + 1, updated_at = $6, updated_by = $7 WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(c.entry_id)
+            .bind(c.applicable)
+            .bind(c.justification.as_deref())
+            .bind(&c.status)
+            .bind(now_micros)
+            .bind(actor.user_id)
+            .execute(&mut *tx)
+            .await?;
+        let after: SoaEntry =
+            sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
+                .bind(org_id)
+                .bind(c.entry_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        append_event(
+            &mut tx,
+            &mut chain,
+            actor,
+            action::UPDATE,
+            "soa_entry",
+            &c.entry_id.to_string(),
+            Some(&before),
+            Some(&after),
+            now,
+        )
+        .await?;
+    }
+    commit(tx, chain).await?;
+    Ok(changes.len())
 }

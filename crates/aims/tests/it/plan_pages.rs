@@ -22,6 +22,7 @@ on_both_backends!(
     raising_a_risk_or_making_a_task_twice_finds_the_first,
     a_new_token_defaults_to_the_lowest_role,
     delete_asks_first_and_a_manager_restores,
+    the_soa_is_decided_in_one_form_and_approved_by_another,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -578,4 +579,217 @@ async fn delete_asks_first_and_a_manager_restores(b: Backend) {
     // (SQLite may give the restored record its old id back, so its "create" can sit between.)
     assert_eq!(actions[0], "restore", "{actions:?}");
     assert!(actions.contains(&"delete"), "{actions:?}");
+}
+
+/// The text of every shared string of an XLSX file.
+fn xlsx_strings(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = String::new();
+    zip.by_name("xl/sharedStrings.xml")
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    out
+}
+
+async fn the_soa_is_decided_in_one_form_and_approved_by_another(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    let (_, soa) = json(app.get(&token, "/api/v1/soa").await).await;
+    let items = soa["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 38);
+    let org = app.store.org_by_slug("acme").await.unwrap().unwrap().id;
+    let form_for = |rows: &[Value], edit: &dyn Fn(&Value) -> (String, String, String)| {
+        let mut f: Vec<(String, String)> = vec![("_csrf".into(), csrf.clone())];
+        for e in rows {
+            let id = e["id"].to_string();
+            let (applicable, justification, status) = edit(e);
+            f.push(("entry".into(), id.clone()));
+            f.push((format!("version_{id}"), e["version"].to_string()));
+            f.push((format!("applicable_{id}"), applicable));
+            f.push((format!("justification_{id}"), justification));
+            f.push((format!("status_{id}"), status));
+        }
+        f
+    };
+    let (app_ref, session_ref) = (&app, &session);
+    let post = |pairs: Vec<(String, String)>| async move {
+        app_ref
+            .client
+            .post(app_ref.url("/o/acme/soa"))
+            .header(COOKIE, format!("aims_session={session_ref}"))
+            .form(&pairs)
+            .send()
+            .await
+            .unwrap()
+    };
+
+    // One row without a justification: 422, the error beside that row, nothing written.
+    let before = app.audit_count(org).await;
+    let bad = form_for(&items, &|e| {
+        if e["reference"] == "A.6.2.4" {
+            ("yes".into(), "  ".into(), "planned".into())
+        } else {
+            ("no".into(), "Not in our scope".into(), "not_started".into())
+        }
+    });
+    let r = post(bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    let a624 = items.iter().find(|e| e["reference"] == "A.6.2.4").unwrap();
+    assert!(
+        html.contains(&format!(
+            "id=\"err-{}\">A.6.2.4: Justification is required",
+            a624["id"]
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains("Not in our scope"),
+        "what was typed stays on the page"
+    );
+    assert_eq!(app.audit_count(org).await, before);
+
+    // All 38 decided in one save.
+    let all = form_for(&items, &|_| {
+        ("no".into(), "Not in our scope".into(), "not_started".into())
+    });
+    let r = post(all.clone()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.audit_count(org).await, before + 38);
+    let (_, soa) = json(app.get(&token, "/api/v1/soa").await).await;
+    assert_eq!(soa["decided"], 38);
+    // Saving the same form again writes nothing.
+    let r = post(form_for(&soa["items"].as_array().unwrap().clone(), &|_| {
+        ("no".into(), "Not in our scope".into(), "not_started".into())
+    }))
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.audit_count(org).await, before + 38);
+
+    // A row someone else changed since the form was read answers 409 for that row.
+    let fresh = soa["items"].as_array().unwrap().clone();
+    let target = fresh
+        .iter()
+        .find(|e| e["reference"] == "A.2.2")
+        .unwrap()
+        .clone();
+    let (s, _) = send(&app, Method::PATCH, &token, &format!("/api/v1/soa/{}", target["id"]), json!({"applicable": true, "justification": "Our AI policy", "status": "planned", "version": target["version"]})).await;
+    assert_eq!(s, StatusCode::OK);
+    let stale = form_for(&fresh, &|e| {
+        if e["reference"] == "A.2.2" {
+            ("no".into(), "Changed my mind".into(), "not_started".into())
+        } else {
+            ("no".into(), "Not in our scope".into(), "not_started".into())
+        }
+    });
+    let r = post(stale).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "id=\"err-{}\">A.2.2: Was changed by someone else",
+            target["id"]
+        )),
+        "{html}"
+    );
+    assert!(html.contains("Changed my mind"));
+
+    // The API saves the same way: only differing entries, problems named by control.
+    let (s, out) = send(&app, Method::PATCH, &token, "/api/v1/soa", json!({"entries": [{"id": target["id"], "applicable": true, "justification": "Our AI policy", "status": "planned", "version": target["version"].as_i64().unwrap() + 1}]})).await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    assert_eq!(out["written"], 0);
+    let (s, p) = send(
+        &app,
+        Method::PATCH,
+        &token,
+        "/api/v1/soa",
+        json!({"entries": [{"id": target["id"], "applicable": false, "version": 1}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "A.2.2.justification");
+
+    // Mia made the last change: she cannot approve. Open problems need a reason.
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/soa/approve",
+            &[("_csrf", &csrf), ("override_reason", "baseline")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (other, other_csrf, other_token) = manager(&app, "max@acme.test").await;
+    let r = app
+        .post_form(
+            &other,
+            "/o/acme/soa/approve",
+            &[("_csrf", &other_csrf), ("note", "review 1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("completeness problem"));
+    let r = app
+        .post_form(
+            &other,
+            "/o/acme/soa/approve",
+            &[
+                ("_csrf", &other_csrf),
+                ("note", "review 1"),
+                ("override_reason", "A.2.2 is being implemented"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&other, "/o/acme/soa").await;
+    assert!(html.contains("Version 1 approved by max on"), "{html}");
+    let (_, html) = app.page(&other, "/o/acme/soa/print").await;
+    assert!(html.contains("Version 1 approved by max on"));
+    let bytes = app
+        .get(&other_token, "/api/v1/soa/export?format=xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let strings = xlsx_strings(&bytes);
+    assert!(
+        strings.contains("Version 1 approved by max on")
+            && strings.contains("A.2.2 is being implemented"),
+        "{strings}"
+    );
+
+    // A second version, compared with the first through the API.
+    let (s, _) = send(&app, Method::PATCH, &other_token, &format!("/api/v1/soa/{}", target["id"]), json!({"applicable": true, "justification": "Our AI policy, reviewed", "status": "in_progress", "version": target["version"].as_i64().unwrap() + 1})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/soa/approve",
+        json!({"note": "review 2", "override_reason": "still in progress"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, cmp) = json(
+        app.get(&token, "/api/v1/soa/versions/compare?a=1&b=2")
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(cmp["changed"], 1, "{cmp}");
+    let row = cmp["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["changed"] == true)
+        .unwrap();
+    assert_eq!(row["reference"], "A.2.2");
+    assert_eq!(row["b"]["justification"], "Our AI policy, reviewed");
+    let (s, _) = json(
+        app.get(&token, "/api/v1/soa/versions/compare?a=1&b=7")
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }

@@ -217,15 +217,42 @@ async fn system_to_soa_chain(b: Backend) {
         StatusCode::NOT_FOUND
     );
 
-    let (s, v) = send(
+    // The last editor cannot approve; open problems need a reason, kept in the version.
+    let (s, p) = send(
         app,
         Method::POST,
         &m,
         "/api/v1/soa/approve",
+        json!({"note": "first SoA", "override_reason": "first cut"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "approver", "{p}");
+    let m2 = app.token("acme", "mia@acme.test", Role::Manager).await;
+    let (s, p) = send(
+        app,
+        Method::POST,
+        &m2,
+        "/api/v1/soa/approve",
         json!({"note": "first SoA"}),
     )
     .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "override_reason", "{p}");
+    let (s, v) = send(
+        app,
+        Method::POST,
+        &m2,
+        "/api/v1/soa/approve",
+        json!({"note": "first SoA", "override_reason": "a first baseline before the gap analysis"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        v["override_reason"],
+        "a first baseline before the gap analysis"
+    );
+    assert_eq!(v["approved_by_name"], "mia");
     assert_eq!(v["number"], 1);
     let (_, versions) = json(app.get(&m, "/api/v1/soa/versions").await).await;
     let frozen = versions["items"][0]["entries"]
@@ -716,22 +743,52 @@ async fn pages_for_risks_soa_evidence_and_assessments(b: Backend) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The one who decided last cannot approve; another manager can, saying why despite the problems.
     let r = app
         .post_form(
             &session,
             "/o/acme/soa/approve",
-            &[("_csrf", &csrf), ("note", "management review")],
+            &[
+                ("_csrf", &csrf),
+                ("note", "management review"),
+                ("override_reason", "x"),
+            ],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("id=\"approver-error\""));
+    let (_, mia) = app.login("mia@acme.test", PASSWORD).await;
+    let mia = mia.unwrap();
+    let (_, mh) = app.page(&mia, "/o/acme/soa").await;
+    let mia_csrf = csrf_in(&mh).unwrap();
     let r = app
         .post_form(
-            &session,
+            &mia,
             "/o/acme/soa/approve",
-            &[("_csrf", &csrf), ("note", "second")],
+            &[("_csrf", &mia_csrf), ("note", "management review")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"override_reason-error\""));
+    for note in ["management review", "second"] {
+        let r = app
+            .post_form(
+                &mia,
+                "/o/acme/soa/approve",
+                &[
+                    ("_csrf", &mia_csrf),
+                    ("note", note),
+                    ("override_reason", "the baseline"),
+                ],
+            )
+            .await;
+        let status = r.status();
+        assert_eq!(status, StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    }
     let (s, cmp) = app.page(&session, "/o/acme/soa/compare?a=1&b=2").await;
     assert_eq!(s, StatusCode::OK);
     assert!(cmp.contains("Version 1") && cmp.contains("Our AI policy is the base of the AIMS"));
