@@ -457,3 +457,26 @@ pub struct OrgFacts {
     /// (ISO 42001 ref, collected within the last year) for each piece of evidence.
     pub evidence_refs: Vec<(String, bool)>,
 }
+
+/// A named list view beyond field filters: the exact records behind a dashboard number.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListView {
+    /// `field` is set and before `date`, leaving out records whose status is `closed_status`.
+    Overdue {
+        field: &'static str,
+        date: String,
+        closed_status: Option<&'static str>,
+    },
+    /// `field` falls between `from` and `to` (inclusive).
+    DateBetween {
+        field: &'static str,
+        from: String,
+        to: String,
+    },
+    /// AI systems in deployment or operation without an approved impact assessment.
+    NeedsAssessment,
+    /// Risks without an inherent score.
+    Unscored,
+    /// Risks whose inherent score is in `min..=max`.
+    InherentBetween { min: i64, max: i64 },
+}

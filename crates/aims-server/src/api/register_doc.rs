@@ -133,6 +133,21 @@ fn list_params(spec: &RegisterSpec, max: i64) -> Vec<Value> {
         json!({"name": "q", "in": "query", "required": false, "description": "search in names and references", "schema": {"type": "string"}}),
         json!({"name": "sort", "in": "query", "required": false, "description": "a field, `-` first for descending", "schema": {"type": "string", "enum": sorts}}),
     ];
+    let views: Vec<&str> = [
+        "overdue",
+        "expiring",
+        "needs_assessment",
+        "unscored",
+        "inherent:1-25",
+    ]
+    .into_iter()
+    .filter(|v| aims_service::registers::list_view(spec, v, "2026-01-01").is_some())
+    .collect();
+    if !views.is_empty() {
+        out.push(json!({"name": "view", "in": "query", "required": false,
+            "description": format!("a named view, the records behind a dashboard number: {}", views.join(", ")),
+            "schema": {"type": "string"}}));
+    }
     for f in spec.fields.iter().filter(|f| f.filter) {
         out.push(json!({"name": f.name, "in": "query", "required": false, "description": f.label, "schema": filter_schema(f)}));
     }

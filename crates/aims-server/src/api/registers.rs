@@ -88,7 +88,7 @@ async fn list(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, Problem> {
     caller.require(Permission::Read)?;
-    let q = ListQuery::parse(spec, &pairs(&q), 50)?;
+    let q = ListQuery::parse(spec, &pairs(&q), 50, &s.cx.today())?;
     let (items, next_cursor) = registers::read::list(&s.cx, &caller.scope(), spec, &q).await?;
     Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
 }
@@ -276,7 +276,7 @@ async fn export(
         .position(|(k, _)| k == "format")
         .map(|i| pairs.remove(i).1)
         .unwrap_or_else(|| "csv".into());
-    let lq = ListQuery::parse(spec, &pairs, 500)?;
+    let lq = ListQuery::parse(spec, &pairs, 500, &s.cx.today())?;
     Ok(crate::download(
         registers::export(&s.cx, &caller.scope(), spec, &lq, &format).await?,
     ))

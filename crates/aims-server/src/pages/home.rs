@@ -21,8 +21,11 @@ pub fn routes() -> Router<AppState> {
 pub(crate) struct HomePage {
     layout: Layout,
     v: std::sync::Arc<aims_service::maturity::MaturityView>,
-    /// (level, count, colour) of assessed risks by their current score.
-    bands: Vec<(String, i64, String)>,
+    /// (level, count, colour, link) of risks by their inherent score; then the unscored ones
+    /// and those outside the scale, apart.
+    bands: Vec<(String, i64, String, String)>,
+    unscored: i64,
+    outside: i64,
     /// (link, text) of the next things to do.
     next: Vec<(String, String)>,
 }
@@ -35,19 +38,34 @@ pub(crate) async fn home(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let v = aims_service::maturity::maturity_view(&s.cx, ctx.org.org_id).await?;
     let (criteria, _) = aims_service::risk::criteria(&s.cx.store, ctx.org.org_id).await?;
-    let mut bands: Vec<(String, i64, String)> = criteria
+    let mut bands: Vec<(String, i64, String, String)> = criteria
         .bands
         .iter()
-        .map(|b| (b.level.clone(), 0, b.colour.clone()))
+        .map(|b| {
+            (
+                b.level.clone(),
+                0,
+                b.colour.clone(),
+                format!(
+                    "/o/{slug}/inventory/risks?view=inherent:{}-{}",
+                    b.min, b.max
+                ),
+            )
+        })
         .collect();
+    let (mut scored, mut outside) = (0, 0);
     for &(l, i, n) in s.cx.store.risk_heatmap(ctx.org.org_id, false).await?.iter() {
-        if let Some(b) = criteria.band(l * i) {
-            if let Some(x) = bands.iter_mut().find(|x| x.0 == b.level) {
-                x.1 += n;
-            }
+        scored += n;
+        match criteria
+            .band(l * i)
+            .and_then(|b| bands.iter_mut().find(|x| x.0 == b.level))
+        {
+            Some(x) => x.1 += n,
+            None => outside += n,
         }
     }
-    if bands.iter().all(|b| b.1 == 0) {
+    let unscored = (v.facts.risks - scored).max(0);
+    if v.facts.risks == 0 {
         bands.clear();
     }
     let next = aims_service::maturity::next_steps(&v)
@@ -58,6 +76,8 @@ pub(crate) async fn home(
         layout: ctx.layout(&ctx.org.name, "home"),
         v,
         bands,
+        unscored,
+        outside,
         next,
     }))
 }

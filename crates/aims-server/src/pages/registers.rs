@@ -74,7 +74,59 @@ pub(crate) struct ColumnView {
 pub(crate) struct RowView {
     id: i64,
     reference: String,
-    cells: Vec<String>,
+    cells: Vec<CellView>,
+}
+
+/// One table cell: its text, a status chip's tone when it shows a status, whether it is a date.
+pub(crate) struct CellView {
+    pub(crate) text: String,
+    pub(crate) chip: Option<&'static str>,
+    pub(crate) date: bool,
+}
+
+/// The tone of a status chip (its colour; the word is always shown too).
+pub(crate) fn chip_tone(value: &str) -> &'static str {
+    match value {
+        "implemented"
+        | "approved"
+        | "done"
+        | "completed"
+        | "accepted"
+        | "closed"
+        | "low"
+        | "minimal"
+        | "effective"
+        | "operation_monitoring" => "good",
+        "in_progress"
+        | "in_review"
+        | "planned"
+        | "in_treatment"
+        | "assessed"
+        | "medium"
+        | "limited"
+        | "partially_effective"
+        | "open" => "warn",
+        "high" | "critical" | "prohibited" | "high_risk" | "not_effective" | "identified"
+        | "not_started" | "draft" | "overdue" => "bad",
+        _ => "plain",
+    }
+}
+
+pub(crate) fn cell(
+    f: &aims_domain::register::FieldSpec,
+    r: &aims_store::Record,
+    lookups: &Lookups,
+) -> CellView {
+    let text = display(f, r.get(f.name), lookups);
+    let chip = matches!(f.kind, FieldKind::Enum(_))
+        .then(|| r.get(f.name).and_then(|v| v.as_str()).map(chip_tone))
+        .flatten()
+        .filter(|_| !text.is_empty());
+    CellView {
+        text,
+        chip,
+        date: f.kind == FieldKind::Date,
+    }
 }
 
 #[derive(Template)]
@@ -91,6 +143,8 @@ pub(crate) struct ListPage {
     export_query: String,
     can_write: bool,
     filtered: bool,
+    /// The named view shown (`view=overdue`): its words and raw value.
+    view: Option<(String, String)>,
 }
 
 pub(crate) fn options_for(
@@ -140,7 +194,7 @@ pub(crate) async fn list(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
-    let lq = ListQuery::parse(spec, &pairs(&q), 50)?;
+    let lq = ListQuery::parse(spec, &pairs(&q), 50, &s.cx.today())?;
     let (records, next) = registers::read::list(&s.cx, &ctx.scope(), spec, &lq).await?;
     // Display needs only what this page refers to; the filter selects need the full lists.
     let lookups = if spec
@@ -197,7 +251,7 @@ pub(crate) async fn list(
                 .fields
                 .iter()
                 .filter(|f| f.list)
-                .map(|f| display(f, r.get(f.name), &lookups))
+                .map(|f| cell(f, r, &lookups))
                 .collect(),
         })
         .collect();
@@ -236,7 +290,11 @@ pub(crate) async fn list(
         next_link,
         export_query: qs(&keep),
         can_write: ctx.org.role.permissions().allows(Permission::Write),
-        filtered: !lq.raw_filters.is_empty() || lq.search.is_some(),
+        filtered: !lq.raw_filters.is_empty() || lq.search.is_some() || lq.view.is_some(),
+        view: lq
+            .view
+            .as_ref()
+            .map(|(_, raw)| (registers::view_label(spec, raw), raw.clone())),
     };
     Ok(render(&page))
 }
@@ -256,7 +314,7 @@ pub(crate) async fn export(
         .map(|i| p.remove(i).1)
         .unwrap_or_else(|| "csv".into());
     p.retain(|(k, _)| k != "cursor");
-    let lq = ListQuery::parse(spec, &p, 500)?;
+    let lq = ListQuery::parse(spec, &p, 500, &s.cx.today())?;
     Ok(crate::download(
         registers::export(&s.cx, &ctx.scope(), spec, &lq, &format).await?,
     ))

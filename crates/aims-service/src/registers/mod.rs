@@ -30,6 +30,8 @@ pub struct ListQuery {
     /// The raw filter values, to keep them in forms and links.
     pub raw_filters: Vec<(String, String)>,
     pub search: Option<String>,
+    /// A named view (`view=overdue`, ...) with its raw value, to keep it in links.
+    pub view: Option<(aims_store::ListView, String)>,
     pub sort: Option<(&'static FieldSpec, bool)>,
     pub cursor: Option<(String, i64)>,
     pub limit: i64,
@@ -41,6 +43,7 @@ impl ListQuery {
         spec: &'static RegisterSpec,
         pairs: &[(String, String)],
         default_limit: i64,
+        today: &str,
     ) -> Result<ListQuery, AppError> {
         let bad = |field: &str, m: String| AppError::field(ErrorKind::BadRequest, field, m);
         let mut q = ListQuery {
@@ -64,6 +67,12 @@ impl ListQuery {
                 }
                 "cursor" => {}
                 "q" => q.search = Some(v.clone()).filter(|s| !s.trim().is_empty()),
+                "view" if v.is_empty() => {}
+                "view" => {
+                    let view = list_view(spec, v, today)
+                        .ok_or_else(|| bad("view", format!("`{v}` is not a view of this list")))?;
+                    q.view = Some((view, v.clone()));
+                }
                 "sort" if v.is_empty() => {}
                 "sort" => {
                     let (name, desc) = v
@@ -97,6 +106,9 @@ impl ListQuery {
     /// Query pairs for links that keep the filters, search and sort.
     pub fn pairs(&self) -> Vec<(String, String)> {
         let mut p = self.raw_filters.clone();
+        if let Some((_, raw)) = &self.view {
+            p.push(("view".into(), raw.clone()));
+        }
         if let Some(s) = &self.search {
             p.push(("q".into(), s.clone()));
         }
@@ -107,6 +119,65 @@ impl ListQuery {
             ));
         }
         p
+    }
+}
+
+/// The views a register's list offers: `overdue` (a review or due date before today; for
+/// evidence, past its validity), `expiring` (evidence valid for 30 days or less),
+/// `needs_assessment` (AI systems), `unscored` and `inherent:MIN-MAX` (risks).
+pub fn list_view(spec: &RegisterSpec, raw: &str, today: &str) -> Option<aims_store::ListView> {
+    use aims_store::ListView;
+    let date_field = ["next_review", "due_date", "valid_until"]
+        .into_iter()
+        .find(|f| spec.field(f).is_some());
+    match (spec.table, raw) {
+        (_, "overdue") => Some(ListView::Overdue {
+            field: date_field?,
+            date: today.to_string(),
+            closed_status: match spec.table {
+                "risks" => Some("closed"),
+                "tasks" => Some("done"),
+                _ => None,
+            },
+        }),
+        ("evidence", "expiring") => {
+            let to = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").ok()?
+                + chrono::Duration::days(30);
+            Some(ListView::DateBetween {
+                field: "valid_until",
+                from: today.to_string(),
+                to: to.format("%Y-%m-%d").to_string(),
+            })
+        }
+        ("ai_systems", "needs_assessment") => Some(ListView::NeedsAssessment),
+        ("risks", "unscored") => Some(ListView::Unscored),
+        ("risks", v) => {
+            let (min, max) = v.strip_prefix("inherent:")?.split_once('-')?;
+            Some(ListView::InherentBetween {
+                min: min.parse().ok()?,
+                max: max.parse().ok()?,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The words for a list view, on the page that shows it.
+pub fn view_label(spec: &RegisterSpec, raw: &str) -> String {
+    match (spec.table, raw) {
+        ("tasks", "overdue") => "overdue (due before today, not done)".into(),
+        ("evidence", "overdue") => "past their validity date".into(),
+        ("risks", "overdue") => "past their review date (closed risks left out)".into(),
+        (_, "overdue") => "past their review date".into(),
+        (_, "expiring") => "valid for 30 days or less".into(),
+        (_, "needs_assessment") => {
+            "in deployment or operation without an approved impact assessment".into()
+        }
+        (_, "unscored") => "not scored yet (no inherent likelihood and impact)".into(),
+        (_, v) => match v.strip_prefix("inherent:") {
+            Some(range) => format!("inherent score {}", range.replace('-', " to ")),
+            None => v.to_string(),
+        },
     }
 }
 
@@ -131,6 +202,7 @@ pub async fn list_page(
             spec,
             &q.filters,
             q.search.as_deref(),
+            q.view.as_ref().map(|(v, _)| v),
             q.sort,
             q.cursor.clone(),
             q.limit + 1,

@@ -10,11 +10,12 @@ impl Store {
         spec: &RegisterSpec,
         filters: &[(&'static FieldSpec, FieldValue)],
         search: Option<&str>,
+        view: Option<&ListView>,
         sort: Option<(&'static FieldSpec, bool)>,
         cursor: Option<(String, i64)>,
         limit: i64,
     ) -> R<Vec<Record>> {
-        dispatch!(self.register_list(org_id, spec, filters, search, sort, cursor, limit))
+        dispatch!(self.register_list(org_id, spec, filters, search, view, sort, cursor, limit))
     }
 
     pub async fn register_get(

@@ -144,6 +144,7 @@ pub async fn register_list(
     spec: &RegisterSpec,
     filters: &[(&'static FieldSpec, FieldValue)],
     search: Option<&str>,
+    view: Option<&ListView>,
     sort: Option<(&'static FieldSpec, bool)>,
     cursor: Option<(String, i64)>,
     limit: i64,
@@ -151,6 +152,42 @@ pub async fn register_list(
     let mut q: QueryBuilder<DB> =
         QueryBuilder::new(format!("SELECT * FROM {} WHERE org_id = ", spec.table));
     q.push_bind(org_id);
+    // The same conditions as the dashboard's counts (`org_facts`), so a number opens its records.
+    match view {
+        Some(ListView::Overdue {
+            field,
+            date,
+            closed_status,
+        }) => {
+            q.push(format!(" AND {field} <> '' AND {field} < "))
+                .push_bind(date.clone());
+            if let Some(c) = closed_status {
+                q.push(" AND status <> ").push_bind(*c);
+            }
+        }
+        Some(ListView::DateBetween { field, from, to }) => {
+            q.push(format!(" AND {field} >= "))
+                .push_bind(from.clone())
+                .push(format!(" AND {field} <= "))
+                .push_bind(to.clone());
+        }
+        Some(ListView::NeedsAssessment) => {
+            q.push(
+                " AND lifecycle_stage IN ('deployment', 'operation_monitoring') AND NOT EXISTS \
+                 (SELECT 1 FROM impact_assessments i WHERE i.org_id = ai_systems.org_id AND i.system_id = ai_systems.id AND i.status = 'approved')",
+            );
+        }
+        Some(ListView::Unscored) => {
+            q.push(" AND inherent_score IS NULL");
+        }
+        Some(ListView::InherentBetween { min, max }) => {
+            q.push(" AND inherent_score >= ")
+                .push_bind(*min)
+                .push(" AND inherent_score <= ")
+                .push_bind(*max);
+        }
+        None => {}
+    }
     for (f, v) in filters {
         match v {
             FieldValue::Text(t) if f.sort => {

@@ -23,6 +23,7 @@ on_both_backends!(
     a_new_token_defaults_to_the_lowest_role,
     delete_asks_first_and_a_manager_restores,
     the_soa_is_decided_in_one_form_and_approved_by_another,
+    dashboard_numbers_open_exactly_their_records,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -792,4 +793,100 @@ async fn the_soa_is_decided_in_one_form_and_approved_by_another(b: Backend) {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// The href of the first link whose text contains `words`.
+fn link_to(html: &str, words: &str) -> String {
+    let at = html
+        .find(words)
+        .unwrap_or_else(|| panic!("no `{words}` in {html}"));
+    let start = html[..at].rfind("href=\"").unwrap() + 6;
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].replace("&amp;", "&")
+}
+
+/// The references in a register list page's table.
+fn listed(html: &str) -> Vec<String> {
+    html.split("<td class=\"ref\"><a href=\"")
+        .skip(1)
+        .map(|p| {
+            let p = &p[p.find('>').unwrap() + 1..];
+            p[..p.find('<').unwrap()].to_string()
+        })
+        .collect()
+}
+
+async fn dashboard_numbers_open_exactly_their_records(b: Backend) {
+    use chrono::TimeZone;
+    let at = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let app = TestApp::start_with_clock(b, std::sync::Arc::new(aims_domain::FixedClock(at))).await;
+    let (session, _, token) = manager(&app, "mia@acme.test").await;
+    let post = |path: &'static str, body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let (s, r) = send(app, Method::POST, token, path, body).await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+            r
+        }
+    };
+    post("/api/v1/risks", json!({"name": "Overdue", "status": "assessed", "next_review": "2026-11-30", "inherent_likelihood": 5, "inherent_impact": 5})).await;
+    post("/api/v1/risks", json!({"name": "Closed and overdue", "status": "closed", "next_review": "2026-01-01", "inherent_likelihood": 1, "inherent_impact": 1})).await;
+    post("/api/v1/risks", json!({"name": "Due later", "status": "assessed", "next_review": "2027-01-01", "inherent_likelihood": 2, "inherent_impact": 2})).await;
+    post(
+        "/api/v1/risks",
+        json!({"name": "Not scored", "status": "identified"}),
+    )
+    .await;
+    // (Gates off: a system already live when the organization started with aims.)
+    let admin = app.token("acme", "ann@acme.test", Role::Admin).await;
+    let (s, _) = send(
+        &app,
+        Method::PUT,
+        &admin,
+        "/api/v1/settings/lifecycle-gates",
+        json!({"enabled": false, "version": 0}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    post(
+        "/api/v1/ai-systems",
+        json!({"name": "Live bot", "lifecycle_stage": "deployment"}),
+    )
+    .await;
+    post(
+        "/api/v1/ai-systems",
+        json!({"name": "Idea", "lifecycle_stage": "inception"}),
+    )
+    .await;
+
+    let (_, home) = app.page(&session, "/o/acme").await;
+    let (_, page) = app
+        .page(&session, &link_to(&home, "past its review date"))
+        .await;
+    assert_eq!(listed(&page), ["RSK-1"], "{page}");
+    assert!(home.contains("<strong>1</strong> risk past its review date"));
+    let (_, page) = app
+        .page(
+            &session,
+            &link_to(&home, "without an approved impact assessment"),
+        )
+        .await;
+    assert_eq!(listed(&page), ["AIS-1"]);
+    assert!(page.contains("Showing only"));
+    // Risks by level count every risk: each band's link lists its risks, the unscored apart.
+    assert!(
+        home.contains("Not scored yet: <strong>1</strong>"),
+        "{home}"
+    );
+    let (_, page) = app.page(&session, &link_to(&home, "Not scored yet")).await;
+    assert_eq!(listed(&page), ["RSK-4"]);
+    let (_, page) = app.page(&session, &link_to(&home, "Critical: ")).await;
+    assert_eq!(listed(&page), ["RSK-1"], "{page}");
+    assert!(home.contains("4 risks in all"));
+    // The API offers the same views; an unknown one is named.
+    let (_, r) = json(app.get(&token, "/api/v1/risks?view=overdue").await).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 1);
+    let (s, p) = json(app.get(&token, "/api/v1/risks?view=someday").await).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(p["errors"][0]["field"], "view");
 }
