@@ -91,7 +91,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/{*rest}",
             axum::routing::any(|| async { error::Problem::not_found("endpoint") }),
         )
-        .merge(pages::routes())
+        .merge(pages::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_pages_in_layout,
+        )))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -419,11 +419,15 @@ pub fn soa_control_lines(entry: &Value) -> Vec<String> {
         .into_iter()
         .flatten()
         .map(|c| {
+            let status = c["status"].as_str().unwrap_or("");
             format!(
                 "{} {} ({})",
                 c["reference"].as_str().unwrap_or(""),
                 c["name"].as_str().unwrap_or(""),
-                c["status"].as_str().unwrap_or("")
+                aims_domain::register::CONTROLS
+                    .field("status")
+                    .map(|f| aims_domain::register::option_label(f, status).to_lowercase())
+                    .unwrap_or_else(|| status.replace('_', " "))
             )
         })
         .collect()

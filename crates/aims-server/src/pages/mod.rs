@@ -207,6 +207,55 @@ pub(crate) struct MessagePage {
     layout: Layout,
     heading: String,
     message: String,
+    /// What to do next, in words, and where to go.
+    next: Vec<(String, String)>,
+}
+
+/// What an error page says, kept on the response so the layout can be added around it.
+#[derive(Clone)]
+struct ShownError {
+    status: StatusCode,
+    message: String,
+}
+
+fn error_heading(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::OK => "Welcome to aims",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::CONFLICT => "Changed in the meantime",
+        StatusCode::UNPROCESSABLE_ENTITY => "Cannot be done as asked",
+        s => s.canonical_reason().unwrap_or("Error"),
+    }
+}
+
+/// The next steps an error page offers, by its status.
+fn next_steps(status: StatusCode, slug: &str) -> Vec<(String, String)> {
+    let home = if slug.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/o/{slug}")
+    };
+    let mut out = match status {
+        StatusCode::NOT_FOUND => vec![(
+            "It may have been deleted: the audit trail keeps what it held.".to_string(),
+            format!("{home}/audit"),
+        )],
+        StatusCode::FORBIDDEN => vec![(
+            "Ask an admin of the organization for a role that allows it.".to_string(),
+            format!("{home}/members"),
+        )],
+        StatusCode::CONFLICT => vec![(
+            "Go back, reload the page to see the current state, and try again.".to_string(),
+            String::new(),
+        )],
+        _ => vec![],
+    };
+    if slug.is_empty() {
+        out.retain(|(_, href)| href.is_empty());
+    }
+    out.push(("Back to the dashboard".to_string(), home));
+    out
 }
 
 impl IntoResponse for PageError {
@@ -214,19 +263,54 @@ impl IntoResponse for PageError {
         match self {
             PageError::Redirect(to) => Redirect::to(&to).into_response(),
             PageError::Status(status, message) => {
-                let heading = match status {
-                    StatusCode::OK => "Welcome to aims",
-                    s => s.canonical_reason().unwrap_or("Error"),
-                };
+                let heading = error_heading(status);
                 let page = MessagePage {
                     layout: Layout::bare(heading),
                     heading: heading.to_string(),
-                    message,
+                    message: message.clone(),
+                    next: next_steps(status, ""),
                 };
-                (status, render(&page)).into_response()
+                let mut res = (status, render(&page)).into_response();
+                res.extensions_mut().insert(ShownError { status, message });
+                res
             }
         }
     }
+}
+
+/// An error page inside an organization keeps the layout and navigation of that organization
+/// (the handler that failed may not have got so far as to build them).
+pub(crate) async fn error_pages_in_layout(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = req.headers().clone();
+    let slug = req
+        .uri()
+        .path()
+        .strip_prefix("/o/")
+        .and_then(|rest| rest.split('/').next())
+        .map(str::to_string);
+    let res = next.run(req).await;
+    let (Some(shown), Some(slug)) = (res.extensions().get::<ShownError>().cloned(), slug) else {
+        return res;
+    };
+    let Ok(ctx) = org_ctx(&s, &headers, &slug).await else {
+        return res;
+    };
+    let heading = error_heading(shown.status);
+    let page = MessagePage {
+        layout: ctx.layout(heading, ""),
+        heading: heading.to_string(),
+        message: shown.message,
+        next: next_steps(shown.status, &ctx.org.slug),
+    };
+    let mut out = (shown.status, render(&page)).into_response();
+    for v in res.headers().get_all(header::SET_COOKIE) {
+        out.headers_mut().append(header::SET_COOKIE, v.clone());
+    }
+    out
 }
 
 pub(crate) fn render<T: Template>(t: &T) -> Response {

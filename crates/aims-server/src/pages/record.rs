@@ -93,16 +93,12 @@ pub(crate) async fn link_groups(
             None => items
                 .into_iter()
                 .map(|i| {
-                    let (reference, title) = i
-                        .name
-                        .split_once(' ')
-                        .map(|(r, t)| (r.to_string(), t.to_string()))
-                        .unwrap_or((i.name.clone(), String::new()));
-                    let reference = reference
-                        .split_once(':')
-                        .map(|(_, r)| r.to_string())
-                        .unwrap_or(reference);
-                    (format!("/o/{slug}/requirements/{}", i.id), reference, title)
+                    let (reference, title, framework) = registers::read::requirement_parts(&i.name);
+                    (
+                        format!("/o/{slug}/requirements/{}", i.id),
+                        reference,
+                        format!("{title} ({framework})"),
+                    )
                 })
                 .collect(),
         };

@@ -506,7 +506,11 @@ async fn stored_pickers(
                 id: i.id,
                 label: match register {
                     Some(r) => format!("{} {}", r.reference(i.number), i.name),
-                    None => i.name,
+                    None => {
+                        let (reference, title, framework) =
+                            registers::read::requirement_parts(&i.name);
+                        format!("{reference} {title} ({framework})")
+                    }
                 },
             })
             .collect();

@@ -133,6 +133,21 @@ fn other_of(spec: &'static RegisterSpec, field: &str) -> AppResult<&'static str>
         .ok_or_else(|| AppError::not_found("link field"))
 }
 
+/// A requirement as the store names it (`iso42001-2023:A.6.2.4 Title`), split into its ref,
+/// its title and a short name of its framework.
+pub fn requirement_parts(name: &str) -> (String, String, String) {
+    let (key, rest) = name.split_once(':').unwrap_or(("", name));
+    let (reference, title) = rest.split_once(' ').unwrap_or((rest, ""));
+    let short = match key {
+        "iso42001-2023" => "ISO/IEC 42001",
+        "iso27001-2022" => "ISO/IEC 27001",
+        "eu-ai-act-2024" => "EU AI Act",
+        "nist-ai-rmf-1.0" => "NIST AI RMF",
+        other => other,
+    };
+    (reference.to_string(), title.to_string(), short.to_string())
+}
+
 fn labelled(other: &str, items: Vec<aims_store::LinkedRecord>) -> Vec<PickOption> {
     let register = REGISTERS.iter().find(|r| r.table == other);
     items
@@ -141,7 +156,10 @@ fn labelled(other: &str, items: Vec<aims_store::LinkedRecord>) -> Vec<PickOption
             id: i.id,
             label: match register {
                 Some(r) => format!("{} {}", r.reference(i.number), i.name),
-                None => i.name,
+                None => {
+                    let (reference, title, framework) = requirement_parts(&i.name);
+                    format!("{reference} {title} ({framework})")
+                }
             },
         })
         .collect()

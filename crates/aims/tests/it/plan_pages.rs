@@ -24,6 +24,7 @@ on_both_backends!(
     delete_asks_first_and_a_manager_restores,
     the_soa_is_decided_in_one_form_and_approved_by_another,
     dashboard_numbers_open_exactly_their_records,
+    error_pages_keep_the_layout_and_say_what_to_do,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -889,4 +890,28 @@ async fn dashboard_numbers_open_exactly_their_records(b: Backend) {
     let (s, p) = json(app.get(&token, "/api/v1/risks?view=someday").await).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(p["errors"][0]["field"], "view");
+}
+
+async fn error_pages_keep_the_layout_and_say_what_to_do(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.user("acme", "vera@acme.test", Role::Viewer).await;
+    let (_, session) = app.login("vera@acme.test", PASSWORD).await;
+    let session = session.unwrap();
+    let (s, html) = app.page(&session, "/o/acme/inventory/risks/999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("<nav class=\"side\"") && html.contains("Not found"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/o/acme\">Back to the dashboard"));
+    let (s, html) = app.page(&session, "/o/acme/inventory/risks/new").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(
+        html.contains("<nav class=\"side\"") && html.contains("Ask an admin"),
+        "{html}"
+    );
+    // Outside an organization the page stays bare, and still says where to go.
+    let (s, html) = app.page(&session, "/nowhere").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!html.contains("<nav class=\"side\"") && html.contains("Back to the dashboard"));
 }
