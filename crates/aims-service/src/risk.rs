@@ -148,3 +148,29 @@ pub async fn accept(cx: &Cx, scope: &Scope, id: i64, b: AcceptBody) -> AppResult
         )
         .await?)
 }
+
+/// The risks with a level outside the organization's scales (after they shrank): they need
+/// re-assessing, and a save of one is refused until its levels fit. At most `limit`.
+pub async fn outside_scale(cx: &Cx, scope: &Scope, limit: i64) -> AppResult<(String, Vec<Record>)> {
+    scope.require(Permission::Read)?;
+    let (c, _) = criteria(&cx.store, scope.org_id).await?;
+    let raw = format!("outside:{}x{}", c.likelihood.len(), c.impact.len());
+    let view = aims_store::ListView::OutsideScale {
+        likelihood: c.likelihood.len() as i64,
+        impact: c.impact.len() as i64,
+    };
+    let rows = cx
+        .store
+        .register_list(
+            scope.org_id,
+            &RISKS,
+            &[],
+            None,
+            Some(&view),
+            None,
+            None,
+            limit,
+        )
+        .await?;
+    Ok((raw, rows))
+}

@@ -479,4 +479,6 @@ pub enum ListView {
     Unscored,
     /// Risks whose inherent score is in `min..=max`.
     InherentBetween { min: i64, max: i64 },
+    /// Risks with a level above the scales' sizes (after the scales shrank).
+    OutsideScale { likelihood: i64, impact: i64 },
 }

@@ -139,6 +139,7 @@ fn list_params(spec: &RegisterSpec, max: i64) -> Vec<Value> {
         "needs_assessment",
         "unscored",
         "inherent:1-25",
+        "outside:5x5",
     ]
     .into_iter()
     .filter(|v| aims_service::registers::list_view(spec, v, "2026-01-01").is_some())

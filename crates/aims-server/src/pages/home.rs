@@ -26,6 +26,7 @@ pub(crate) struct HomePage {
     bands: Vec<(String, i64, String, String)>,
     unscored: i64,
     outside: i64,
+    outside_view: String,
     /// (link, text) of the next things to do.
     next: Vec<(String, String)>,
 }
@@ -54,10 +55,16 @@ pub(crate) async fn home(
         })
         .collect();
     let (mut scored, mut outside) = (0, 0);
+    let (max_l, max_i) = (
+        criteria.likelihood.len() as i64,
+        criteria.impact.len() as i64,
+    );
     for &(l, i, n) in s.cx.store.risk_heatmap(ctx.org.org_id, false).await?.iter() {
         scored += n;
+        let in_scale = l <= max_l && i <= max_i;
         match criteria
             .band(l * i)
+            .filter(|_| in_scale)
             .and_then(|b| bands.iter_mut().find(|x| x.0 == b.level))
         {
             Some(x) => x.1 += n,
@@ -78,6 +85,7 @@ pub(crate) async fn home(
         bands,
         unscored,
         outside,
+        outside_view: format!("outside:{max_l}x{max_i}"),
         next,
     }))
 }

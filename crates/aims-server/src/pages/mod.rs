@@ -31,6 +31,7 @@ use serde::Deserialize;
 mod audit;
 mod catalog;
 mod classification;
+mod criteria;
 mod home;
 mod imports;
 mod maturity;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .merge(removal::routes())
         .merge(classification::routes())
         .merge(risks::routes())
+        .merge(criteria::routes())
         .merge(soa::routes())
         .merge(trace::routes())
         .merge(catalog::routes())

@@ -151,6 +151,13 @@ pub fn list_view(spec: &RegisterSpec, raw: &str, today: &str) -> Option<aims_sto
         }
         ("ai_systems", "needs_assessment") => Some(ListView::NeedsAssessment),
         ("risks", "unscored") => Some(ListView::Unscored),
+        ("risks", v) if v.starts_with("outside:") => {
+            let (l, i) = v.strip_prefix("outside:")?.split_once('x')?;
+            Some(ListView::OutsideScale {
+                likelihood: l.parse().ok()?,
+                impact: i.parse().ok()?,
+            })
+        }
         ("risks", v) => {
             let (min, max) = v.strip_prefix("inherent:")?.split_once('-')?;
             Some(ListView::InherentBetween {
@@ -174,6 +181,9 @@ pub fn view_label(spec: &RegisterSpec, raw: &str) -> String {
             "in deployment or operation without an approved impact assessment".into()
         }
         (_, "unscored") => "not scored yet (no inherent likelihood and impact)".into(),
+        (_, v) if v.starts_with("outside:") => {
+            "with a level outside the current scales: re-assess them".into()
+        }
         (_, v) => match v.strip_prefix("inherent:") {
             Some(range) => format!("inherent score {}", range.replace('-', " to ")),
             None => v.to_string(),

@@ -180,6 +180,17 @@ pub async fn register_list(
         Some(ListView::Unscored) => {
             q.push(" AND inherent_score IS NULL");
         }
+        Some(ListView::OutsideScale { likelihood, impact }) => {
+            q.push(" AND (inherent_likelihood > ")
+                .push_bind(*likelihood)
+                .push(" OR residual_likelihood > ")
+                .push_bind(*likelihood)
+                .push(" OR inherent_impact > ")
+                .push_bind(*impact)
+                .push(" OR residual_impact > ")
+                .push_bind(*impact)
+                .push(")");
+        }
         Some(ListView::InherentBetween { min, max }) => {
             q.push(" AND inherent_score >= ")
                 .push_bind(*min)

@@ -25,6 +25,7 @@ on_both_backends!(
     the_soa_is_decided_in_one_form_and_approved_by_another,
     dashboard_numbers_open_exactly_their_records,
     error_pages_keep_the_layout_and_say_what_to_do,
+    risk_criteria_are_set_on_a_page_and_misfits_listed,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -914,4 +915,106 @@ async fn error_pages_keep_the_layout_and_say_what_to_do(b: Backend) {
     let (s, html) = app.page(&session, "/nowhere").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(!html.contains("<nav class=\"side\"") && html.contains("Back to the dashboard"));
+}
+
+async fn risk_criteria_are_set_on_a_page_and_misfits_listed(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    for (name, l, i) in [("Fits", 2, 2), ("Too likely", 5, 1), ("Fine too", 3, 3)] {
+        let (s, _) = send(&app, Method::POST, &token, "/api/v1/risks", json!({"name": name, "status": "assessed", "inherent_likelihood": l, "inherent_impact": i})).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (s, html) = app.page(&session, "/o/acme/risks/criteria").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("name=\"likelihood_label_4\"") && html.contains("<svg"),
+        "{html}"
+    );
+    // A 3 × 5 matrix: three likelihood levels, bands up to 15.
+    let mut form: Vec<(String, String)> = vec![
+        ("_csrf".into(), csrf.clone()),
+        ("version".into(), "0".into()),
+    ];
+    for (i, l) in ["Rare", "Possible", "Likely"].iter().enumerate() {
+        form.push((format!("likelihood_label_{i}"), l.to_string()));
+    }
+    for (i, l) in ["Minor", "Moderate", "Major", "Severe", "Critical"]
+        .iter()
+        .enumerate()
+    {
+        form.push((format!("impact_label_{i}"), l.to_string()));
+    }
+    for (i, (min, max, level, colour)) in [
+        (1, 3, "Low", "#2e7d32"),
+        (4, 8, "Medium", "#f9a825"),
+        (9, 15, "High", "#c62828"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        form.push((format!("band_min_{i}"), min.to_string()));
+        form.push((format!("band_max_{i}"), max.to_string()));
+        form.push((format!("band_level_{i}"), level.to_string()));
+        form.push((format!("band_colour_{i}"), colour.to_string()));
+    }
+    form.push(("acceptance_threshold".into(), "8".into()));
+    let post = |f: Vec<(String, String)>| {
+        let (app, session) = (&app, &session);
+        async move {
+            app.client
+                .post(app.url("/o/acme/risks/criteria"))
+                .header(COOKIE, format!("aims_session={session}"))
+                .form(&f)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The preview shows the new matrix and saves nothing.
+    let mut preview = form.clone();
+    preview.push(("_preview".into(), "1".into()));
+    let r = post(preview).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Preview (not saved)"));
+    let (_, c) = json(app.get(&token, "/api/v1/risk-criteria").await).await;
+    assert_eq!(
+        c["criteria"]["likelihood"].as_array().unwrap().len(),
+        5,
+        "{c}"
+    );
+    // A gap in the bands is named, the input kept.
+    let mut bad = form.clone();
+    for (k, v) in bad.iter_mut() {
+        if k == "band_min_1" {
+            *v = "5".into();
+        }
+    }
+    let r = post(bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("bands[1]") && html.contains("value=\"Possible\""),
+        "{html}"
+    );
+    // Saved: the risk at likelihood 5 is listed for re-assessment, and counted apart.
+    let r = post(form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, c) = json(app.get(&token, "/api/v1/risk-criteria").await).await;
+    assert_eq!(c["criteria"]["likelihood"].as_array().unwrap().len(), 3);
+    let (_, html) = app.page(&session, "/o/acme/risks/criteria").await;
+    assert!(
+        html.contains("Risks to re-assess") && html.contains("Too likely"),
+        "{html}"
+    );
+    assert!(!html.contains(">RSK-1</a> Fits"));
+    let (_, home) = app.page(&session, "/o/acme").await;
+    assert!(
+        home.contains("Outside the current scale: <strong>1</strong>"),
+        "{home}"
+    );
+    assert!(home.contains("3 risks in all"));
+    let (_, page) = app
+        .page(&session, &link_to(&home, "Outside the current scale"))
+        .await;
+    assert_eq!(listed(&page), ["RSK-2"]);
 }
