@@ -35,6 +35,55 @@ pub async fn set_entries(cx: &Cx, scope: &Scope, id: i64, b: EntriesBody) -> App
         .await?)
 }
 
+/// What to do with one finding of a draft assessment.
+pub enum FindingChange {
+    Add(ImpactEntry),
+    /// Replaces the finding at this index.
+    Edit(usize, ImpactEntry),
+    Remove(usize),
+}
+
+/// Adds, edits or removes one finding of a draft assessment (its errors named `finding.<field>`).
+pub async fn change_finding(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    version: i64,
+    change: FindingChange,
+) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    let ia = cx
+        .store
+        .register_get(scope.org_id, &IMPACT_ASSESSMENTS, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("impact assessment"))?;
+    let mut entries: Vec<ImpactEntry> = ia
+        .get("entries")
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default();
+    let mut inv = Invalid::default();
+    match change {
+        FindingChange::Add(e) => {
+            e.check("finding", &mut inv);
+            entries.push(e);
+        }
+        FindingChange::Edit(i, e) => {
+            e.check("finding", &mut inv);
+            *entries
+                .get_mut(i)
+                .ok_or_else(|| AppError::not_found("finding"))? = e;
+        }
+        FindingChange::Remove(i) => {
+            if i >= entries.len() {
+                return Err(AppError::not_found("finding"));
+            }
+            entries.remove(i);
+        }
+    }
+    inv.into_result().map_err(AppError::invalid)?;
+    set_entries(cx, scope, id, EntriesBody { entries, version }).await
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionBody {
@@ -209,4 +258,43 @@ pub async fn reassessment_reasons(
         }
     }
     Ok(out)
+}
+
+/// Starts a new version of an approved assessment: a draft of the same system with its title,
+/// summary, review interval and findings, which supersedes the approved one once approved.
+pub async fn new_version(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    let ia = cx
+        .store
+        .register_get(scope.org_id, &IMPACT_ASSESSMENTS, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("impact assessment"))?;
+    if text(&ia, "status") != "approved" {
+        return Err(AppError::conflict(
+            "only an approved impact assessment gets a new version: edit this draft instead",
+        ));
+    }
+    let mut obj = Map::new();
+    for f in ["name", "system_id", "summary", "review_interval_months"] {
+        if let Some(v) = ia.get(f).filter(|v| !v.is_null()) {
+            obj.insert(f.into(), v.clone());
+        }
+    }
+    let input = check_input(&IMPACT_ASSESSMENTS, &obj, false).map_err(AppError::invalid)?;
+    let draft = crate::registers::write::create(cx, scope, &IMPACT_ASSESSMENTS, &input).await?;
+    let entries: Vec<ImpactEntry> = ia
+        .get("entries")
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default();
+    if entries.is_empty() {
+        return Ok(draft);
+    }
+    let version = num(&draft, "version").unwrap_or(1);
+    set_entries(
+        cx,
+        scope,
+        num(&draft, "id").unwrap_or(0),
+        EntriesBody { entries, version },
+    )
+    .await
 }

@@ -98,14 +98,24 @@ pub async fn heatmap(cx: &Cx, scope: &Scope, residual: bool) -> AppResult<Value>
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptBody {
+    /// Why the remaining risk is acceptable.
     pub reason: String,
-    /// Required when the residual score is above the acceptance threshold.
+    /// Until when the acceptance holds: the risk's next review (`YYYY-MM-DD`, today or later).
+    /// One year from today when left out.
+    #[serde(default)]
+    pub review_on: Option<String>,
+    /// The member of top management who accepted it, by user id: required when the score is
+    /// above the acceptance threshold.
+    #[serde(default)]
+    pub top_management_acceptor: Option<i64>,
+    /// Older clients' flag; a named acceptor is what counts now.
     #[serde(default)]
     pub top_management_acceptance: bool,
     pub version: i64,
 }
 
-/// Only a role that may approve accepts; above the threshold only with top management's acceptance recorded.
+/// A named approver accepts a risk: why, until when (its next review), and above the
+/// threshold, the top-management member who accepted it, by name.
 pub async fn accept(cx: &Cx, scope: &Scope, id: i64, b: AcceptBody) -> AppResult<Record> {
     let (store, org_id) = (&cx.store, scope.org_id);
     if !scope.perms.allows(Permission::Approve) {
@@ -124,13 +134,46 @@ pub async fn accept(cx: &Cx, scope: &Scope, id: i64, b: AcceptBody) -> AppResult
             "is required: say why the remaining risk is acceptable",
         );
     }
+    let today = cx.today();
+    let review_on = match b
+        .review_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        None => (cx.clock.today() + chrono::Months::new(12))
+            .format("%Y-%m-%d")
+            .to_string(),
+        Some(d) => {
+            let f = RISKS
+                .field("next_review")
+                .ok_or_else(|| AppError::internal("no next_review field"))?;
+            match aims_domain::register::check_field(f, &Value::String(d.to_string())) {
+                Err(m) => inv.push("review_on", m),
+                Ok(_) if d < today.as_str() => inv.push(
+                    "review_on",
+                    "must be today or later: until when the acceptance holds",
+                ),
+                Ok(_) => {}
+            }
+            d.to_string()
+        }
+    };
+    if let Some(user) = b.top_management_acceptor {
+        if store.get_member(org_id, user).await?.is_none() {
+            inv.push(
+                "top_management_acceptor",
+                "is not a member of this organization",
+            );
+        }
+    }
     let (c, _) = criteria(store, org_id).await?;
     let score = num(&risk, "residual_score").or_else(|| num(&risk, "inherent_score"));
     match score {
         None => inv.push("residual_score", "assess the risk (likelihood and impact) before accepting it"),
-        Some(s) if s > c.acceptance_threshold && !b.top_management_acceptance => inv.push(
-            "top_management_acceptance",
-            format!("the residual score {s} is above the acceptance threshold {}: record top management's acceptance", c.acceptance_threshold),
+        Some(s) if s > c.acceptance_threshold && b.top_management_acceptor.is_none() => inv.push(
+            "top_management_acceptor",
+            format!("is required: the score {s} is above the acceptance threshold {}, so top management accepts it, named", c.acceptance_threshold),
         ),
         _ => {}
     }
@@ -142,8 +185,9 @@ pub async fn accept(cx: &Cx, scope: &Scope, id: i64, b: AcceptBody) -> AppResult
             id,
             b.version,
             b.reason.trim(),
-            b.top_management_acceptance,
-            &cx.today(),
+            b.top_management_acceptor,
+            &review_on,
+            &today,
             cx.now(),
         )
         .await?)

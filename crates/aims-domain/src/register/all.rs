@@ -279,6 +279,7 @@ pub const RISKS: RegisterSpec = RegisterSpec {
         field("accepted_on", "Accepted on", FieldKind::Date).computed(),
         field("acceptance_reason", "Acceptance reason", FieldKind::LongText).computed(),
         field("top_management_acceptance", "Accepted by top management", FieldKind::Bool).computed(),
+        field("top_management_acceptor", "Top management acceptor", FieldKind::Member).computed(),
         field("accepted_score", "Accepted at score", FieldKind::Int { min: 0, max: 100 }).computed(),
     ],
     links: &[

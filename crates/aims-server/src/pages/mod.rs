@@ -362,6 +362,19 @@ impl Layout {
     pub fn can_read_audit(&self) -> bool {
         self.perms().allows(Permission::ReadAuditTrail)
     }
+    /// The signed-in user's name (their e-mail when they have none).
+    pub fn user_name(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|u| {
+                if u.name.trim().is_empty() {
+                    u.email.clone()
+                } else {
+                    format!("{} ({})", u.name, u.email)
+                }
+            })
+            .unwrap_or_default()
+    }
     pub fn slug(&self) -> &str {
         self.org.as_ref().map(|o| o.slug.as_str()).unwrap_or("")
     }

@@ -12,6 +12,7 @@ use aims_domain::register::REGISTERS;
 use aims_domain::risk::ImpactEntry;
 use aims_domain::risk::DIMENSIONS;
 use aims_domain::risk::PARTIES;
+use aims_domain::Invalid;
 use aims_domain::Permission;
 use aims_service::impact;
 use aims_service::registers;
@@ -146,6 +147,48 @@ pub(crate) struct DetailPage {
     tier: String,
     error: Option<String>,
     extras: Extras,
+    /// After a refused form on this page: the problems by field, and what was submitted.
+    pub(crate) form_errors: Invalid,
+    pub(crate) submitted: Vec<(String, String)>,
+    /// The finding being edited (impact assessments).
+    pub(crate) editing: Option<usize>,
+}
+
+impl DetailPage {
+    /// How many findings an impact assessment has.
+    pub(crate) fn extras_entries(&self) -> usize {
+        self.extras.entries.len()
+    }
+    fn form_error(&self, field: &str) -> Option<&str> {
+        self.form_errors.message_for(field)
+    }
+    /// What was submitted for `name`, else `default`.
+    fn kept(&self, name: &str, default: &str) -> String {
+        self.submitted
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| default.to_string())
+    }
+    /// A finding's value for the edit form: what was submitted, else the stored one.
+    fn finding_value(&self, index: &usize, field: &str) -> String {
+        let stored = self
+            .extras
+            .entries
+            .get(*index)
+            .map(|e| match field {
+                "party" => e.party.clone(),
+                "dimension" => e.dimension.clone(),
+                "consequence" => e.consequence.clone(),
+                "severity" => e.severity.to_string(),
+                "likelihood" => e.likelihood.to_string(),
+                "measures" => e.measures.clone(),
+                "residual" => e.residual.clone(),
+                _ => String::new(),
+            })
+            .unwrap_or_default();
+        self.kept(field, &stored)
+    }
 }
 
 pub(crate) async fn detail_page(
@@ -210,6 +253,9 @@ pub(crate) async fn detail_page(
         tier: str_of(&rec, "risk_tier"),
         error,
         extras: extras(s, ctx, spec, &rec).await?,
+        form_errors: Invalid::default(),
+        submitted: vec![],
+        editing: None,
     })
 }
 
@@ -228,25 +274,40 @@ pub(crate) fn back(slug: &str, spec: &RegisterSpec, id: i64) -> Response {
     Redirect::to(&format!("/o/{slug}/inventory/{}/{id}", spec.path)).into_response()
 }
 
+/// The record page again after a refused action: field problems beside their fields (with what
+/// was typed kept), anything else at the top.
 pub(crate) async fn error_page(
     s: &AppState,
     ctx: &OrgCtx,
     spec: &'static RegisterSpec,
     id: i64,
     p: AppError,
+    form: &[(String, String)],
 ) -> Result<Response, PageError> {
-    let msg = if p.errors.is_empty() {
-        p.detail
-    } else {
-        p.errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     let status = crate::error::status_of(p.kind);
-    let page = detail_page(s, ctx, spec, id, Some(msg)).await?;
+    let (msg, errors) = if p.errors.is_empty() {
+        (p.detail, Invalid::default())
+    } else {
+        (
+            "Some fields need attention: see below.".to_string(),
+            Invalid(p.errors),
+        )
+    };
+    let mut page = detail_page(s, ctx, spec, id, Some(msg)).await?;
+    page.form_errors = errors;
+    page.submitted = form.to_vec();
+    if let Ok(i) = form_index(form) {
+        page.editing = Some(i);
+    }
     Ok((status, render(&page)).into_response())
+}
+
+/// The finding a form was editing (`_finding`), if any.
+fn form_index(form: &[(String, String)]) -> Result<usize, ()> {
+    form.iter()
+        .find(|(k, _)| k == "_finding")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or(())
 }
 
 /// A finding row: (index, party, dimension, consequence, severity, likelihood, measures, residual, high).
@@ -288,6 +349,14 @@ pub struct Extras {
     pub reassessment: Vec<String>,
     /// Impact assessments: the risks findings already raised (index, risk id, reference).
     pub raised: Vec<(usize, i64, String)>,
+    /// Impact assessments: the findings as stored, for their edit form.
+    pub entries: Vec<ImpactEntry>,
+    /// Risks: the members who may be named as top-management acceptor (id, name), and the
+    /// default review date of an acceptance.
+    pub members: Vec<(i64, String)>,
+    pub review_default: String,
+    /// Impact assessments: whether the signed-in user wrote it (an author does not approve).
+    pub is_author: bool,
 }
 
 impl Extras {
@@ -324,6 +393,16 @@ pub async fn extras(
                 c.acceptance_threshold,
                 rec.get("status").and_then(|v| v.as_str()) == Some("accepted"),
             ));
+            x.members =
+                s.cx.store
+                    .list_members(ctx.org.org_id, None, 500)
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.user_id, format!("{} ({})", m.name, m.email)))
+                    .collect();
+            x.review_default = (s.cx.clock.today() + chrono::Months::new(12))
+                .format("%Y-%m-%d")
+                .to_string();
         }
         "impact_assessments" => {
             x.ia_status = rec
@@ -335,6 +414,8 @@ pub async fn extras(
                 .get("entries")
                 .and_then(|e| serde_json::from_value(e.clone()).ok())
                 .unwrap_or_default();
+            x.entries = entries.clone();
+            x.is_author = rec.get("author_id").and_then(|v| v.as_i64()) == Some(ctx.user.user_id);
             let label = |list: &[(&str, &str)], k: &str| {
                 list.iter()
                     .find(|(x, _)| *x == k)

@@ -417,10 +417,22 @@ pub(crate) fn form_fields(
                 ("select", options_for(f, lookups, &as_text))
             }
         };
+        // A risk becomes "accepted" only through its acceptance, by a named approver.
+        let (options, help) = if spec.table == "risks" && f.name == "status" {
+            (
+                options
+                    .into_iter()
+                    .filter(|o| o.0 != "accepted" || as_text == "accepted")
+                    .collect(),
+                "To accept a risk, use “Accept the risk” on its page: it records who, why and until when.",
+            )
+        } else {
+            (options, f.help)
+        };
         out.push(FormField {
             name: f.name,
             label: f.label,
-            help: f.help,
+            help,
             control,
             value: as_text,
             options,

@@ -16,7 +16,6 @@ use aims_domain::register::IMPACT_ASSESSMENTS;
 use aims_domain::register::RISKS;
 use aims_domain::risk::ImpactEntry;
 use aims_domain::risk::RiskCriteria;
-use aims_domain::Invalid;
 use aims_domain::Permission;
 use aims_service::evidence::FileIn;
 use aims_service::evidence::MAX_EVIDENCE_BYTES;
@@ -51,6 +50,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/o/{slug}/inventory/{register}/{id}/entries/{index}/risk",
             post(raise),
+        )
+        .route(
+            "/o/{slug}/inventory/{register}/{id}/entries/{index}",
+            get(entry_form).post(edit_entry),
+        )
+        .route(
+            "/o/{slug}/inventory/{register}/{id}/entries/{index}/remove",
+            post(remove_entry),
+        )
+        .route(
+            "/o/{slug}/inventory/{register}/{id}/new-version",
+            post(new_version),
         )
         .route(
             "/o/{slug}/inventory/{register}/{id}/file",
@@ -106,12 +117,60 @@ pub(crate) async fn accept(
     ctx.check_csrf(form_value(&form, "_csrf"))?;
     let body = AcceptBody {
         reason: form_value(&form, "reason").to_string(),
-        top_management_acceptance: form_value(&form, "top_management_acceptance") == "true",
+        review_on: Some(form_value(&form, "review_on").to_string()),
+        top_management_acceptor: form_value(&form, "top_management_acceptor").parse().ok(),
+        top_management_acceptance: false,
         version: form_value(&form, "version").parse().unwrap_or(0),
     };
     match risk::accept(&s.cx, &ctx.scope(), id, body).await {
-        Ok(_) => Ok(back(&slug, &RISKS, id)),
-        Err(p) => error_page(&s, &ctx, &RISKS, id, p).await,
+        Ok(r) => Ok(crate::pages::flash_redirect(
+            &format!("/o/{slug}/inventory/risks/{id}"),
+            &format!("{} accepted.", str_of(&r, "reference")),
+        )),
+        Err(p) => error_page(&s, &ctx, &RISKS, id, p, &form).await,
+    }
+}
+
+/// A finding as the form sends it.
+fn finding_of(form: &[(String, String)]) -> ImpactEntry {
+    ImpactEntry {
+        party: form_value(form, "party").into(),
+        dimension: form_value(form, "dimension").into(),
+        consequence: form_value(form, "consequence").trim().into(),
+        severity: form_value(form, "severity").parse().unwrap_or(0),
+        likelihood: form_value(form, "likelihood").parse().unwrap_or(0),
+        measures: form_value(form, "measures").trim().into(),
+        residual: form_value(form, "residual").trim().into(),
+    }
+}
+
+/// Adds a finding (`/entries`), or edits (`/entries/{index}`) or removes
+/// (`/entries/{index}/remove`) one, while the assessment is a draft.
+async fn change_finding(
+    s: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    register: &str,
+    id: i64,
+    form: &[(String, String)],
+    change: impact::FindingChange,
+) -> Result<Response, PageError> {
+    need(register, &IMPACT_ASSESSMENTS)?;
+    let ctx = org_ctx(s, headers, slug).await?;
+    ctx.check_csrf(form_value(form, "_csrf"))?;
+    let version = form_value(form, "version").parse().unwrap_or(0);
+    let done = match &change {
+        impact::FindingChange::Add(_) => "Finding added.",
+        impact::FindingChange::Edit(..) => "Finding saved.",
+        impact::FindingChange::Remove(_) => "Finding removed.",
+    };
+    match impact::change_finding(&s.cx, &ctx.scope(), id, version, change).await {
+        Ok(_) => Ok(crate::pages::flash_redirect(
+            &format!("/o/{slug}/inventory/impact-assessments/{id}#findings"),
+            done,
+        )),
+        Err(e) if e.kind == aims_service::ErrorKind::NotFound => Err(e.into()),
+        Err(e) => error_page(s, &ctx, &IMPACT_ASSESSMENTS, id, e, form).await,
     }
 }
 
@@ -121,44 +180,72 @@ pub(crate) async fn add_entry(
     Path((slug, register, id)): Path<(String, String, i64)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    let change = impact::FindingChange::Add(finding_of(&form));
+    change_finding(&s, &headers, &slug, &register, id, &form, change).await
+}
+
+pub(crate) async fn edit_entry(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id, index)): Path<(String, String, i64, usize)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let change = impact::FindingChange::Edit(index, finding_of(&form));
+    change_finding(&s, &headers, &slug, &register, id, &form, change).await
+}
+
+pub(crate) async fn remove_entry(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id, index)): Path<(String, String, i64, usize)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let change = impact::FindingChange::Remove(index);
+    change_finding(&s, &headers, &slug, &register, id, &form, change).await
+}
+
+/// Starts a new version of an approved assessment and opens it.
+pub(crate) async fn new_version(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id)): Path<(String, String, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
     need(&register, &IMPACT_ASSESSMENTS)?;
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
-    ctx.require(Permission::Write)?;
-    let rec =
-        s.cx.store
-            .register_get(ctx.org.org_id, &IMPACT_ASSESSMENTS, id)
-            .await?
-            .ok_or_else(|| {
-                PageError::Status(StatusCode::NOT_FOUND, "No such impact assessment.".into())
-            })?;
-    let mut entries: Vec<ImpactEntry> = rec
-        .get("entries")
-        .and_then(|e| serde_json::from_value(e.clone()).ok())
-        .unwrap_or_default();
-    let e = ImpactEntry {
-        party: form_value(&form, "party").into(),
-        dimension: form_value(&form, "dimension").into(),
-        consequence: form_value(&form, "consequence").trim().into(),
-        severity: form_value(&form, "severity").parse().unwrap_or(0),
-        likelihood: form_value(&form, "likelihood").parse().unwrap_or(0),
-        measures: form_value(&form, "measures").trim().into(),
-        residual: form_value(&form, "residual").trim().into(),
-    };
-    let mut inv = Invalid::default();
-    e.check("finding", &mut inv);
-    if !inv.is_empty() {
-        return error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, AppError::invalid(inv)).await;
+    match impact::new_version(&s.cx, &ctx.scope(), id).await {
+        Ok(draft) => Ok(crate::pages::flash_redirect(
+            &format!(
+                "/o/{slug}/inventory/impact-assessments/{}",
+                draft.get("id").and_then(|v| v.as_i64()).unwrap_or(0)
+            ),
+            &format!(
+                "{} started as a new draft version; it supersedes the approved one once approved.",
+                str_of(&draft, "reference")
+            ),
+        )),
+        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e, &form).await,
     }
-    entries.push(e);
-    let body = impact::EntriesBody {
-        entries,
-        version: form_value(&form, "version").parse().unwrap_or(0),
-    };
-    match impact::set_entries(&s.cx, &ctx.scope(), id, body).await {
-        Ok(_) => Ok(back(&slug, &IMPACT_ASSESSMENTS, id)),
-        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e).await,
+}
+
+/// The assessment's page with one finding's edit form open.
+pub(crate) async fn entry_form(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, register, id, index)): Path<(String, String, i64, usize)>,
+) -> Result<Response, PageError> {
+    need(&register, &IMPACT_ASSESSMENTS)?;
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let mut page = super::record::detail_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, None).await?;
+    if index >= page.extras_entries() {
+        return Err(PageError::Status(
+            StatusCode::NOT_FOUND,
+            "No such finding.".into(),
+        ));
     }
+    page.editing = Some(index);
+    Ok(render(&page))
 }
 
 pub(crate) async fn step(
@@ -175,7 +262,7 @@ pub(crate) async fn step(
         Ok(_) => Ok(back(&slug, &IMPACT_ASSESSMENTS, id)),
         Err(e) if e.kind == aims_service::ErrorKind::NotFound => Err(e.into()),
         Err(e) if e.kind == aims_service::ErrorKind::Forbidden => Err(e.into()),
-        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e).await,
+        Err(e) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, e, &form).await,
     }
 }
 
@@ -209,7 +296,7 @@ pub(crate) async fn raise(
                 )
             },
         )),
-        Err(p) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, p).await,
+        Err(p) => error_page(&s, &ctx, &IMPACT_ASSESSMENTS, id, p, &form).await,
     }
 }
 
@@ -258,6 +345,7 @@ pub(crate) async fn upload(
             &EVIDENCE,
             id,
             AppError::field(aims_service::ErrorKind::Invalid, "file", "choose a file"),
+            &[],
         )
         .await;
     };
@@ -269,7 +357,7 @@ pub(crate) async fn upload(
     };
     match aims_service::evidence::store_file(&s.cx, &ctx.scope(), id, file).await {
         Ok(_) => Ok(back(&slug, &EVIDENCE, id)),
-        Err(p) => error_page(&s, &ctx, &EVIDENCE, id, p).await,
+        Err(p) => error_page(&s, &ctx, &EVIDENCE, id, p, &[]).await,
     }
 }
 

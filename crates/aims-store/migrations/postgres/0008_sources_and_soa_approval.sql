@@ -6,3 +6,5 @@ ALTER TABLE soa_entries ADD COLUMN updated_by BIGINT;
 -- Why an SoA was approved with open completeness problems.
 ALTER TABLE soa_versions ADD COLUMN override_reason TEXT;
 CREATE INDEX tasks_source ON tasks (org_id, source);
+-- Who in top management accepted a risk above the threshold, by name (a member).
+ALTER TABLE risks ADD COLUMN top_management_acceptor BIGINT;

@@ -59,7 +59,8 @@ impl Store {
         id: i64,
         version: i64,
         reason: &str,
-        top_management: bool,
+        top_management_acceptor: Option<i64>,
+        review_on: &str,
         today: &str,
         now: DateTime<Utc>,
     ) -> R<Record> {
@@ -69,7 +70,8 @@ impl Store {
             id,
             version,
             reason,
-            top_management,
+            top_management_acceptor,
+            review_on,
             today,
             now
         ))

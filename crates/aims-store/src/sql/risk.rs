@@ -175,7 +175,8 @@ pub async fn accept_risk(
     id: i64,
     version: i64,
     reason: &str,
-    top_management: bool,
+    top_management_acceptor: Option<i64>,
+    review_on: &str,
     today: &str,
     now: DateTime<Utc>,
 ) -> Result<Record> {
@@ -192,6 +193,7 @@ pub async fn accept_risk(
     }
     sqlx::query(
         "UPDATE risks SET status = 'accepted', accepted_by = $3, accepted_on = $4, acceptance_reason = $5, top_management_acceptance = $6, \
+         top_management_acceptor = $8, next_review = $9, \
          accepted_score = COALESCE(residual_score, inherent_score), updated_at = $7, version = version + 1 WHERE org_id = $1 AND id = $2",
     )
     .bind(org_id)
@@ -199,8 +201,10 @@ pub async fn accept_risk(
     .bind(actor.user_id)
     .bind(today)
     .bind(reason)
-    .bind(top_management)
+    .bind(top_management_acceptor.is_some())
     .bind(now)
+    .bind(top_management_acceptor)
+    .bind(review_on)
     .execute(&mut *tx)
     .await?;
     let after = snapshot(&mut tx, org_id, spec, id)

@@ -26,6 +26,8 @@ on_both_backends!(
     dashboard_numbers_open_exactly_their_records,
     error_pages_keep_the_layout_and_say_what_to_do,
     risk_criteria_are_set_on_a_page_and_misfits_listed,
+    impact_assessment_findings_are_edited_in_draft_and_versions_started,
+    risk_acceptance_names_people_and_puts_errors_beside_fields,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -1017,4 +1019,233 @@ async fn risk_criteria_are_set_on_a_page_and_misfits_listed(b: Backend) {
         .page(&session, &link_to(&home, "Outside the current scale"))
         .await;
     assert_eq!(listed(&page), ["RSK-2"]);
+}
+
+async fn impact_assessment_findings_are_edited_in_draft_and_versions_started(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    let (_, sys) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/ai-systems",
+        json!({"name": "Triage", "lifecycle_stage": "inception"}),
+    )
+    .await;
+    let (_, ia) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/impact-assessments",
+        json!({"name": "Triage AIA", "system_id": sys["id"]}),
+    )
+    .await;
+    let page = format!("/o/acme/inventory/impact-assessments/{}", ia["id"]);
+    let ia_path = format!("/api/v1/impact-assessments/{}", ia["id"]);
+
+    let finding = |v: &str, consequence: &str, severity: &str| -> Vec<(String, String)> {
+        [
+            ("_csrf", csrf.as_str()),
+            ("version", v),
+            ("party", "individuals"),
+            ("dimension", "safety"),
+            ("consequence", consequence),
+            ("severity", severity),
+            ("likelihood", "2"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    };
+    let post = |path: String, f: Vec<(String, String)>| {
+        let (app, session) = (&app, &session);
+        async move {
+            app.client
+                .post(app.url(&path))
+                .header(COOKIE, format!("aims_session={session}"))
+                .form(&f)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A bad finding: 422, the error beside the severity, the words kept.
+    let r = post(
+        format!("{page}/entries"),
+        finding("1", "Sent home in danger", "9"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"severity-error\"") && html.contains("Sent home in danger"),
+        "{html}"
+    );
+    let r = post(
+        format!("{page}/entries"),
+        finding("1", "Sent home in danger", "4"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Edited while in draft: the form opens filled, the change is saved.
+    let (s, html) = app.page(&session, &format!("{page}/entries/0")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Edit finding 1") && html.contains(">Sent home in danger</textarea>"),
+        "{html}"
+    );
+    let v = get_json(&app, &token, &ia_path).await["version"].to_string();
+    let r = post(
+        format!("{page}/entries/0"),
+        finding(&v, "Sent home while in danger", "5"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let now = get_json(&app, &token, &ia_path).await;
+    assert_eq!(
+        now["entries"][0]["consequence"],
+        "Sent home while in danger"
+    );
+    assert_eq!(now["entries"][0]["severity"], 5);
+    // A second finding, then removed.
+    let v = now["version"].to_string();
+    post(
+        format!("{page}/entries"),
+        finding(&v, "Bias against older patients", "3"),
+    )
+    .await;
+    let v = get_json(&app, &token, &ia_path).await["version"].to_string();
+    let r = post(
+        format!("{page}/entries/1/remove"),
+        vec![("_csrf".into(), csrf.clone()), ("version".into(), v)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get_json(&app, &token, &ia_path).await["entries"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Submitted: the author sees no Approve button and is told who approves.
+    let v = get_json(&app, &token, &ia_path).await["version"].to_string();
+    let r = post(
+        format!("{page}/step/submit"),
+        vec![("_csrf".into(), csrf.clone()), ("version".into(), v)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&session, &page).await;
+    assert!(
+        !html.contains(">Approve</button>") && html.contains("You wrote this assessment"),
+        "{html}"
+    );
+    let (other, other_csrf, _) = manager(&app, "max@acme.test").await;
+    let (_, html) = app.page(&other, &page).await;
+    assert!(html.contains(">Approve</button>"));
+    let v = get_json(&app, &token, &ia_path).await["version"].to_string();
+    let r = app
+        .post_form(
+            &other,
+            &format!("{page}/step/approve"),
+            &[("_csrf", &other_csrf), ("version", &v)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Approved: no Edit, but "start a new version", which copies the findings into a draft.
+    let (_, html) = app.page(&session, &page).await;
+    assert!(
+        !html.contains(&format!("href=\"{page}/edit\"")) && html.contains("Start a new version"),
+        "{html}"
+    );
+    let r = post(
+        format!("{page}/new-version"),
+        vec![("_csrf".into(), csrf.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let new_id = location.rsplit('/').next().unwrap();
+    assert_ne!(new_id, ia["id"].to_string());
+    let (_, draft) = json(
+        app.get(&token, &format!("/api/v1/impact-assessments/{new_id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["system_id"], sys["id"]);
+    assert_eq!(
+        draft["entries"][0]["consequence"],
+        "Sent home while in danger"
+    );
+}
+
+async fn risk_acceptance_names_people_and_puts_errors_beside_fields(b: Backend) {
+    use chrono::TimeZone;
+    let at = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let app = TestApp::start_with_clock(b, std::sync::Arc::new(aims_domain::FixedClock(at))).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    let (_, ceo) = app.user("acme", "ceo@acme.test", Role::Viewer).await;
+    let (_, risk) = send(&app, Method::POST, &token, "/api/v1/risks", json!({"name": "Missed emergencies", "status": "assessed", "inherent_likelihood": 5, "inherent_impact": 5})).await;
+    let page = format!("/o/acme/inventory/risks/{}", risk["id"]);
+    // The edit form does not offer "accepted"; it says where to go.
+    let (_, form) = app.page(&session, &format!("{page}/edit")).await;
+    assert!(
+        !form.contains("<option value=\"accepted\"") && form.contains("Accept the risk"),
+        "{form}"
+    );
+    let r = app
+        .post_form(
+            &session,
+            &format!("{page}/accept"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("reason", ""),
+                ("review_on", "2027-03-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"reason-error\"")
+            && html.contains("id=\"top_management_acceptor-error\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"2027-03-31\""),
+        "the date typed is kept"
+    );
+    let ceo = ceo.to_string();
+    let r = app
+        .post_form(
+            &session,
+            &format!("{page}/accept"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("reason", "Nurse review of every case"),
+                ("review_on", "2027-03-31"),
+                ("top_management_acceptor", &ceo),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&session, &page).await;
+    assert!(
+        html.contains("<dt>Top management acceptor</dt><dd>ceo@acme.test</dd>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<dt>Accepted by</dt><dd>mia@acme.test</dd>")
+            && html.contains("<dt>Accepted on</dt><dd>2026-12-01</dd>")
+    );
+    assert!(html.contains("<dt>Next review</dt><dd>2027-03-31</dd>"));
+}
+
+async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
+    json(app.get(token, path).await).await.1
 }

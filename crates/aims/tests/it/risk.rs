@@ -356,8 +356,10 @@ async fn acceptance_assessments_gates_and_trace(b: Backend) {
     let (_, high) = send(app, Method::POST, &c, "/api/v1/risks", json!({"name": "Missed emergencies", "status": "assessed", "inherent_likelihood": 4, "inherent_impact": 5, "residual_likelihood": 3, "residual_impact": 4})).await;
 
     // Acceptance: not by a contributor; above the threshold only with top management.
+    let ceo = app.user("acme", "ceo@acme.test", Role::Viewer).await.1;
     let accept = |t: &str, r: &Value, top: bool| {
-        let body = json!({"reason": "Within appetite after human review", "top_management_acceptance": top, "version": r["version"]});
+        let acceptor = if top { json!(ceo) } else { Value::Null };
+        let body = json!({"reason": "Within appetite after human review", "top_management_acceptor": acceptor, "review_on": "2027-06-30", "version": r["version"]});
         let path = format!("/api/v1/risks/{}/accept", r["id"]);
         let t = t.to_string();
         async move { send(app, Method::POST, &t, &path, body).await }
@@ -365,11 +367,27 @@ async fn acceptance_assessments_gates_and_trace(b: Backend) {
     assert_eq!(accept(&c, &low, false).await.0, StatusCode::FORBIDDEN);
     let (s, p) = accept(&m1, &high, false).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(p["errors"][0]["field"], "top_management_acceptance");
+    assert_eq!(p["errors"][0]["field"], "top_management_acceptor");
     let (s, r) = accept(&m1, &high, true).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["status"], "accepted");
     assert_eq!(r["top_management_acceptance"], true);
+    assert_eq!(r["top_management_acceptor"], ceo, "top management named");
+    assert_eq!(
+        r["next_review"], "2027-06-30",
+        "accepted until the review date"
+    );
+    // Acceptance a day in the past, or by a stranger, is refused, naming the field.
+    let (_, fresh) = send(app, Method::POST, &m1, "/api/v1/risks", json!({"name": "Another", "status": "assessed", "inherent_likelihood": 5, "inherent_impact": 5})).await;
+    let (s, p) = send(app, Method::POST, &m1, &format!("/api/v1/risks/{}/accept", fresh["id"]), json!({"reason": "x", "review_on": "2001-01-01", "top_management_acceptor": 999_999, "version": fresh["version"]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["review_on", "top_management_acceptor"], "{p}");
     assert_eq!(accept(&m1, &low, false).await.0, StatusCode::OK);
 
     // Criteria are the organization's own and checked.

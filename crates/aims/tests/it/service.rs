@@ -103,6 +103,8 @@ async fn dates_come_from_the_clock(b: Backend) {
     .unwrap();
     let body = risk::AcceptBody {
         reason: "Monitored weekly".into(),
+        review_on: None,
+        top_management_acceptor: None,
         top_management_acceptance: false,
         version: r["version"].as_i64().unwrap(),
     };
@@ -110,6 +112,10 @@ async fn dates_come_from_the_clock(b: Backend) {
         .await
         .unwrap();
     assert_eq!(accepted["accepted_on"], "2026-12-02");
+    assert_eq!(
+        accepted["next_review"], "2027-12-02",
+        "accepted for a year unless told"
+    );
 
     // An approval a year back with a 12-month interval is due again today.
     let sys = write::create(
