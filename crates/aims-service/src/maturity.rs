@@ -220,7 +220,9 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
             let has = facts.evidence_refs.iter().any(|(x, _)| *x == r.reference);
             if !has {
                 for d in &r.documents.0 {
-                    missing_documents.push((r.reference.clone(), d.clone()));
+                    if held_in_aims(d, &facts).is_none() {
+                        missing_documents.push((r.reference.clone(), d.clone()));
+                    }
                 }
             }
         }
@@ -632,4 +634,22 @@ pub async fn make_task(
         crate::registers::write::create(cx, scope, &TASKS, &input).await?,
         true,
     ))
+}
+
+/// Documented information that aims itself holds as records: the approved SoA, approved impact
+/// assessments, assessed and treated risks. Answers where it is kept, when it is.
+pub fn held_in_aims(document: &str, facts: &OrgFacts) -> Option<&'static str> {
+    let d = document.to_lowercase();
+    let assessed = facts.risks > facts.risks_identified_only;
+    if d.contains("statement of applicability") {
+        (facts.soa_versions > 0).then_some("the approved Statement of Applicability")
+    } else if d.contains("results of ai system impact assessments") {
+        (facts.approved_assessments > 0).then_some("the approved impact assessments")
+    } else if d.contains("results of ai risk assessments") {
+        assessed.then_some("the risk register (assessed risks)")
+    } else if d.contains("results of ai risk treatment") || d.contains("risk treatment plan") {
+        (facts.risks_treated > 0).then_some("the risk register (treatments and their controls)")
+    } else {
+        None
+    }
 }

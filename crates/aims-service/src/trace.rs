@@ -122,3 +122,45 @@ pub async fn requirement_trace(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Val
         "evidence": records(store, org_id, &EVIDENCE, &ev_ids).await?.iter().map(|r| brief(&EVIDENCE, r)).collect::<Vec<_>>(),
     }))
 }
+
+/// The records of other registers that link to this one from their side (the risks of an AI
+/// system, the models of a dataset, ...), and for an AI system the controls treating its risks:
+/// (label, register, records), one group per register.
+pub async fn backlinks(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    id: i64,
+) -> AppResult<Vec<(String, &'static RegisterSpec, Vec<aims_store::LinkedRecord>)>> {
+    scope.require(Permission::Read)?;
+    let (store, org_id) = (&cx.store, scope.org_id);
+    let mut out = vec![];
+    for other in aims_domain::register::REGISTERS {
+        if other.table == spec.table || !other.links.iter().any(|l| l.other == spec.table) {
+            continue;
+        }
+        let ids = linked(store, spec.table, &[id], other.table).await?;
+        if ids.is_empty() {
+            continue;
+        }
+        out.push((
+            format!("{} linked to this {}", other.plural, spec.singular),
+            *other,
+            store.register_briefs(org_id, other, &ids).await?,
+        ));
+    }
+    if spec.table == AI_SYSTEMS.table {
+        let risk_ids = linked(store, "ai_systems", &[id], "risks").await?;
+        let control_ids = linked(store, "risks", &risk_ids, "controls").await?;
+        if !control_ids.is_empty() {
+            out.push((
+                "Controls treating its risks".to_string(),
+                &CONTROLS,
+                store
+                    .register_briefs(org_id, &CONTROLS, &control_ids)
+                    .await?,
+            ));
+        }
+    }
+    Ok(out)
+}

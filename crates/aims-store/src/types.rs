@@ -444,6 +444,8 @@ pub struct OrgFacts {
     pub managers: i64,
     pub risks: i64,
     pub risks_identified_only: i64,
+    /// Risks with a treatment decided.
+    pub risks_treated: i64,
     pub risks_overdue: i64,
     pub approved_assessments: i64,
     pub operating_systems_without_assessment: i64,

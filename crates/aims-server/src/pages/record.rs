@@ -128,6 +128,23 @@ pub(crate) async fn link_groups(
             });
         }
     }
+    for (label, other, items) in
+        aims_service::trace::backlinks(&s.cx, &ctx.scope(), spec, id).await?
+    {
+        groups.push(LinkGroup {
+            label,
+            items: items
+                .into_iter()
+                .map(|i| {
+                    (
+                        format!("/o/{slug}/inventory/{}/{}", other.path, i.id),
+                        other.reference(i.number),
+                        i.name,
+                    )
+                })
+                .collect(),
+        });
+    }
     Ok(groups)
 }
 

@@ -106,6 +106,7 @@ pub async fn org_facts(
         managers: one("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'manager'").bind(org_id).fetch_one(&p.read).await?,
         risks: one("SELECT COUNT(*) FROM risks WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
         risks_identified_only: one("SELECT COUNT(*) FROM risks WHERE org_id = $1 AND status = 'identified'").bind(org_id).fetch_one(&p.read).await?,
+        risks_treated: one("SELECT COUNT(*) FROM risks WHERE org_id = $1 AND treatment IS NOT NULL AND treatment <> ''").bind(org_id).fetch_one(&p.read).await?,
         risks_overdue: sqlx::query_scalar("SELECT COUNT(*) FROM risks WHERE org_id = $1 AND next_review <> '' AND next_review < $2 AND status <> 'closed'").bind(org_id).bind(today).fetch_one(&p.read).await?,
         approved_assessments: one("SELECT COUNT(*) FROM impact_assessments WHERE org_id = $1 AND status = 'approved'").bind(org_id).fetch_one(&p.read).await?,
         operating_systems_without_assessment: one(

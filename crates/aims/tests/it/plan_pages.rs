@@ -28,6 +28,7 @@ on_both_backends!(
     risk_criteria_are_set_on_a_page_and_misfits_listed,
     impact_assessment_findings_are_edited_in_draft_and_versions_started,
     risk_acceptance_names_people_and_puts_errors_beside_fields,
+    readiness_counts_what_aims_holds_and_system_pages_show_their_graph,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -1248,4 +1249,88 @@ async fn risk_acceptance_names_people_and_puts_errors_beside_fields(b: Backend) 
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
     json(app.get(token, path).await).await.1
+}
+
+async fn readiness_counts_what_aims_holds_and_system_pages_show_their_graph(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, _, token) = manager(&app, "mia@acme.test").await;
+    let other = app.token("acme", "max@acme.test", Role::Manager).await;
+    let (_, html) = app.page(&session, "/o/acme/maturity").await;
+    for doc in [
+        "Statement of Applicability (necessary",
+        "Results of AI risk assessments",
+        "Results of AI risk treatment",
+    ] {
+        assert!(html.contains(doc), "{doc} is missing at first");
+    }
+    let (_, sup) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/suppliers",
+        json!({"name": "Acme Models"}),
+    )
+    .await;
+    let (_, sys) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/ai-systems",
+        json!({"name": "Triage", "lifecycle_stage": "inception", "supplier_ids": [sup["id"]]}),
+    )
+    .await;
+    let (_, ctl) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/controls",
+        json!({"name": "Human review", "status": "implemented"}),
+    )
+    .await;
+    let (s, _) = send(&app, Method::POST, &token, "/api/v1/risks", json!({"name": "Missed emergencies", "status": "in_treatment", "treatment": "modify", "inherent_likelihood": 3, "inherent_impact": 3, "system_ids": [sys["id"]], "control_ids": [ctl["id"]]})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = send(
+        &app,
+        Method::POST,
+        &other,
+        "/api/v1/soa/approve",
+        json!({"override_reason": "baseline"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, html) = app.page(&session, "/o/acme/maturity").await;
+    for doc in [
+        "Statement of Applicability (necessary",
+        "Results of AI risk assessments",
+        "Results of AI risk treatment",
+    ] {
+        assert!(!html.contains(doc), "{doc} is held in aims now");
+    }
+    assert!(
+        html.contains("Results of AI system impact assessments"),
+        "no approved assessment yet"
+    );
+
+    // The system's page shows its risks and the controls treating them; the supplier's, its systems.
+    let (_, page) = app
+        .page(
+            &session,
+            &format!("/o/acme/inventory/ai-systems/{}", sys["id"]),
+        )
+        .await;
+    assert!(
+        page.contains("Risks linked to this AI system")
+            && page.contains(">RSK-1</a> Missed emergencies"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Controls treating its risks") && page.contains(">CTL-1</a> Human review")
+    );
+    let (_, page) = app
+        .page(
+            &session,
+            &format!("/o/acme/inventory/suppliers/{}", sup["id"]),
+        )
+        .await;
+    assert!(page.contains(">AIS-1</a> Triage"), "{page}");
 }
