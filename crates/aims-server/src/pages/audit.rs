@@ -21,11 +21,19 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/o/{slug}/audit", get(audit))
 }
 
+/// An event as the page shows it: the record in words, a link to it, the changed fields.
+pub(crate) struct EventRow {
+    e: AuditEvent,
+    what: String,
+    link: Option<String>,
+    changes: Vec<aims_service::audit_trail::FieldChange>,
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 pub(crate) struct AuditPage {
     layout: Layout,
-    events: Vec<AuditEvent>,
+    events: Vec<EventRow>,
     entity_type: String,
     entity_id: String,
     actor: String,
@@ -66,6 +74,31 @@ pub(crate) async fn audit(
     } else {
         None
     };
+    let events = events
+        .into_iter()
+        .map(|e| {
+            let register = aims_domain::register::REGISTERS
+                .iter()
+                .find(|r| r.table == e.entity_type);
+            let link = register.map(|r| {
+                if e.action == "delete" {
+                    format!("/o/{slug}/inventory/{}/deleted/{}", r.path, e.entity_id)
+                } else {
+                    format!("/o/{slug}/inventory/{}/{}", r.path, e.entity_id)
+                }
+            });
+            EventRow {
+                what: aims_service::audit_trail::entity_label(&e.entity_type),
+                changes: aims_service::audit_trail::field_changes(
+                    &e.entity_type,
+                    e.before_json.as_deref(),
+                    e.after_json.as_deref(),
+                ),
+                link,
+                e,
+            }
+        })
+        .collect();
     Ok(render(&AuditPage {
         layout: ctx.layout("Audit trail", "audit"),
         events,

@@ -29,6 +29,7 @@ on_both_backends!(
     impact_assessment_findings_are_edited_in_draft_and_versions_started,
     risk_acceptance_names_people_and_puts_errors_beside_fields,
     readiness_counts_what_aims_holds_and_system_pages_show_their_graph,
+    the_audit_trail_reads_as_a_diff_per_field,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -1333,4 +1334,40 @@ async fn readiness_counts_what_aims_holds_and_system_pages_show_their_graph(b: B
         )
         .await;
     assert!(page.contains(">AIS-1</a> Triage"), "{page}");
+}
+
+async fn the_audit_trail_reads_as_a_diff_per_field(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.token("acme", "ann@acme.test", Role::Admin).await;
+    let (_, session) = app.login("ann@acme.test", PASSWORD).await;
+    let session = session.unwrap();
+    let (_, r) = send(
+        &app,
+        Method::POST,
+        &admin,
+        "/api/v1/risks",
+        json!({"name": "Drift", "status": "identified"}),
+    )
+    .await;
+    let (s, _) = send(
+        &app,
+        Method::PATCH,
+        &admin,
+        &format!("/api/v1/risks/{}", r["id"]),
+        json!({"name": "Model drift", "status": "in_treatment", "version": r["version"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, html) = app.page(&session, "/o/acme/audit?entity_type=risks").await;
+    assert!(html.contains("<th scope=\"row\">Title</th><td class=\"before\">Drift</td><td class=\"after\">Model drift</td>"), "{html}");
+    assert!(
+        html.contains("<td class=\"before\">Identified</td><td class=\"after\">In treatment</td>"),
+        "{html}"
+    );
+    assert!(!html.contains(">in_treatment<"), "no raw keys");
+    assert!(html.contains("raw JSON") && html.contains(&format!(">risk {}</a>", r["id"])));
+    assert!(
+        !html.contains("<th scope=\"row\">version</th>"),
+        "bookkeeping is left out"
+    );
 }
