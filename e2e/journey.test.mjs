@@ -89,12 +89,12 @@ test(`first run, sign-in, API token and audit trail (${label})`, async () => {
 
   // The audit trail shows what happened, and filters.
   await page.click("nav >> text=Audit trail");
-  const rows = await page.locator("table.data tbody tr").allTextContents();
-  assert.ok(rows.some((r) => r.includes("api_token")), rows.join("\n"));
+  const rows = await page.locator("table.data > tbody > tr").allTextContents();
+  assert.ok(rows.some((r) => r.includes("API token")), rows.join("\n"));
   assert.ok(rows.some((r) => r.includes("organization")), rows.join("\n"));
   await page.fill("input[name=entity_type]", "api_token");
   await page.click("text=Filter");
-  const filtered = await page.locator("table.data tbody tr").allTextContents();
+  const filtered = await page.locator("table.data > tbody > tr").allTextContents();
   assert.equal(filtered.length, 1);
   await page.screenshot({ path: `${artifacts}audit-${label}.png`, fullPage: true });
 
@@ -105,7 +105,7 @@ test(`first run, sign-in, API token and audit trail (${label})`, async () => {
   await page.selectOption("#f-status", "assessed");
   await page.fill("#f-inherent_likelihood", "4");
   await page.fill("#f-inherent_impact", "5");
-  await page.click("form.wide-form button:has-text('Save')");
+  await page.click("form.wide-form button.primary:has-text('Save')");
   await page.waitForURL(/inventory\/risks\/\d+$/);
   assert.match(await page.textContent("h1"), /RSK-1/);
   await page.click("nav >> text=Heat map");

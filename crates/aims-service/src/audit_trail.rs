@@ -140,6 +140,7 @@ pub fn field_changes(
         })
         .filter(|k| b.get(*k) != a.get(*k))
         .map(|k| (label(k), words(k, b.get(k)), words(k, a.get(k))))
+        .filter(|(_, before, after)| before != after)
         .collect()
 }
 

@@ -136,7 +136,9 @@ pub async fn backlinks(
     let (store, org_id) = (&cx.store, scope.org_id);
     let mut out = vec![];
     for other in aims_domain::register::REGISTERS {
-        if other.table == spec.table || !other.links.iter().any(|l| l.other == spec.table) {
+        // A link both registers declare is one link, already shown from this side.
+        let mine = spec.links.iter().any(|l| l.other == other.table);
+        if other.table == spec.table || mine || !other.links.iter().any(|l| l.other == spec.table) {
             continue;
         }
         let ids = linked(store, spec.table, &[id], other.table).await?;
