@@ -46,7 +46,10 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/catalog/{key}", get(framework_tree))
         .route("/o/{slug}/catalog/{key}/coverage", get(coverage))
         .route("/o/{slug}/catalog/{key}/export", get(export))
-        .route("/o/{slug}/requirements/{id}", get(requirement))
+        .route(
+            "/o/{slug}/requirements/{id}",
+            get(requirement).post(implement),
+        )
 }
 
 async fn framework_for(
@@ -266,6 +269,11 @@ struct RequirementPage {
     controls: Vec<Control>,
     /// (id, reference, name, valid until) of evidence for the requirement or its controls.
     evidence: Vec<(i64, String, String, String)>,
+    can_write: bool,
+    /// "Implement with a control": the search words, the controls found, a refusal.
+    q: String,
+    found: Vec<aims_service::registers::read::PickOption>,
+    error: Option<String>,
 }
 
 /// Evidence linked to the requirement itself or to the controls that implement it.
@@ -306,12 +314,74 @@ pub(crate) async fn evidence_for(
     Ok(out)
 }
 
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct FindControl {
+    /// Words to find an existing control by (reference or name).
+    q: String,
+}
+
+/// "Implement with a control": link an existing control (found by reference or name) or create one.
+async fn implement(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    use aims_service::registers::write::{implement_requirement, Implementer};
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(crate::pages::form_value(&form, "_csrf"))?;
+    let with = match crate::pages::form_value(&form, "control_id").parse::<i64>() {
+        Ok(c) => Implementer::Existing(c),
+        Err(_) => Implementer::New(crate::pages::form_value(&form, "name").trim().to_string()),
+    };
+    match implement_requirement(&s.cx, &ctx.scope(), id, with).await {
+        Ok(c) => Ok(crate::pages::flash_redirect(
+            &format!("/o/{slug}/requirements/{id}#implement"),
+            &format!(
+                "{} now implements this requirement.",
+                c.get("reference")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("The control")
+            ),
+        )),
+        Err(e) if e.kind == aims_service::ErrorKind::Invalid => {
+            let page = requirement_page(
+                &s,
+                &ctx,
+                id,
+                String::new(),
+                Some(
+                    e.errors
+                        .first()
+                        .map(|x| format!("The control's {} {}", x.field, x.message))
+                        .unwrap_or(e.detail),
+                ),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn requirement(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path((slug, id)): Path<(String, i64)>,
+    axum::extract::Query(find): axum::extract::Query<FindControl>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
+    Ok(render(&requirement_page(&s, &ctx, id, find.q, None).await?))
+}
+
+async fn requirement_page(
+    s: &AppState,
+    ctx: &crate::pages::OrgCtx,
+    id: i64,
+    q: String,
+    error: Option<String>,
+) -> Result<RequirementPage, PageError> {
     let (r, fw) = s
         .cx
         .store
@@ -326,13 +396,36 @@ async fn requirement(
         s.cx.store
             .controls_for_requirement(ctx.org.org_id, id)
             .await?;
-    let evidence = evidence_for(&s, ctx.org.org_id, id, &controls).await?;
-    Ok(render(&RequirementPage {
+    let evidence = evidence_for(s, ctx.org.org_id, id, &controls).await?;
+    let found = if q.trim().is_empty() {
+        vec![]
+    } else {
+        aims_service::registers::read::pick(
+            &s.cx,
+            &ctx.scope(),
+            &aims_domain::register::EVIDENCE,
+            "control_ids",
+            &q,
+        )
+        .await?
+        .into_iter()
+        .filter(|o| !controls.iter().any(|c| c.id == o.id))
+        .collect()
+    };
+    Ok(RequirementPage {
         layout: ctx.layout(&format!("{} {}", r.reference, r.title), "catalog"),
         r,
         fw,
         mappings,
         controls,
         evidence,
-    }))
+        can_write: ctx
+            .org
+            .role
+            .permissions()
+            .allows(aims_domain::Permission::Write),
+        q,
+        found,
+        error,
+    })
 }

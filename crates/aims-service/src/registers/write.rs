@@ -275,3 +275,65 @@ pub async fn restore(
         )
         .await?)
 }
+
+/// How a requirement gets a control from its own page: an existing one, or a new one.
+pub enum Implementer {
+    Existing(i64),
+    New(String),
+}
+
+/// Links a requirement (an Annex A control, an article, ...) to a control that implements it,
+/// through the one write path: the control keeps its other links.
+pub async fn implement_requirement(
+    cx: &Cx,
+    scope: &Scope,
+    requirement_id: i64,
+    with: Implementer,
+) -> AppResult<Record> {
+    use aims_domain::register::CONTROLS;
+    scope.require(Permission::Write)?;
+    if cx
+        .store
+        .get_requirement(Some(scope.org_id), requirement_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::not_found("requirement"));
+    }
+    match with {
+        Implementer::New(name) => {
+            let mut obj = Map::new();
+            obj.insert("name".into(), Value::String(name));
+            obj.insert("status".into(), "planned".into());
+            obj.insert(
+                "requirement_ids".into(),
+                serde_json::json!([requirement_id]),
+            );
+            create_json(cx, scope, &CONTROLS, &obj).await
+        }
+        Implementer::Existing(control_id) => {
+            let control = cx
+                .store
+                .register_get(scope.org_id, &CONTROLS, control_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("control"))?;
+            let mut ids: Vec<i64> = cx
+                .store
+                .register_links(&CONTROLS, control_id)
+                .await?
+                .into_iter()
+                .filter(|(field, _)| field == "requirement_ids")
+                .flat_map(|(_, items)| items.into_iter().map(|i| i.id))
+                .collect();
+            if ids.contains(&requirement_id) {
+                return Ok(control);
+            }
+            ids.push(requirement_id);
+            let mut obj = Map::new();
+            obj.insert("requirement_ids".into(), serde_json::json!(ids));
+            let input = check_input(&CONTROLS, &obj, true).map_err(AppError::invalid)?;
+            let version = control.get("version").and_then(|v| v.as_i64()).unwrap_or(0);
+            update(cx, scope, &CONTROLS, control_id, version, &input).await
+        }
+    }
+}

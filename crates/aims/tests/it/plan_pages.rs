@@ -30,6 +30,7 @@ on_both_backends!(
     risk_acceptance_names_people_and_puts_errors_beside_fields,
     readiness_counts_what_aims_holds_and_system_pages_show_their_graph,
     the_audit_trail_reads_as_a_diff_per_field,
+    a_requirement_is_implemented_from_its_own_page,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -1369,5 +1370,60 @@ async fn the_audit_trail_reads_as_a_diff_per_field(b: Backend) {
     assert!(
         !html.contains("<th scope=\"row\">version</th>"),
         "bookkeeping is left out"
+    );
+}
+
+async fn a_requirement_is_implemented_from_its_own_page(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    let req = pick(&app, &session, "controls", "requirement_ids", "A.6.2.4").await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let other = pick(&app, &session, "controls", "requirement_ids", "A.2.2").await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, existing) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/controls",
+        json!({"name": "Release checklist", "status": "implemented", "requirement_ids": [other]}),
+    )
+    .await;
+    let page = format!("/o/acme/requirements/{req}");
+    // Found by name, linked: it keeps its other requirement.
+    let (_, html) = app.page(&session, &format!("{page}?q=checklist")).await;
+    assert!(
+        html.contains("CTL-1 Release checklist") && html.contains(">Link</button>"),
+        "{html}"
+    );
+    let id = existing["id"].to_string();
+    let r = app
+        .post_form(&session, &page, &[("_csrf", &csrf), ("control_id", &id)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, c) = json(app.get(&token, &format!("/api/v1/controls/{id}")).await).await;
+    let mut ids = linked_ids(&c, "requirement_ids");
+    ids.sort();
+    let mut want = vec![req, other];
+    want.sort();
+    assert_eq!(ids, want);
+    // Or a new control, created linked; an empty name is refused on the page.
+    let r = app
+        .post_form(&session, &page, &[("_csrf", &csrf), ("name", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            &session,
+            &page,
+            &[("_csrf", &csrf), ("name", "Model verification")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.page(&session, &page).await;
+    assert!(
+        html.contains("Release checklist") && html.contains("Model verification"),
+        "{html}"
     );
 }
