@@ -117,9 +117,22 @@ struct ResultsPage {
     print: bool,
     /// Tasks already made from roadmap actions: (question, task id, reference).
     tasks: Vec<(String, i64, String)>,
+    /// After a refused plan: the problems by field, and what was typed.
+    plan_errors: aims_domain::Invalid,
+    plan_form: Vec<(String, String)>,
 }
 
 impl ResultsPage {
+    fn plan_error(&self, field: &str) -> Option<&str> {
+        self.plan_errors.message_for(field)
+    }
+    /// The plan form's value: what was typed after a refusal, else the saved plan's.
+    fn plan_value(&self, field: &str, saved: String) -> String {
+        if self.plan_form.is_empty() {
+            return saved;
+        }
+        form_value(&self.plan_form, field).to_string()
+    }
     /// The task already made from the action of `question`: (id, reference).
     fn task_for(&self, question: &str) -> Option<(i64, &str)> {
         self.tasks
@@ -147,6 +160,8 @@ async fn results_page(
         error,
         print: false,
         tasks: aims_service::maturity::roadmap_tasks(&s.cx, &ctx.scope()).await?,
+        plan_errors: Default::default(),
+        plan_form: vec![],
     })
 }
 
@@ -340,19 +355,37 @@ async fn plan(
         audit_fee_high: n("audit_fee_high"),
         iso27001_saving_percent: n("iso27001_saving_percent"),
     };
+    // What was typed stays in the plan form, each problem beside its field.
+    let refused = |page: ResultsPage, errors: aims_domain::Invalid, form: &[(String, String)]| {
+        let mut page = page;
+        page.error = Some("The plan was not saved: see the fields marked below.".into());
+        page.plan_errors = errors;
+        page.plan_form = form.to_vec();
+        page
+    };
     if !bad.is_empty() {
-        let page = results_page(
-            &s,
-            &headers,
-            &slug,
-            Some(format!("{} must be whole numbers", bad.join(", "))),
-        )
-        .await?;
+        let mut inv = aims_domain::Invalid::default();
+        for k in &bad {
+            inv.push(k, "must be a whole number");
+        }
+        let page = refused(results_page(&s, &headers, &slug, None).await?, inv, &form);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
     let version = num("version").unwrap_or(0);
     match save_plan(&s.cx, &ctx.scope(), &p, version).await {
-        Ok(_) => Ok(Redirect::to(&format!("/o/{slug}/maturity#plan")).into_response()),
+        Ok(_) => Ok(crate::pages::flash_redirect(
+            &format!("/o/{slug}/maturity#plan"),
+            "The plan is saved: the timeline and budget follow it.",
+        )),
+        Err(e) if !e.errors.is_empty() => {
+            let status = crate::error::status_of(e.kind);
+            let page = refused(
+                results_page(&s, &headers, &slug, None).await?,
+                aims_domain::Invalid(e.errors),
+                &form,
+            );
+            Ok((status, render(&page)).into_response())
+        }
         Err(e) => {
             let msg = if e.errors.is_empty() {
                 e.detail.clone()

@@ -22,7 +22,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::response::Redirect;
 use axum::response::Response;
 use axum::routing::get;
 use axum::routing::post;
@@ -173,8 +172,11 @@ pub(crate) async fn member_role(
         .role
         .parse::<Role>()
         .map_err(|m| PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, m))?;
-    access::change_role(&s.cx, &ctx.scope(), user_id, role, f.version).await?;
-    Ok(Redirect::to(&format!("/o/{slug}/members")).into_response())
+    let m = access::change_role(&s.cx, &ctx.scope(), user_id, role, f.version).await?;
+    Ok(crate::pages::flash_redirect(
+        &format!("/o/{slug}/members"),
+        &format!("{} is now {}.", m.email, m.role),
+    ))
 }
 
 pub(crate) async fn member_remove(
@@ -186,5 +188,8 @@ pub(crate) async fn member_remove(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(&f.csrf)?;
     access::remove_member(&s.cx, &ctx.scope(), user_id).await?;
-    Ok(Redirect::to(&format!("/o/{slug}/members")).into_response())
+    Ok(crate::pages::flash_redirect(
+        &format!("/o/{slug}/members"),
+        "The member was removed from the organization.",
+    ))
 }

@@ -31,6 +31,7 @@ on_both_backends!(
     readiness_counts_what_aims_holds_and_system_pages_show_their_graph,
     the_audit_trail_reads_as_a_diff_per_field,
     a_requirement_is_implemented_from_its_own_page,
+    plan_errors_sit_beside_their_fields_and_role_changes_say_so,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -1426,4 +1427,69 @@ async fn a_requirement_is_implemented_from_its_own_page(b: Backend) {
         html.contains("Release checklist") && html.contains("Model verification"),
         "{html}"
     );
+}
+
+async fn plan_errors_sit_beside_their_fields_and_role_changes_say_so(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.token("acme", "ann@acme.test", Role::Admin).await;
+    let (_, session) = app.login("ann@acme.test", PASSWORD).await;
+    let session = session.unwrap();
+    let (_, html) = app.page(&session, "/o/acme/maturity").await;
+    let csrf = csrf_in(&html).unwrap();
+    let r = app
+        .post_form(
+            &session,
+            "/o/acme/maturity/plan",
+            &[
+                ("_csrf", &csrf),
+                ("version", "0"),
+                ("start_date", "2027-01-01"),
+                ("gap_analysis_months", "lots"),
+                ("implementation_months", "6"),
+                ("internal_audit_months", "1"),
+                ("certification_months", "1"),
+                ("employees", "200"),
+                ("base_cost_low", "1"),
+                ("base_cost_high", "2"),
+                ("cost_per_system_low", "1"),
+                ("cost_per_system_high", "2"),
+                ("audit_fee_low", "1"),
+                ("audit_fee_high", "2"),
+                ("iso27001_saving_percent", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(
+            "<span class=\"error\">Gap analysis and planning must be a whole number</span>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"gap_analysis_months\" value=\"lots\""),
+        "what was typed stays"
+    );
+    assert!(
+        !html.contains("gap_analysis_months must"),
+        "no raw field names"
+    );
+    // A role change ends on a message that says what changed.
+    let (_, vera) = app.user("acme", "vera@acme.test", Role::Viewer).await;
+    let (_, m) = json(app.get(&admin, &format!("/api/v1/members/{vera}")).await).await;
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/members/{vera}/role"),
+            &[
+                ("_csrf", &csrf),
+                ("role", "auditor"),
+                ("version", &m["version"].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = follow(&app, &session, r).await;
+    assert!(page.contains("vera@acme.test is now auditor."), "{page}");
 }
