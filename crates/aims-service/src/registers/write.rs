@@ -250,7 +250,14 @@ pub async fn restore(
             .and_then(|v| v.as_array())
             .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
             .unwrap_or_default();
-        let still = crate::registers::read::link_labels(cx, scope, spec, l.field, &ids).await?;
+        // Only the links whose other end still exists come back.
+        let still = match aims_domain::register::REGISTERS
+            .iter()
+            .find(|r| r.table == l.other)
+        {
+            Some(other) => cx.store.register_briefs(scope.org_id, other, &ids).await?,
+            None => cx.store.requirement_briefs(scope.org_id, &ids).await?,
+        };
         obj.insert(
             l.field.into(),
             Value::Array(still.iter().map(|o| Value::from(o.id)).collect()),
