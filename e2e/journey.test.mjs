@@ -1,42 +1,14 @@
 // The first-run journey in a real browser: setup, sign-in, an API token, the audit trail.
-// Runs `aims serve` (AIMS_BIN) on a fresh data folder, or on AIMS_DATABASE_URL when set.
+// Runs `aims serve` (AIMS_BIN) on a fresh data folder, or a fresh PostgreSQL database (support.mjs).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { chromium } from "playwright-core";
+import { startServer, launch, screens as artifacts, label } from "./support.mjs";
 
-const bin = process.env.AIMS_BIN ?? "../target/debug/aims";
-const artifacts = new URL("./artifacts/", import.meta.url).pathname;
-const label = process.env.AIMS_DATABASE_URL ? "postgres" : "sqlite";
 let server, browser, base, setupLink;
 
 before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  const dataDir = mkdtempSync(join(tmpdir(), "aims-e2e-"));
-  server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: server.stdout });
-  await new Promise((resolve, reject) => {
-    server.on("exit", (code) => reject(new Error(`aims serve exited with ${code}`)));
-    lines.on("line", (line) => {
-      const url = line.match(/http:\/\/\S+/)?.[0];
-      if (line.startsWith("aims is running at")) base = url;
-      if (line.includes("/setup?token=")) {
-        setupLink = url;
-        resolve();
-      }
-    });
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  ({ server, base, setupLink } = await startServer());
+  browser = await launch();
 });
 
 after(async () => {

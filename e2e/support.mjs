@@ -1,6 +1,6 @@
 // What every journey needs: `aims serve` on a fresh data folder (or AIMS_DATABASE_URL), headless
 // Chromium, axe-core on every page visited, and screenshots under target/e2e-screens.
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,8 +18,18 @@ const axeSource = require.resolve("axe-core/axe.min.js");
 export async function startServer() {
   mkdirSync(screens, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), "aims-e2e-"));
+  // Each journey gets a database of its own: on PostgreSQL, a new one beside AIMS_DATABASE_URL's.
+  const env = { ...process.env };
+  if (env.AIMS_DATABASE_URL) {
+    const url = new URL(env.AIMS_DATABASE_URL);
+    const name = `${url.pathname.slice(1)}_${Math.random().toString(36).slice(2, 8)}`;
+    execFileSync("psql", ["-X", "-q", env.AIMS_DATABASE_URL, "-c", `CREATE DATABASE ${name}`]);
+    url.pathname = `/${name}`;
+    env.AIMS_DATABASE_URL = url.toString();
+  }
   const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data-dir", dataDir], {
     stdio: ["ignore", "pipe", "inherit"],
+    env,
   });
   const lines = createInterface({ input: server.stdout });
   let base;
