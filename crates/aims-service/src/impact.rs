@@ -62,6 +62,10 @@ pub async fn change_finding(
         .and_then(|e| serde_json::from_value(e.clone()).ok())
         .unwrap_or_default();
     let mut inv = Invalid::default();
+    let removed = match &change {
+        FindingChange::Remove(i) => Some(*i),
+        _ => None,
+    };
     match change {
         FindingChange::Add(e) => {
             e.check("finding", &mut inv);
@@ -81,7 +85,39 @@ pub async fn change_finding(
         }
     }
     inv.into_result().map_err(AppError::invalid)?;
-    set_entries(cx, scope, id, EntriesBody { entries, version }).await
+    let saved = set_entries(cx, scope, id, EntriesBody { entries, version }).await?;
+    if let Some(i) = removed {
+        renumber_raised(cx, scope, &text(&ia, "reference"), i).await?;
+    }
+    Ok(saved)
+}
+
+/// After finding `removed` is gone, the risks raised from later findings follow their finding's
+/// new number, and the one raised from the removed finding says so (it stays a risk).
+async fn renumber_raised(
+    cx: &Cx,
+    scope: &Scope,
+    ia_reference: &str,
+    removed: usize,
+) -> AppResult<()> {
+    let mut rows = vec![];
+    for (index, risk_id, _) in raised_risks(cx, scope, ia_reference).await? {
+        let source = match index.cmp(&removed) {
+            std::cmp::Ordering::Less => continue,
+            std::cmp::Ordering::Equal => {
+                format!("{} (finding removed)", finding_source(ia_reference, index))
+            }
+            std::cmp::Ordering::Greater => finding_source(ia_reference, index - 1),
+        };
+        let mut obj = Map::new();
+        obj.insert("source".into(), source.into());
+        let input = check_input(&RISKS, &obj, true).map_err(AppError::invalid)?;
+        rows.push((risk_id, input));
+    }
+    if !rows.is_empty() {
+        crate::registers::write::update_many(cx, scope, &RISKS, &rows).await?;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]

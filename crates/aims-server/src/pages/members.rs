@@ -31,7 +31,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/o/{slug}/members", get(members).post(member_add))
         .route("/o/{slug}/members/{user_id}/role", post(member_role))
-        .route("/o/{slug}/members/{user_id}/remove", post(member_remove))
+        .route(
+            "/o/{slug}/members/{user_id}/remove",
+            get(member_remove_confirm).post(member_remove),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -177,6 +180,32 @@ pub(crate) async fn member_role(
         &format!("/o/{slug}/members"),
         &format!("{} is now {}.", m.email, m.role),
     ))
+}
+
+/// Asks before a member loses access to the organization.
+pub(crate) async fn member_remove_confirm(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, user_id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.require(Permission::Administer)?;
+    let m =
+        s.cx.store
+            .get_member(ctx.org.org_id, user_id)
+            .await?
+            .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such member.".into()))?;
+    Ok(render(&crate::pages::ConfirmPage {
+        layout: ctx.layout("Remove a member", "members"),
+        heading: format!("Remove {} from {}?", m.email, ctx.org.name),
+        message: format!(
+            "{} ({}) loses access to this organization and their API tokens for it stop working. Their past changes stay in the audit trail. An admin can add them again.",
+            m.name, m.role
+        ),
+        action: format!("/o/{slug}/members/{user_id}/remove"),
+        cancel: format!("/o/{slug}/members"),
+        button: format!("Remove {}", m.email),
+    }))
 }
 
 pub(crate) async fn member_remove(

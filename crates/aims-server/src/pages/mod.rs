@@ -213,6 +213,19 @@ pub(crate) struct MessagePage {
     next: Vec<(String, String)>,
 }
 
+/// The shared confirmation before something that cannot be undone from the page itself.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub(crate) struct ConfirmPage {
+    pub(crate) layout: Layout,
+    pub(crate) heading: String,
+    pub(crate) message: String,
+    /// Where the confirming form posts, and where "Cancel" goes.
+    pub(crate) action: String,
+    pub(crate) cancel: String,
+    pub(crate) button: String,
+}
+
 /// What an error page says, kept on the response so the layout can be added around it.
 #[derive(Clone)]
 struct ShownError {

@@ -8,3 +8,5 @@ ALTER TABLE soa_versions ADD COLUMN override_reason TEXT;
 CREATE INDEX tasks_source ON tasks (org_id, source);
 -- Who in top management accepted a risk above the threshold, by name (a member).
 ALTER TABLE risks ADD COLUMN top_management_acceptor BIGINT;
+-- The dashboard's risks-by-level links filter on the inherent score.
+CREATE INDEX risks_inherent_score ON risks (org_id, inherent_score);

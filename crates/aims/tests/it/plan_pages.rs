@@ -32,6 +32,8 @@ on_both_backends!(
     the_audit_trail_reads_as_a_diff_per_field,
     a_requirement_is_implemented_from_its_own_page,
     plan_errors_sit_beside_their_fields_and_role_changes_say_so,
+    removing_a_finding_keeps_raised_risks_beside_their_findings,
+    removing_a_member_asks_first,
 );
 
 /// A signed-in manager: (session cookie, csrf token, API token).
@@ -1492,4 +1494,105 @@ async fn plan_errors_sit_beside_their_fields_and_role_changes_say_so(b: Backend)
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = follow(&app, &session, r).await;
     assert!(page.contains("vera@acme.test is now auditor."), "{page}");
+}
+
+async fn removing_a_finding_keeps_raised_risks_beside_their_findings(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (session, csrf, token) = manager(&app, "mia@acme.test").await;
+    let (_, sys) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/ai-systems",
+        json!({"name": "Triage", "lifecycle_stage": "inception"}),
+    )
+    .await;
+    let (_, ia) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v1/impact-assessments",
+        json!({"name": "Triage AIA", "system_id": sys["id"]}),
+    )
+    .await;
+    let f = |c: &str| json!({"party": "individuals", "dimension": "safety", "consequence": c, "severity": 5, "likelihood": 4});
+    let path = format!("/api/v1/impact-assessments/{}", ia["id"]);
+    let (s, _) = send(
+        &app,
+        Method::PUT,
+        &token,
+        &format!("{path}/entries"),
+        json!({"entries": [f("first"), f("second")], "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    for i in [0, 1] {
+        let (s, _) = send(
+            &app,
+            Method::POST,
+            &token,
+            &format!("{path}/entries/{i}/risk"),
+            json!(null),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (_, now) = json(app.get(&token, &path).await).await;
+    let page = format!("/o/acme/inventory/impact-assessments/{}", ia["id"]);
+    let v = now["version"].to_string();
+    let r = app
+        .post_form(
+            &session,
+            &format!("{page}/entries/0/remove"),
+            &[("_csrf", &csrf), ("version", &v)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The second finding is now the first, and its risk (RSK-2) moved with it.
+    let (_, risks) = json(app.get(&token, "/api/v1/risks?sort=name").await).await;
+    let source_of = |n: &str| {
+        risks["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["reference"] == n)
+            .unwrap()["source"]
+            .clone()
+    };
+    assert_eq!(source_of("RSK-2"), "AIA-1 finding 1");
+    assert_eq!(source_of("RSK-1"), "AIA-1 finding 1 (finding removed)");
+    let (_, html) = app.page(&session, &page).await;
+    assert!(
+        html.contains(">RSK-2</a> <span class=\"muted\">raised</span>")
+            && !html.contains(">RSK-1</a>"),
+        "{html}"
+    );
+}
+
+async fn removing_a_member_asks_first(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.user("acme", "ann@acme.test", Role::Admin).await;
+    let (_, vera) = app.user("acme", "vera@acme.test", Role::Viewer).await;
+    let (_, session) = app.login("ann@acme.test", PASSWORD).await;
+    let session = session.unwrap();
+    let (_, html) = app.page(&session, "/o/acme/members").await;
+    assert!(html.contains(&format!("href=\"/o/acme/members/{vera}/remove\"")));
+    let (s, confirm) = app
+        .page(&session, &format!("/o/acme/members/{vera}/remove"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(confirm.contains("Remove vera@acme.test from"), "{confirm}");
+    let csrf = csrf_in(&confirm).unwrap();
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/members/{vera}/remove"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (s, _) = app
+        .page(&session, &format!("/o/acme/members/{vera}/remove"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
