@@ -54,6 +54,20 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("d", "It performs a preparatory task to an assessment relevant to an Annex III use case"),
 ];
 
+/// The yes/no questions of the questionnaire: (field of `Answers`, the question).
+pub const YES_NO: &[(&str, &str)] = &[
+    ("annex_i_safety_component", "Is the system a product, or a safety component of a product, under the Union harmonisation legislation of Annex I that needs a third-party conformity assessment? (Art. 6(1))"),
+    ("profiles_natural_persons", "Does the system profile natural persons? (then the Art. 6(3) exception cannot apply)"),
+    ("interacts_with_people", "Does the system interact directly with natural persons? (Art. 50(1))"),
+    ("generates_synthetic_content", "Does the system generate synthetic audio, images, video or text? (Art. 50(2))"),
+    ("emotion_or_biometric_categorisation", "Does the system recognise emotions or categorise people biometrically, where this is not prohibited? (Art. 50(3))"),
+    ("deep_fakes_or_public_text", "Does the system produce deep fakes, or text published to inform the public? (Art. 50(4))"),
+    ("general_purpose_model", "Does the organization provide a general-purpose AI model with this system? (Art. 53)"),
+    ("systemic_risk", "Does that model have systemic risk? (Art. 51)"),
+    ("public_authority", "As deployer, is the organization a public authority or a body governed by public law? (Art. 27(1), Art. 49(3))"),
+    ("provides_public_services", "As deployer, is the organization a private entity providing public services? (Art. 27(1))"),
+];
+
 /// The questionnaire. Every field has a safe default (false / empty).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -81,6 +95,11 @@ pub struct Answers {
     pub general_purpose_model: bool,
     /// That model has systemic risk (Art. 51).
     pub systemic_risk: bool,
+    /// As deployer, the organization is a public authority or a body governed by public law
+    /// (Art. 27(1), Art. 49(3)).
+    pub public_authority: bool,
+    /// As deployer, the organization is a private entity providing public services (Art. 27(1)).
+    pub provides_public_services: bool,
     /// The organization's reasoning, in its own words.
     pub rationale: String,
 }
@@ -247,7 +266,30 @@ pub fn classify(a: &Answers, roles: &[&str]) -> Classification {
         }
         if has("deployer") {
             obligations.push(ob("Art. 26", "Use as instructed, assign human oversight, monitor, keep logs, inform affected people", "deployer", from));
-            obligations.push(ob("Art. 27", "Assess the impact on fundamental rights before first use (public bodies and certain private deployers)", "deployer", from));
+            // Art. 27(1): only for Art. 6(2) systems, never for Annex III point 2; for public
+            // bodies and private providers of public services, and for every deployer of
+            // Annex III points 5(b) and 5(c).
+            let stand_alone = annex_iii && !exception;
+            let uses = |p: &str| a.annex_iii_use_cases.iter().any(|u| u == p);
+            let beyond_point_2 = a
+                .annex_iii_use_cases
+                .iter()
+                .any(|u| !u.starts_with("Annex III point 2"));
+            let public = a.public_authority || a.provides_public_services;
+            let credit_or_insurance = uses("Annex III point 5(b)") || uses("Annex III point 5(c)");
+            if stand_alone && ((public && beyond_point_2) || credit_or_insurance) {
+                obligations.push(ob(
+                    "Art. 27",
+                    "Assess the impact on fundamental rights before first use",
+                    "deployer",
+                    from,
+                ));
+            }
+            // Art. 49(3): public authorities register their use of an Annex III system
+            // (Annex III point 2 systems are registered nationally, not by deployers).
+            if stand_alone && a.public_authority && beyond_point_2 {
+                obligations.push(ob("Art. 49", "Register the use of the system in the EU database before putting it into use (public authorities)", "deployer", from));
+            }
         }
         if has("importer") {
             obligations.push(ob(
@@ -409,10 +451,14 @@ mod tests {
         let c = classify(&a, &["provider", "deployer"]);
         assert_eq!(c.tier, "high_risk");
         for art in [
-            "Art. 9", "Art. 10", "Art. 14", "Art. 17", "Art. 43", "Art. 72", "Art. 26", "Art. 27",
+            "Art. 9", "Art. 10", "Art. 14", "Art. 17", "Art. 43", "Art. 72", "Art. 26",
         ] {
             assert!(articles(&c).contains(&art), "{art}");
         }
+        assert!(
+            !articles(&c).contains(&"Art. 27"),
+            "a private employer does no fundamental-rights impact assessment"
+        );
         assert!(c
             .obligations
             .iter()
@@ -421,6 +467,85 @@ mod tests {
         // A deployer alone gets deployer duties only.
         let d = classify(&a, &["deployer"]);
         assert!(!articles(&d).contains(&"Art. 9") && articles(&d).contains(&"Art. 26"));
+    }
+
+    fn deployer_articles(a: &Answers) -> Vec<String> {
+        classify(a, &["deployer"])
+            .obligations
+            .iter()
+            .filter(|o| o.role == "deployer")
+            .map(|o| o.article.clone())
+            .collect()
+    }
+
+    #[test]
+    fn fundamental_rights_assessment_and_registration_fall_on_the_right_deployers() {
+        let annex = |uses: &[&str]| Answers {
+            annex_iii_use_cases: uses.iter().map(|u| u.to_string()).collect(),
+            ..Default::default()
+        };
+        // A public body deploying a recruitment system: Art. 27 and Art. 49(3).
+        let public = Answers {
+            public_authority: true,
+            ..annex(&["Annex III point 4(a)"])
+        };
+        let d = deployer_articles(&public);
+        assert!(
+            d.contains(&"Art. 27".to_string()) && d.contains(&"Art. 49".to_string()),
+            "{d:?}"
+        );
+        // A private provider of public services: Art. 27, no registration.
+        let private_public = Answers {
+            provides_public_services: true,
+            ..annex(&["Annex III point 5(a)"])
+        };
+        let d = deployer_articles(&private_public);
+        assert!(d.contains(&"Art. 27".to_string()) && !d.contains(&"Art. 49".to_string()));
+        // Any deployer of credit scoring or life and health insurance pricing: Art. 27.
+        for point in ["Annex III point 5(b)", "Annex III point 5(c)"] {
+            assert!(
+                deployer_articles(&annex(&[point])).contains(&"Art. 27".to_string()),
+                "{point}"
+            );
+        }
+        // Never for critical infrastructure, even for a public operator.
+        let grid = Answers {
+            public_authority: true,
+            ..annex(&["Annex III point 2 use case"])
+        };
+        let d = deployer_articles(&grid);
+        assert!(
+            !d.contains(&"Art. 27".to_string()) && !d.contains(&"Art. 49".to_string()),
+            "{d:?}"
+        );
+        // Nor for an Annex I product alone (Art. 6(1)).
+        let product = Answers {
+            annex_i_safety_component: true,
+            public_authority: true,
+            ..Default::default()
+        };
+        assert!(!deployer_articles(&product).contains(&"Art. 27".to_string()));
+        // Nor for a private employer.
+        assert!(
+            !deployer_articles(&annex(&["Annex III point 4(a)"])).contains(&"Art. 27".to_string())
+        );
+    }
+
+    #[test]
+    fn every_yes_no_question_is_a_field_of_the_answers() {
+        let fields = serde_json::to_value(Answers::default()).unwrap();
+        let booleans: Vec<&str> = fields
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| v.is_boolean())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let mut asked: Vec<&str> = YES_NO.iter().map(|(k, _)| *k).collect();
+        let mut all = booleans.clone();
+        asked.sort();
+        all.sort();
+        assert_eq!(asked, all);
     }
 
     #[test]

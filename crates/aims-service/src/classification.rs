@@ -35,13 +35,14 @@ pub async fn preview(
 
 /// The questions' options: prohibited practices, Annex III use cases and its exceptions.
 pub fn questions() -> Value {
-    use aims_domain::classify::{ANNEX_III, EXCEPTIONS, PROHIBITED};
+    use aims_domain::classify::{ANNEX_III, EXCEPTIONS, PROHIBITED, YES_NO};
     let opts = |list: &[(&str, &str)]| {
         list.iter()
             .map(|(k, l)| json!({"key": k, "label": l}))
             .collect::<Vec<_>>()
     };
-    json!({"prohibited_practices": opts(PROHIBITED), "annex_iii_use_cases": opts(ANNEX_III), "annex_iii_exception": opts(EXCEPTIONS)})
+    json!({"prohibited_practices": opts(PROHIBITED), "annex_iii_use_cases": opts(ANNEX_III), "annex_iii_exception": opts(EXCEPTIONS),
+           "yes_no": YES_NO.iter().map(|(k, q)| json!({"field": k, "question": q})).collect::<Vec<_>>()})
 }
 
 #[derive(Serialize, ToSchema)]

@@ -160,6 +160,8 @@ pub(crate) async fn classify(
         emotion_or_biometric_categorisation: on("emotion_or_biometric_categorisation"),
         deep_fakes_or_public_text: on("deep_fakes_or_public_text"),
         general_purpose_model: on("general_purpose_model"),
+        public_authority: on("public_authority"),
+        provides_public_services: on("provides_public_services"),
         systemic_risk: on("systemic_risk"),
         rationale: all("rationale").into_iter().next().unwrap_or_default(),
     };

@@ -25,3 +25,4 @@ mod plan_pages;
 mod risk;
 mod rules;
 mod service;
+mod standards;
