@@ -92,7 +92,22 @@ pub struct DecideBody {
     pub version: i64,
 }
 
-pub const SOA_STATUSES: &[&str] = &["not_started", "planned", "in_progress", "implemented"];
+/// How far an entry's implementation is: (key, words).
+pub const SOA_STATUSES: &[(&str, &str)] = &[
+    ("not_started", "not started"),
+    ("planned", "planned"),
+    ("in_progress", "in progress"),
+    ("implemented", "implemented"),
+];
+
+/// An implementation status in words.
+pub fn status_label(key: &str) -> String {
+    SOA_STATUSES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| key.replace('_', " "))
+}
 
 /// Checks one decision; field errors are named `<prefix>justification`, `<prefix>status`.
 fn check_decision(
@@ -120,10 +135,17 @@ fn check_decision(
         );
     }
     let status = status.unwrap_or("not_started").to_string();
-    if !SOA_STATUSES.contains(&status.as_str()) {
+    if !SOA_STATUSES.iter().any(|(k, _)| *k == status) {
         inv.push(
             &format!("{prefix}status"),
-            format!("must be one of {}", SOA_STATUSES.join(", ")),
+            format!(
+                "must be one of {}",
+                SOA_STATUSES
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     (justification.map(str::to_string), status)
@@ -141,18 +163,16 @@ pub async fn decide(cx: &Cx, scope: &Scope, entry: i64, b: DecideBody) -> AppRes
         &mut inv,
     );
     inv.into_result().map_err(AppError::invalid)?;
+    let change = aims_store::SoaChange {
+        entry_id: entry,
+        applicable: b.applicable,
+        justification,
+        status,
+        version: b.version,
+    };
     Ok(cx
         .store
-        .update_soa_entry(
-            &scope.actor,
-            scope.org_id,
-            entry,
-            b.applicable,
-            justification.as_deref(),
-            &status,
-            b.version,
-            cx.now(),
-        )
+        .update_soa_entry(&scope.actor, scope.org_id, &change, cx.now())
         .await?)
 }
 
@@ -450,7 +470,7 @@ pub async fn export(cx: &Cx, scope: &Scope, format: &str) -> AppResult<FileOut> 
                 None => "Not decided".into(),
             },
             e["justification"].as_str().unwrap_or("").to_string(),
-            e["status"].as_str().unwrap_or("").replace('_', " "),
+            status_label(e["status"].as_str().unwrap_or("")),
             {
                 let more = e["controls_total"].as_i64().unwrap_or(0) - controls.len() as i64;
                 if more > 0 {

@@ -410,13 +410,17 @@ pub async fn extras(
                 c.acceptance_threshold,
                 rec.get("status").and_then(|v| v.as_str()) == Some("accepted"),
             ));
-            x.members =
-                s.cx.store
-                    .list_members(ctx.org.org_id, None, 500)
-                    .await?
-                    .into_iter()
-                    .map(|m| (m.user_id, format!("{} ({})", m.name, m.email)))
-                    .collect();
+            // The acceptance form's choices, only where the form is shown.
+            let accepted = rec.get("status").and_then(|v| v.as_str()) == Some("accepted");
+            if x.can_approve && !accepted {
+                x.members =
+                    s.cx.store
+                        .list_members(ctx.org.org_id, None, 500)
+                        .await?
+                        .into_iter()
+                        .map(|m| (m.user_id, format!("{} ({})", m.name, m.email)))
+                        .collect();
+            }
             x.review_default = (s.cx.clock.today() + chrono::Months::new(12))
                 .format("%Y-%m-%d")
                 .to_string();

@@ -511,22 +511,8 @@ async fn stored_pickers(
     let mut p = Pickers::default();
     for (field, items) in s.cx.store.register_links(spec, id).await? {
         let Some(l) = spec.link(&field) else { continue };
-        let register = REGISTERS.iter().find(|r| r.table == l.other);
-        let options = items
-            .into_iter()
-            .map(|i| PickOption {
-                id: i.id,
-                label: match register {
-                    Some(r) => format!("{} {}", r.reference(i.number), i.name),
-                    None => {
-                        let (reference, title, framework) =
-                            registers::read::requirement_parts(&i.name);
-                        format!("{reference} {title} ({framework})")
-                    }
-                },
-            })
-            .collect();
-        p.chosen.insert(l.field, options);
+        p.chosen
+            .insert(l.field, registers::read::labelled(l.other, items));
     }
     Ok(p)
 }
@@ -702,6 +688,54 @@ pub(crate) async fn form_to_json(
     Ok((obj, shown, pickers, inv))
 }
 
+/// What a refused or searching form needs to show itself again.
+struct Shown<'a> {
+    ctx: &'a OrgCtx,
+    spec: &'static RegisterSpec,
+    id: Option<i64>,
+    values: Map<String, Value>,
+    pickers: Pickers,
+}
+
+impl Shown<'_> {
+    /// The form again, with `status`: what was typed, the stored values of the fields an edit did
+    /// not carry, the errors beside their fields. Loaded only when a form is shown again, not on
+    /// a successful save.
+    async fn page(
+        mut self,
+        s: &AppState,
+        status: StatusCode,
+        inv: &Invalid,
+        conflict: Option<String>,
+        version: i64,
+    ) -> Result<Response, PageError> {
+        let (ctx, spec) = (self.ctx, self.spec);
+        let lookups = Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?;
+        if let Some(id) = self.id {
+            if let Some(rec) = s.cx.store.register_get(ctx.org.org_id, spec, id).await? {
+                for (k, v) in rec {
+                    self.values.entry(k).or_insert(v);
+                }
+            }
+        }
+        let page = FormPage {
+            layout: ctx.layout(spec.singular, spec.path),
+            spec,
+            id: self.id,
+            reference: self
+                .values
+                .get("reference")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string(),
+            version,
+            fields: form_fields(spec, &self.values, &lookups, &self.pickers, inv),
+            conflict,
+        };
+        Ok((status, render(&page)).into_response())
+    }
+}
+
 pub(crate) async fn save(
     s: &AppState,
     ctx: &OrgCtx,
@@ -713,50 +747,29 @@ pub(crate) async fn save(
     ctx.require(Permission::Write)?;
     let version: i64 = form_value(&form, "version").parse().unwrap_or(0);
     let editing = id.is_some();
-    let (obj, mut shown, pickers, mut inv) = form_to_json(s, ctx, spec, &form, editing).await?;
-    let lookups = Lookups::load(&s.cx.store, ctx.org.org_id, spec).await?;
-    // An edit shows the stored values of the fields the form did not carry.
-    if let Some(id) = id {
-        if let Some(rec) = s.cx.store.register_get(ctx.org.org_id, spec, id).await? {
-            for (k, v) in rec {
-                shown.entry(k).or_insert(v);
-            }
-        }
-    }
-    let page = |inv: &Invalid, conflict: Option<String>, version: i64| FormPage {
-        layout: ctx.layout(spec.singular, spec.path),
+    let (obj, values, pickers, mut inv) = form_to_json(s, ctx, spec, &form, editing).await?;
+    let shown = Shown {
+        ctx,
         spec,
         id,
-        reference: shown
-            .get("reference")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string(),
-        version,
-        fields: form_fields(spec, &shown, &lookups, &pickers, inv),
-        conflict,
+        values,
+        pickers,
     };
     // "Search" in a picker shows what it found; nothing is saved until "Save".
-    if pickers.search.is_some() {
-        return Ok(render(&page(&Invalid::default(), None, version)));
+    if shown.pickers.search.is_some() {
+        return shown
+            .page(s, StatusCode::OK, &Invalid::default(), None, version)
+            .await;
     }
-    let checked = check_input(spec, &obj, editing);
-    let input = match checked {
+    let input = match check_input(spec, &obj, editing) {
         Ok(i) if inv.is_empty() => i,
-        Ok(_) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&page(&inv, None, version)),
-            )
-                .into_response())
-        }
-        Err(e) => {
-            inv.0.extend(e.0);
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&page(&inv, None, version)),
-            )
-                .into_response());
+        checked => {
+            if let Err(e) = checked {
+                inv.0.extend(e.0);
+            }
+            return shown
+                .page(s, StatusCode::UNPROCESSABLE_ENTITY, &inv, None, version)
+                .await;
         }
     };
     let result = match id {
@@ -776,22 +789,32 @@ pub(crate) async fn save(
                 &format!("{} {verb}.", str_of(&rec, "reference")),
             ))
         }
-        Err(e) if e.kind == ErrorKind::Invalid && !e.errors.is_empty() => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(&page(&Invalid(e.errors), None, version)),
-        )
-            .into_response()),
+        Err(e) if e.kind == ErrorKind::Invalid && !e.errors.is_empty() => {
+            shown
+                .page(
+                    s,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &Invalid(e.errors),
+                    None,
+                    version,
+                )
+                .await
+        }
         Err(AppError {
             kind: ErrorKind::Stale,
             current_version: Some(current),
             ..
         }) => {
             let msg = format!("Someone else changed this {} while you were editing (it is now at version {current}). Your input is kept below: check the record in another tab, then save again to overwrite.", spec.singular);
-            Ok((
-                StatusCode::CONFLICT,
-                render(&page(&Invalid::default(), Some(msg), current)),
-            )
-                .into_response())
+            shown
+                .page(
+                    s,
+                    StatusCode::CONFLICT,
+                    &Invalid::default(),
+                    Some(msg),
+                    current,
+                )
+                .await
         }
         Err(e) => Err(e.into()),
     }

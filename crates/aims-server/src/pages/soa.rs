@@ -84,22 +84,6 @@ impl SoaPage {
     }
 }
 
-/// Readable words for an implementation status.
-pub(crate) const STATUS_LABELS: &[(&str, &str)] = &[
-    ("not_started", "not started"),
-    ("planned", "planned"),
-    ("in_progress", "in progress"),
-    ("implemented", "implemented"),
-];
-
-fn status_label(key: &str) -> String {
-    STATUS_LABELS
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, l)| l.to_string())
-        .unwrap_or_else(|| key.replace('_', " "))
-}
-
 pub(crate) async fn soa_page(
     s: &AppState,
     ctx: &OrgCtx,
@@ -161,7 +145,7 @@ pub(crate) async fn soa_page(
         versions: s.cx.store.soa_versions(ctx.org.org_id).await?,
         approval_line: soa::approval_line(&approval),
         can_decide: ctx.org.role.permissions().allows(Permission::Approve),
-        statuses: STATUS_LABELS,
+        statuses: soa::SOA_STATUSES,
         error,
         approve_errors: Invalid::default(),
         note: String::new(),
@@ -397,7 +381,7 @@ pub(crate) async fn soa_compare(
                 None => "not decided".into(),
             },
             e["justification"].as_str().unwrap_or("").into(),
-            status_label(e["status"].as_str().unwrap_or("")),
+            soa::status_label(e["status"].as_str().unwrap_or("")),
         ]
     };
     let rows = cmp["rows"]

@@ -148,7 +148,9 @@ pub fn requirement_parts(name: &str) -> (String, String, String) {
     (reference.to_string(), title.to_string(), short.to_string())
 }
 
-fn labelled(other: &str, items: Vec<aims_store::LinkedRecord>) -> Vec<PickOption> {
+/// Linked records as picker options, named by reference (or, for requirements, by ref, title
+/// and framework).
+pub fn labelled(other: &str, items: Vec<aims_store::LinkedRecord>) -> Vec<PickOption> {
     let register = REGISTERS.iter().find(|r| r.table == other);
     items
         .into_iter()

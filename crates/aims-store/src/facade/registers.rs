@@ -163,9 +163,7 @@ impl Store {
     ) -> R<usize> {
         dispatch!(self.register_update_many(actor, org_id, spec, updates, now))
     }
-}
 
-impl Store {
     pub async fn pick_records(
         &self,
         org_id: i64,
@@ -189,9 +187,7 @@ impl Store {
     pub async fn requirement_briefs(&self, org_id: i64, ids: &[i64]) -> R<Vec<LinkedRecord>> {
         dispatch!(self.requirement_briefs(org_id, ids))
     }
-}
 
-impl Store {
     pub async fn records_by_source(
         &self,
         org_id: i64,
@@ -200,9 +196,7 @@ impl Store {
     ) -> R<Vec<(String, i64, i64)>> {
         dispatch!(self.records_by_source(org_id, spec, prefix))
     }
-}
 
-impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn register_restore(
         &self,

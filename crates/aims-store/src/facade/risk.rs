@@ -89,28 +89,14 @@ impl Store {
         dispatch!(self.soa_controls(org_id))
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub async fn update_soa_entry(
         &self,
         actor: &Actor,
         org_id: i64,
-        entry_id: i64,
-        applicable: Option<bool>,
-        justification: Option<&str>,
-        status: &str,
-        version: i64,
+        change: &SoaChange,
         now: DateTime<Utc>,
     ) -> R<SoaEntry> {
-        dispatch!(self.update_soa_entry(
-            actor,
-            org_id,
-            entry_id,
-            applicable,
-            justification,
-            status,
-            version,
-            now
-        ))
+        dispatch!(self.update_soa_entry(actor, org_id, change, now))
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -288,60 +288,69 @@ pub async fn soa_controls(p: &Pools, org_id: i64) -> Result<Vec<(i64, i64, Strin
     .await?)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Decides one SoA entry.
 pub async fn update_soa_entry(
     p: &Pools,
     actor: &Actor,
     org_id: i64,
-    entry_id: i64,
-    applicable: Option<bool>,
-    justification: Option<&str>,
-    status: &str,
-    version: i64,
+    change: &SoaChange,
+    now: DateTime<Utc>,
+) -> Result<SoaEntry> {
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let after = write_soa_entry(&mut tx, &mut chain, actor, org_id, change, now).await?;
+    commit(tx, chain).await?;
+    Ok(after)
+}
+
+/// One SoA decision inside the caller's transaction: checked against the version it was read
+/// at, written, and recorded in the audit trail.
+async fn write_soa_entry(
+    tx: &mut Tx<'_>,
+    chain: &mut Chain,
+    actor: &Actor,
+    org_id: i64,
+    c: &SoaChange,
     now: DateTime<Utc>,
 ) -> Result<SoaEntry> {
     let now = micros(now);
-    let mut tx = p.write.begin().await?;
-    let mut chain = lock_org(&mut tx, org_id).await?;
-    let before: SoaEntry =
-        sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
-            .bind(org_id)
-            .bind(entry_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound("SoA entry".into()))?;
-    if before.version != version {
+    let select = format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2");
+    let before: SoaEntry = sqlx::query_as(&select)
+        .bind(org_id)
+        .bind(c.entry_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("SoA entry".into()))?;
+    if before.version != c.version {
         return Err(StoreError::stale(before.version));
     }
     sqlx::query("UPDATE soa_entries SET applicable = $3, justification = $4, status = $5, version = version + 1, updated_at = $6, updated_by = $7 WHERE org_id = $1 AND id = $2")
         .bind(org_id)
-        .bind(entry_id)
-        .bind(applicable)
-        .bind(justification)
-        .bind(status)
+        .bind(c.entry_id)
+        .bind(c.applicable)
+        .bind(c.justification.as_deref())
+        .bind(&c.status)
         .bind(now)
         .bind(actor.user_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    let after: SoaEntry =
-        sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
-            .bind(org_id)
-            .bind(entry_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let after: SoaEntry = sqlx::query_as(&select)
+        .bind(org_id)
+        .bind(c.entry_id)
+        .fetch_one(&mut **tx)
+        .await?;
     append_event(
-        &mut tx,
-        &mut chain,
+        tx,
+        chain,
         actor,
         action::UPDATE,
         "soa_entry",
-        &entry_id.to_string(),
+        &c.entry_id.to_string(),
         Some(&before),
         Some(&after),
         now,
     )
     .await?;
-    commit(tx, chain).await?;
     Ok(after)
 }
 
@@ -677,48 +686,10 @@ pub async fn update_soa_entries(
     changes: &[SoaChange],
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let now_micros = micros(now);
     let mut tx = p.write.begin().await?;
     let mut chain = lock_org(&mut tx, org_id).await?;
     for c in changes {
-        let before: SoaEntry =
-            sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
-                .bind(org_id)
-                .bind(c.entry_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::NotFound("SoA entry".into()))?;
-        if before.version != c.version {
-            return Err(StoreError::stale(before.version));
-        }
-        sqlx::query("UPDATE soa_entries SET applicable = $3, justification = $4, status = $5, version = version + 1, updated_at = $6, updated_by = $7 WHERE org_id = $1 AND id = $2")
-            .bind(org_id)
-            .bind(c.entry_id)
-            .bind(c.applicable)
-            .bind(c.justification.as_deref())
-            .bind(&c.status)
-            .bind(now_micros)
-            .bind(actor.user_id)
-            .execute(&mut *tx)
-            .await?;
-        let after: SoaEntry =
-            sqlx::query_as(&format!("{SOA_SELECT} WHERE e.org_id = $1 AND e.id = $2"))
-                .bind(org_id)
-                .bind(c.entry_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        append_event(
-            &mut tx,
-            &mut chain,
-            actor,
-            action::UPDATE,
-            "soa_entry",
-            &c.entry_id.to_string(),
-            Some(&before),
-            Some(&after),
-            now,
-        )
-        .await?;
+        write_soa_entry(&mut tx, &mut chain, actor, org_id, c, now).await?;
     }
     commit(tx, chain).await?;
     Ok(changes.len())
