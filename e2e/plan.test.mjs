@@ -179,8 +179,11 @@ async function journey(page) {
   assert.ok(await page.locator("table.diff").count() > 0);
 
   // Screenshots at both widths; none scrolls sideways at 390 px.
+  await page.goto(controlUrl);
+  const requirementUrl = base + (await page.locator("#links a[href*='/requirements/']").first().getAttribute("href"));
   const shots = [["dashboard", `${o}`], ["register-list", `${o}/inventory/risks`], ["record", controlUrl],
-    ["soa", `${o}/soa`], ["maturity", `${o}/maturity`]];
+    ["soa", `${o}/soa`], ["maturity", `${o}/maturity`], ["criteria", `${o}/risks/criteria`],
+    ["requirement", requirementUrl], ["tokens", `${o}/tokens`], ["members", `${o}/members`], ["audit", `${o}/audit`]];
   const wide = [];
   for (const width of [1400, 390]) {
     await page.setViewportSize({ width, height: 900 });

@@ -104,7 +104,8 @@ pub fn field_changes(
                 aims_domain::register::option_label(f, x)
             }
             (Some(f), Some(serde_json::Value::Array(a)))
-                if matches!(f.kind, aims_domain::register::FieldKind::Multi(_)) =>
+                if !a.is_empty()
+                    && matches!(f.kind, aims_domain::register::FieldKind::Multi(_)) =>
             {
                 a.iter()
                     .filter_map(|x| x.as_str())

@@ -376,7 +376,7 @@ pub const IMPACT_ASSESSMENTS: RegisterSpec = RegisterSpec {
         field("author_id", "Author", FieldKind::Member).computed(),
         field("approver_id", "Approved by", FieldKind::Member).computed(),
         field("approved_on", "Approved on", FieldKind::Date).computed(),
-        field("stage_at_approval", "System stage when approved", FieldKind::Text { max: 50 }).computed(),
+        field("stage_at_approval", "System stage when approved", FieldKind::Enum(LIFECYCLE_STAGES)).computed(),
     ],
     links: &[],
 };
