@@ -220,6 +220,7 @@ pub fn parse(text: &str) -> Result<Vec<Library>, LibraryError> {
         out.push(Library::Framework(FrameworkLibrary {
             meta,
             requirements,
+            application_dates: vec![],
             content_hash: hash.clone(),
         }));
     }
@@ -263,6 +264,7 @@ pub fn parse(text: &str) -> Result<Vec<Library>, LibraryError> {
         out.push(Library::MappingSet(MappingSetLibrary {
             meta,
             mappings,
+            no_counterpart: vec![],
             content_hash: hash.clone(),
         }));
     }

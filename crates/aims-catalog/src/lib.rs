@@ -48,6 +48,49 @@ pub fn builtin() -> Result<Vec<Library>, LibraryError> {
         .collect()
 }
 
+/// The built-in crosswalks' explicit "no counterpart" rows: (source framework key, target
+/// framework key, source ref, why).
+pub fn no_counterparts() -> Vec<(String, String, String, String)> {
+    builtin()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|l| match l {
+            Library::MappingSet(m) => Some(m),
+            Library::Framework(_) => None,
+        })
+        .flat_map(|m| {
+            let (from, to) = (
+                m.meta.source_framework.clone(),
+                m.meta.target_framework.clone(),
+            );
+            m.no_counterpart
+                .into_iter()
+                .map(move |n| (from.clone(), to.clone(), n.reference, n.note))
+        })
+        .collect()
+}
+
+/// The EU AI Act classifier's rules from the built-in library's application dates.
+pub fn ai_act_rules() -> Result<aims_domain::classify::Rules, LibraryError> {
+    let (_, text) = BUILTIN
+        .iter()
+        .find(|(name, _)| *name == "eu-ai-act-2024.yaml")
+        .ok_or_else(|| LibraryError("the EU AI Act library is not built in".into()))?;
+    rules_from(text)
+}
+
+/// The classifier's rules from an EU AI Act library document (a corrected library, or a test's).
+pub fn rules_from(text: &str) -> Result<aims_domain::classify::Rules, LibraryError> {
+    match library::parse(text)? {
+        Library::Framework(f) => aims_domain::classify::Rules::new(f.application_dates)
+            .map_err(|e| LibraryError(format!("{}: {e}", f.meta.key))),
+        Library::MappingSet(m) => Err(LibraryError(format!(
+            "{} is a mapping set, not the EU AI Act",
+            m.meta.key
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +203,95 @@ mod tests {
         assert_eq!(rows["iso42001-2023--nist-ai-rmf-1.0"], 280);
         assert_eq!(rows["iso42001-2023--eu-ai-act-2024"], 89);
         assert_eq!(rows["iso42001-2023--iso27001-2022"], 70);
+    }
+
+    #[test]
+    fn iso27001_has_all_93_annex_a_controls_in_four_themes() {
+        let fw = frameworks();
+        let iso = &fw["iso27001-2022"];
+        let controls: Vec<_> = iso
+            .requirements
+            .iter()
+            .filter(|r| r.kind == "control")
+            .collect();
+        assert_eq!(controls.len(), 93);
+        for (theme, n) in [("A.5", 37), ("A.6", 8), ("A.7", 14), ("A.8", 34)] {
+            assert_eq!(
+                controls
+                    .iter()
+                    .filter(|c| c.parent.as_deref() == Some(theme))
+                    .count(),
+                n,
+                "{theme}"
+            );
+        }
+        assert!(controls.iter().all(|c| c.description.is_some()));
+    }
+
+    /// The shared-structure rows no longer claim equivalence (42001 asks AI-specific things),
+    /// and 6.1.4 and 8.4 are said to have no counterpart.
+    #[test]
+    fn the_27001_crosswalk_does_not_over_credit() {
+        for lib in builtin().unwrap() {
+            let Library::MappingSet(m) = lib else {
+                continue;
+            };
+            if m.meta.key != "iso42001-2023--iso27001-2022" {
+                continue;
+            }
+            let rel = |r: &str| {
+                m.mappings
+                    .iter()
+                    .find(|x| matches!(&x.from, ReqAddr::Ref { reference, .. } if reference == r))
+                    .map(|x| x.relation)
+            };
+            for r in ["4.1", "9.2.2", "9.3", "6.1.2", "7.5.1", "10.2"] {
+                assert_eq!(rel(r), Some(Relation::Intersects), "{r}");
+            }
+            assert!(m.mappings.iter().all(|x| !x.relation.fully_covers()));
+            let none: Vec<&str> = m
+                .no_counterpart
+                .iter()
+                .map(|n| n.reference.as_str())
+                .collect();
+            assert_eq!(none, ["6.1.4", "8.4"]);
+            return;
+        }
+        panic!("no 42001-27001 crosswalk");
+    }
+
+    /// The built-in EU AI Act dates are those of the 2026 amendment, each with its source.
+    #[test]
+    fn ai_act_rules_carry_the_amended_dates() {
+        let rules = ai_act_rules().unwrap();
+        let d = |k: &str| rules.dates.iter().find(|d| d.key == k).unwrap();
+        assert_eq!(d("annex_iii_high_risk").applies_from, "2027-12-02");
+        assert_eq!(
+            d("annex_iii_high_risk").original.as_deref(),
+            Some("2026-08-02")
+        );
+        assert_eq!(d("annex_i_high_risk").applies_from, "2028-08-02");
+        assert_eq!(
+            d("annex_i_high_risk").original.as_deref(),
+            Some("2027-08-02")
+        );
+        assert_eq!(d("intimate_imagery_prohibition").applies_from, "2026-12-02");
+        assert_eq!(
+            d("transparency_grace_for_generative").applies_from,
+            "2026-12-02"
+        );
+        assert_eq!(
+            d("gpai_models_already_on_market").source,
+            "Art. 111(3) of Regulation (EU) 2024/1689"
+        );
+        for date in &rules.dates {
+            assert!(date.source.contains("2024/1689"), "{}", date.key);
+            // A moved date names the act that moved it.
+            assert!(
+                date.original.is_none() || date.amended_by.is_some(),
+                "{}",
+                date.key
+            );
+        }
     }
 }

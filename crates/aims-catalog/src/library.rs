@@ -3,6 +3,7 @@
 //! without a database and names the node (or the YAML line) that is wrong.
 //! See docs/catalog-format.md for the format.
 
+use aims_domain::classify::ApplicationDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -192,6 +193,21 @@ pub struct LibraryFile {
     pub requirements: Vec<RequirementDef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mappings: Vec<MappingDef>,
+    /// Source requirements the target framework has nothing for (mapping sets), said explicitly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_counterpart: Vec<NoCounterpart>,
+    /// Dates from which parts of a regulation apply, each with its legal source (EU AI Act).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub application_dates: Vec<ApplicationDate>,
+}
+
+/// A source requirement with no counterpart in the target framework, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoCounterpart {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub note: String,
 }
 
 /// A mapping with both ends resolved to addresses.
@@ -215,6 +231,7 @@ pub enum Library {
 pub struct FrameworkLibrary {
     pub meta: FrameworkMeta,
     pub requirements: Vec<RequirementDef>,
+    pub application_dates: Vec<ApplicationDate>,
     pub content_hash: String,
 }
 
@@ -222,6 +239,7 @@ pub struct FrameworkLibrary {
 pub struct MappingSetLibrary {
     pub meta: MappingSetMeta,
     pub mappings: Vec<Mapping>,
+    pub no_counterpart: Vec<NoCounterpart>,
     pub content_hash: String,
 }
 
@@ -278,7 +296,7 @@ pub fn from_file(file: LibraryFile, hash: String) -> Result<Library, LibraryErro
     }
     match (file.framework, file.mapping_set) {
         (Some(meta), None) => {
-            if !file.mappings.is_empty() {
+            if !file.mappings.is_empty() || !file.no_counterpart.is_empty() {
                 return err("mappings: a framework library carries no mappings; put them in a mapping_set library");
             }
             check_key("framework.key", &meta.key)?;
@@ -289,15 +307,17 @@ pub fn from_file(file: LibraryFile, hash: String) -> Result<Library, LibraryErro
                 return err("framework.version: must be 1 or more");
             }
             let requirements = check_requirements(file.requirements)?;
+            check_dates(&file.application_dates)?;
             Ok(Library::Framework(FrameworkLibrary {
                 meta,
                 requirements,
+                application_dates: file.application_dates,
                 content_hash: hash,
             }))
         }
         (None, Some(meta)) => {
-            if !file.requirements.is_empty() {
-                return err("requirements: a mapping_set library carries no requirements");
+            if !file.requirements.is_empty() || !file.application_dates.is_empty() {
+                return err("requirements: a mapping_set library carries no requirements or application dates");
             }
             check_key("mapping_set.key", &meta.key)?;
             check_key("mapping_set.source_framework", &meta.source_framework)?;
@@ -329,15 +349,57 @@ pub fn from_file(file: LibraryFile, hash: String) -> Result<Library, LibraryErro
                     note: m.note,
                 });
             }
+            if let Some(n) = file
+                .no_counterpart
+                .iter()
+                .find(|n| file_mapped(&mappings, &n.reference))
+            {
+                return err(format!(
+                    "no_counterpart: `{}` has mappings, so it is not without counterpart",
+                    n.reference
+                ));
+            }
             Ok(Library::MappingSet(MappingSetLibrary {
                 meta,
                 mappings,
+                no_counterpart: file.no_counterpart,
                 content_hash: hash,
             }))
         }
         (Some(_), Some(_)) => err("a library has either `framework` or `mapping_set`, not both"),
         (None, None) => err("a library needs a `framework` or a `mapping_set` section"),
     }
+}
+
+fn file_mapped(mappings: &[Mapping], reference: &str) -> bool {
+    mappings
+        .iter()
+        .any(|m| matches!(&m.from, ReqAddr::Ref { reference: r, .. } if r == reference))
+}
+
+/// Each date is YYYY-MM-DD, has a source, and its key is unique.
+fn check_dates(dates: &[ApplicationDate]) -> Result<(), LibraryError> {
+    let mut seen = HashSet::new();
+    for (i, d) in dates.iter().enumerate() {
+        let at = format!("application_dates[{i}] (key `{}`)", d.key);
+        if !seen.insert(d.key.as_str()) {
+            return err(format!("{at}: duplicate key"));
+        }
+        for (what, v) in [
+            ("applies_from", Some(&d.applies_from)),
+            ("original", d.original.as_ref()),
+        ] {
+            if let Some(v) = v {
+                if chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() {
+                    return err(format!("{at}: {what} `{v}` is not a date (YYYY-MM-DD)"));
+                }
+            }
+        }
+        if d.source.trim().is_empty() || d.label.trim().is_empty() {
+            return err(format!("{at}: `label` and `source` are required"));
+        }
+    }
+    Ok(())
 }
 
 /// Unique refs, parents defined, no cycles; returns them ordered parents-first, keeping
@@ -421,6 +483,8 @@ pub fn to_yaml(
         mapping_set: None,
         requirements: requirements.to_vec(),
         mappings: vec![],
+        no_counterpart: vec![],
+        application_dates: vec![],
     };
     serde_yaml_ng::to_string(&file).map_err(|e| LibraryError(e.to_string()))
 }

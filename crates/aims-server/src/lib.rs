@@ -75,6 +75,11 @@ impl AppState {
         self.cx = self.cx.with_clock(clock);
         self
     }
+
+    pub fn with_rules(mut self, rules: aims_domain::classify::Rules) -> AppState {
+        self.cx = self.cx.with_rules(rules);
+        self
+    }
 }
 
 /// Every `/api/v1` operation, each module's routes recorded for the OpenAPI check.

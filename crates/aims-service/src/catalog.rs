@@ -25,6 +25,7 @@ pub async fn ensure_builtin(
         .get_or_init(|| aims_catalog::builtin().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(Clone::clone)?;
+    aims_catalog::ai_act_rules().map_err(|e| format!("the built-in EU AI Act rules: {e}"))?;
     store
         .import_libraries(None, libs, true, None, now)
         .await
@@ -223,6 +224,8 @@ pub struct CoverageItem {
     pub paths: Vec<CoveragePath>,
     /// How many paths there are in all.
     pub paths_total: usize,
+    /// Frameworks a crosswalk says have nothing for this requirement, with why.
+    pub no_counterpart: Vec<String>,
 }
 
 /// Paths listed per requirement: a large organization links hundreds of controls to one
@@ -326,7 +329,15 @@ async fn compute_coverage(
         let paths_total = p.len();
         p.sort_by_key(|x| (!x.full, x.via_ref.is_some(), x.control_id));
         p.truncate(COVERAGE_PATHS_SHOWN);
+        let no_counterpart = no_counterparts()
+            .iter()
+            .filter(|(from, _, reference, _)| {
+                *from == fw.framework.key && *reference == r.reference
+            })
+            .map(|(_, to, _, note)| format!("no counterpart in {to}: {note}"))
+            .collect();
         items.push(CoverageItem {
+            no_counterpart,
             requirement_id: r.id,
             reference: r.reference,
             title: r.title,
@@ -349,6 +360,12 @@ async fn compute_coverage(
         },
         items,
     })
+}
+
+/// The built-in crosswalks' "no counterpart" rows, parsed once.
+fn no_counterparts() -> &'static [(String, String, String, String)] {
+    static ROWS: OnceLock<Vec<(String, String, String, String)>> = OnceLock::new();
+    ROWS.get_or_init(aims_catalog::no_counterparts)
 }
 
 /// A framework as a download: the aims YAML library or an OSCAL catalog (API and pages).

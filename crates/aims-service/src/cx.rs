@@ -2,10 +2,11 @@
 
 use crate::error::{AppError, AppResult};
 use crate::files::EvidenceFiles;
+use aims_domain::classify::Rules;
 use aims_domain::{Clock, Permission, Permissions};
 use aims_store::{Actor, Store};
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The wall clock: the one place that reads the system time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,6 +26,25 @@ pub struct Cx {
     /// Evidence files, stored by their SHA-256 (see `files`).
     pub files: Arc<dyn EvidenceFiles>,
     pub clock: Arc<dyn Clock>,
+    /// The EU AI Act classifier's dates, from the framework library.
+    pub rules: Arc<Rules>,
+}
+
+/// The built-in library's classifier rules, parsed once. A broken library (a catalog test
+/// guards against it) also stops `ensure_builtin`, so the server never starts without them.
+pub fn builtin_rules() -> Arc<Rules> {
+    static RULES: OnceLock<Arc<Rules>> = OnceLock::new();
+    RULES
+        .get_or_init(|| {
+            Arc::new(aims_catalog::ai_act_rules().unwrap_or_else(|e| {
+                tracing::error!("the EU AI Act rules in the library are broken: {e}");
+                Rules {
+                    version: "unavailable".into(),
+                    dates: vec![],
+                }
+            }))
+        })
+        .clone()
 }
 
 impl Cx {
@@ -33,7 +53,14 @@ impl Cx {
             store,
             files,
             clock: Arc::new(SystemClock),
+            rules: builtin_rules(),
         }
+    }
+
+    /// Runs the classifier on other rules (a corrected library, or a test's).
+    pub fn with_rules(mut self, rules: Rules) -> Cx {
+        self.rules = Arc::new(rules);
+        self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Cx {

@@ -81,9 +81,13 @@ pub async fn plan(store: &Store, org_id: i64) -> AppResult<(Plan, i64)> {
 /// The maturity view (dashboard, roadmap), reused until the organization changes.
 pub async fn maturity_view(cx: &Cx, org_id: i64) -> AppResult<Arc<MaturityView>> {
     cx.store
-        .derived(org_id, "maturity", cx.clock.today(), || {
-            compute_maturity_view(cx, org_id)
-        })
+        // The view counts classifications made under other rules, so the rules are in the key.
+        .derived(
+            org_id,
+            &format!("maturity {}", cx.rules.version),
+            cx.clock.today(),
+            || compute_maturity_view(cx, org_id),
+        )
         .await
 }
 
@@ -106,6 +110,7 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
             &today.to_string(),
             &year_ago.to_string(),
             &in_30_days.to_string(),
+            &cx.rules.version,
         )
         .await?;
     let assessments = store.maturity_assessments(org_id, 2).await?;
@@ -378,6 +383,7 @@ pub async fn dashboard(cx: &Cx, scope: &Scope) -> AppResult<Value> {
         "maturity": v.domains.iter().map(|d| json!({"domain": d.key, "title": d.title, "self_score": d.self_score, "evidence_level": d.evidence_level})).collect::<Vec<_>>(),
         "overall": v.overall,
         "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
+        "classifications_outdated": v.facts.classifications_outdated,
         "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue},
         "evidence": {"expired": v.facts.expired_evidence, "expiring_within_30_days": v.facts.evidence_expiring},
         "next": next_steps(&v).into_iter().map(|n| n.text).collect::<Vec<_>>(),
@@ -548,6 +554,20 @@ pub fn next_steps(v: &MaturityView) -> Vec<NextStep> {
         next.push(step(
             "inventory/ai-systems/new",
             "Register your first AI system".to_string(),
+        ));
+    }
+    if v.facts.classifications_outdated > 0 {
+        next.push(step(
+            "inventory/ai-systems?view=rules_changed",
+            format!(
+                "The rules changed since {} AI system classification{}: review and re-run",
+                v.facts.classifications_outdated,
+                if v.facts.classifications_outdated == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            ),
         ));
     }
     if v.soa_decided < v.soa_total {

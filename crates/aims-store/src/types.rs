@@ -456,6 +456,8 @@ pub struct OrgFacts {
     pub evidence_expiring: i64,
     pub tasks_overdue: i64,
     pub soa_versions: i64,
+    /// AI systems classified under rules other than today's (re-run them).
+    pub classifications_outdated: i64,
     /// (ISO 42001 ref, collected within the last year) for each piece of evidence.
     pub evidence_refs: Vec<(String, bool)>,
 }
@@ -477,6 +479,8 @@ pub enum ListView {
     },
     /// AI systems in deployment or operation without an approved impact assessment.
     NeedsAssessment,
+    /// AI systems whose stored classification came from rules other than `current`.
+    RulesChanged { current: String },
     /// Risks without an inherent score.
     Unscored,
     /// Risks whose inherent score is in `min..=max`.

@@ -137,12 +137,13 @@ fn list_params(spec: &RegisterSpec, max: i64) -> Vec<Value> {
         "overdue",
         "expiring",
         "needs_assessment",
+        "rules_changed",
         "unscored",
         "inherent:1-25",
         "outside:5x5",
     ]
     .into_iter()
-    .filter(|v| aims_service::registers::list_view(spec, v, "2026-01-01").is_some())
+    .filter(|v| aims_service::registers::list_view(spec, v, "2026-01-01", "").is_some())
     .collect();
     if !views.is_empty() {
         out.push(json!({"name": "view", "in": "query", "required": false,
@@ -259,6 +260,16 @@ pub fn document_json() -> Value {
         }),
     );
     paths.insert(
+        "/api/v1/ai-systems/{id}/classification/rerun".into(),
+        json!({
+            "post": {"tags": [tag], "summary": "Classify again from the stored answers under today's rules and the system's current roles (after a rules or dates change)", "parameters": [id],
+                    "requestBody": json_body(schema_ref("RerunRequest")),
+                    "responses": {"200": ok("the new classification", schema_ref("ClassificationView")), "404": problem("no such AI system"),
+                                  "403": problem("the role may not write"),
+                                  "409": problem("the version is stale"), "422": problem("not classified yet, or the stored answers no longer fit the system's roles")}},
+        }),
+    );
+    paths.insert(
         "/api/v1/ai-systems/{id}/cyclonedx".into(),
         json!({"get": {"tags": [tag], "summary": "The AI system with its models, datasets and suppliers as a CycloneDX 1.6 ML-BOM", "parameters": [id],
                        "responses": {"200": {"description": "the BOM", "content": {"application/vnd.cyclonedx+json": {"schema": {"type": "object"}}}},
@@ -288,7 +299,7 @@ pub fn document_json() -> Value {
     paths.insert(
         "/api/v1/classification/questions".into(),
         json!({"get": {"tags": [tag], "summary": "The classification questionnaire's options",
-                       "responses": {"200": ok("`{prohibited_practices, annex_iii_use_cases, annex_iii_exception}`", json!({"type": "object"}))}}}),
+                       "responses": {"200": ok("`{prohibited_practices, annex_iii_use_cases, annex_iii_exception, yes_no, numbers, rules_version, application_dates}`", json!({"type": "object"}))}}}),
     );
     json!({
         "openapi": "3.1.0",

@@ -6,10 +6,10 @@ use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::extract::{parse_json, JsonBody, PathParam};
 use crate::AppState;
-use aims_domain::classify::{Answers, Classification};
+use aims_domain::classify::{Answers, ApplicationDate, Classification};
 use aims_domain::register::{RegisterSpec, REGISTERS};
 use aims_domain::Permission;
-use aims_service::classification::{self, ClassificationView, ClassifyRequest};
+use aims_service::classification::{self, ClassificationView, ClassifyRequest, RerunRequest};
 use aims_service::cyclonedx;
 use aims_service::registers::{self, write, ListQuery, Lookups};
 use aims_store::{InventoryImportReport, Record};
@@ -54,6 +54,11 @@ pub fn routes() -> ApiRouter {
         get(get_classification).put(put_classification),
     )
     .route(
+        "/api/v1/ai-systems/{id}/classification/rerun",
+        &[Method::POST],
+        post(rerun_classification),
+    )
+    .route(
         "/api/v1/ai-systems/{id}/cyclonedx",
         &[Method::GET],
         get(export_bom),
@@ -88,7 +93,7 @@ async fn list(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, Problem> {
     caller.require(Permission::Read)?;
-    let q = ListQuery::parse(spec, &pairs(&q), 50, &s.cx.today())?;
+    let q = ListQuery::parse(spec, &pairs(&q), 50, &s.cx)?;
     let (items, next_cursor) = registers::read::list(&s.cx, &caller.scope(), spec, &q).await?;
     Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
 }
@@ -161,8 +166,19 @@ async fn put_classification(
     ))
 }
 
-async fn questions() -> Json<Value> {
-    Json(classification::questions())
+async fn rerun_classification(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(id): PathParam<i64>,
+    JsonBody(req): JsonBody<RerunRequest>,
+) -> Result<Json<ClassificationView>, Problem> {
+    Ok(Json(
+        classification::rerun(&s.cx, &caller.scope(), id, req).await?,
+    ))
+}
+
+async fn questions(State(s): State<AppState>) -> Json<Value> {
+    Json(classification::questions(&s.cx))
 }
 // ---------------------------------------------------------------- CycloneDX and CSV
 
@@ -276,7 +292,7 @@ async fn export(
         .position(|(k, _)| k == "format")
         .map(|i| pairs.remove(i).1)
         .unwrap_or_else(|| "csv".into());
-    let lq = ListQuery::parse(spec, &pairs, 500, &s.cx.today())?;
+    let lq = ListQuery::parse(spec, &pairs, 500, &s.cx)?;
     Ok(crate::download(
         registers::export(&s.cx, &caller.scope(), spec, &lq, &format).await?,
     ))
@@ -288,8 +304,10 @@ async fn export(
 #[openapi(components(schemas(
     ClassificationView,
     ClassifyRequest,
+    RerunRequest,
     Answers,
     Classification,
+    ApplicationDate,
     InventoryImportReport
 )))]
 pub struct RegisterDoc;

@@ -162,6 +162,8 @@ pub(crate) struct DetailPage {
     can_write: bool,
     can_audit: bool,
     tier: String,
+    /// The stored classification came from rules other than today's.
+    rules_changed: bool,
     error: Option<String>,
     extras: Extras,
     /// After a refused form on this page: the problems by field, and what was submitted.
@@ -268,6 +270,8 @@ pub(crate) async fn detail_page(
         can_write: ctx.org.role.permissions().allows(Permission::Write),
         can_audit,
         tier: str_of(&rec, "risk_tier"),
+        rules_changed: spec.table == "ai_systems"
+            && aims_service::classification::rules_changed(&s.cx, &rec),
         error,
         extras: extras(s, ctx, spec, &rec).await?,
         form_errors: Invalid::default(),

@@ -194,7 +194,7 @@ pub(crate) async fn list(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
-    let lq = ListQuery::parse(spec, &pairs(&q), 50, &s.cx.today())?;
+    let lq = ListQuery::parse(spec, &pairs(&q), 50, &s.cx)?;
     let (records, next) = registers::read::list(&s.cx, &ctx.scope(), spec, &lq).await?;
     // Display needs only what this page refers to; the filter selects need the full lists.
     let lookups = if spec
@@ -314,7 +314,7 @@ pub(crate) async fn export(
         .map(|i| p.remove(i).1)
         .unwrap_or_else(|| "csv".into());
     p.retain(|(k, _)| k != "cursor");
-    let lq = ListQuery::parse(spec, &p, 500, &s.cx.today())?;
+    let lq = ListQuery::parse(spec, &p, 500, &s.cx)?;
     Ok(crate::download(
         registers::export(&s.cx, &ctx.scope(), spec, &lq, &format).await?,
     ))

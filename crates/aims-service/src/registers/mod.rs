@@ -43,8 +43,9 @@ impl ListQuery {
         spec: &'static RegisterSpec,
         pairs: &[(String, String)],
         default_limit: i64,
-        today: &str,
+        cx: &crate::Cx,
     ) -> Result<ListQuery, AppError> {
+        let today = cx.today();
         let bad = |field: &str, m: String| AppError::field(ErrorKind::BadRequest, field, m);
         let mut q = ListQuery {
             limit: default_limit,
@@ -69,7 +70,7 @@ impl ListQuery {
                 "q" => q.search = Some(v.clone()).filter(|s| !s.trim().is_empty()),
                 "view" if v.is_empty() => {}
                 "view" => {
-                    let view = list_view(spec, v, today)
+                    let view = list_view(spec, v, &today, &cx.rules.version)
                         .ok_or_else(|| bad("view", format!("`{v}` is not a view of this list")))?;
                     q.view = Some((view, v.clone()));
                 }
@@ -124,8 +125,13 @@ impl ListQuery {
 
 /// The views a register's list offers: `overdue` (a review or due date before today; for
 /// evidence, past its validity), `expiring` (evidence valid for 30 days or less),
-/// `needs_assessment` (AI systems), `unscored` and `inherent:MIN-MAX` (risks).
-pub fn list_view(spec: &RegisterSpec, raw: &str, today: &str) -> Option<aims_store::ListView> {
+/// `needs_assessment` and `rules_changed` (AI systems), `unscored` and `inherent:MIN-MAX` (risks).
+pub fn list_view(
+    spec: &RegisterSpec,
+    raw: &str,
+    today: &str,
+    rules_version: &str,
+) -> Option<aims_store::ListView> {
     use aims_store::ListView;
     let date_field = ["next_review", "due_date", "valid_until"]
         .into_iter()
@@ -150,6 +156,9 @@ pub fn list_view(spec: &RegisterSpec, raw: &str, today: &str) -> Option<aims_sto
             })
         }
         ("ai_systems", "needs_assessment") => Some(ListView::NeedsAssessment),
+        ("ai_systems", "rules_changed") => Some(ListView::RulesChanged {
+            current: rules_version.to_string(),
+        }),
         ("risks", "unscored") => Some(ListView::Unscored),
         ("risks", v) if v.starts_with("outside:") => {
             let (l, i) = v.strip_prefix("outside:")?.split_once('x')?;
@@ -179,6 +188,9 @@ pub fn view_label(spec: &RegisterSpec, raw: &str) -> String {
         (_, "expiring") => "valid for 30 days or less".into(),
         (_, "needs_assessment") => {
             "in deployment or operation without an approved impact assessment".into()
+        }
+        (_, "rules_changed") => {
+            "classified under earlier EU AI Act rules or dates: re-run their classification".into()
         }
         (_, "unscored") => "not scored yet (no inherent likelihood and impact)".into(),
         (_, v) if v.starts_with("outside:") => {

@@ -45,7 +45,8 @@ impl Store {
         today: &str,
         year_ago: &str,
         in_30_days: &str,
+        rules_version: &str,
     ) -> R<OrgFacts> {
-        dispatch!(self.org_facts(org_id, today, year_ago, in_30_days))
+        dispatch!(self.org_facts(org_id, today, year_ago, in_30_days, rules_version))
     }
 }

@@ -112,9 +112,19 @@ impl Store {
         version: i64,
         classification: &serde_json::Value,
         tier: &str,
+        rules_version: &str,
         now: DateTime<Utc>,
     ) -> R<Record> {
-        dispatch!(self.set_classification(actor, org_id, id, version, classification, tier, now))
+        dispatch!(self.set_classification(
+            actor,
+            org_id,
+            id,
+            version,
+            classification,
+            tier,
+            rules_version,
+            now
+        ))
     }
 
     pub async fn import_inventory_plan(

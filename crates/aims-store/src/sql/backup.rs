@@ -309,6 +309,7 @@ pub(crate) fn backup_tables() -> Vec<BackupTableOwned> {
         }
         if r.table == "ai_systems" {
             cols.push(("classification_json".into(), Col::OptText));
+            cols.push(("classification_rules".into(), Col::OptText));
         }
         if r.table == "impact_assessments" {
             cols.push(("entries_json".into(), Col::Text));

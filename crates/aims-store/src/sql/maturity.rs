@@ -95,6 +95,7 @@ pub async fn org_facts(
     today: &str,
     year_ago: &str,
     in_30_days: &str,
+    rules_version: &str,
 ) -> Result<OrgFacts> {
     let one = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
     let mut f = OrgFacts {
@@ -131,6 +132,11 @@ pub async fn org_facts(
             .await?,
         tasks_overdue: sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE org_id = $1 AND status <> 'done' AND due_date <> '' AND due_date < $2").bind(org_id).bind(today).fetch_one(&p.read).await?,
         soa_versions: one("SELECT COUNT(*) FROM soa_versions WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        classifications_outdated: sqlx::query_scalar("SELECT COUNT(*) FROM ai_systems WHERE org_id = $1 AND classification_json IS NOT NULL AND (classification_rules IS NULL OR classification_rules <> $2)")
+            .bind(org_id)
+            .bind(rules_version)
+            .fetch_one(&p.read)
+            .await?,
         evidence_refs: vec![],
     };
     // ISO 42001 references with evidence, directly or through a control, and the newest

@@ -177,6 +177,11 @@ pub async fn register_list(
                  (SELECT 1 FROM impact_assessments i WHERE i.org_id = ai_systems.org_id AND i.system_id = ai_systems.id AND i.status = 'approved')",
             );
         }
+        Some(ListView::RulesChanged { current }) => {
+            q.push(" AND classification_json IS NOT NULL AND (classification_rules IS NULL OR classification_rules <> ")
+                .push_bind(current.clone())
+                .push(")");
+        }
         Some(ListView::Unscored) => {
             q.push(" AND inherent_score IS NULL");
         }
@@ -1002,6 +1007,7 @@ pub async fn set_classification(
     version: i64,
     classification: &serde_json::Value,
     tier: &str,
+    rules_version: &str,
     now: DateTime<Utc>,
 ) -> Result<Record> {
     let spec = &aims_domain::register::AI_SYSTEMS;
@@ -1015,12 +1021,13 @@ pub async fn set_classification(
     if current != version {
         return Err(StoreError::stale(current));
     }
-    sqlx::query("UPDATE ai_systems SET classification_json = $3, risk_tier = $4, updated_at = $5, version = version + 1 WHERE org_id = $1 AND id = $2")
+    sqlx::query("UPDATE ai_systems SET classification_json = $3, risk_tier = $4, updated_at = $5, classification_rules = $6, version = version + 1 WHERE org_id = $1 AND id = $2")
         .bind(org_id)
         .bind(id)
         .bind(serde_json::to_string(classification)?)
         .bind(tier)
         .bind(now)
+        .bind(rules_version)
         .execute(&mut *tx)
         .await?;
     let after = fetch_record(&mut tx, org_id, spec, id)

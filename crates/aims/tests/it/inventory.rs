@@ -392,9 +392,9 @@ async fn classification_yields_tier_obligations_and_history(b: Backend) {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["result"]["tier"], "high_risk");
     let obligations = v["result"]["obligations"].as_array().unwrap();
-    assert!(obligations
-        .iter()
-        .any(|o| o["article"] == "Art. 9" && o["applies_from"] == "2026-08-02"));
+    assert!(obligations.iter().any(|o| o["article"] == "Art. 9"
+        && o["applies_from"] == "2027-12-02"
+        && o["was"] == "2026-08-02"));
     assert!(
         v["articles"]["Art. 9"].is_i64(),
         "obligations link to the catalog"

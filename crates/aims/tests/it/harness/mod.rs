@@ -133,6 +133,25 @@ impl TestApp {
         }
     }
 
+    /// A second server on the same database whose classifier runs on `rules` (as after a
+    /// library update); its base URL.
+    pub async fn second_server(&self, rules: aims_domain::classify::Rules) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let config = ServerConfig {
+            evidence_dir: self.db.data_dir.join("evidence"),
+            ..Default::default()
+        };
+        let state = AppState::new(self.store.clone(), config)
+            .expect("state")
+            .with_clock(self.cx.clock.clone())
+            .with_rules(rules);
+        tokio::spawn(aims_server::serve(listener, state, std::future::pending()));
+        base
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
