@@ -116,6 +116,22 @@ fn key_from(ref_id: Option<&str>, urn: &str) -> String {
     }
 }
 
+/// A title on one line: line breaks and runs of spaces become one space (OSCAL titles are
+/// single-line markup).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// At most `max` characters, cut at the last word boundary, with an ellipsis when cut.
+fn cut_at_word(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max - 1).collect();
+    let cut = head.rfind(' ').map(|i| &head[..i]).unwrap_or(&head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
 /// Converts a CISO Assistant library into aims libraries (a framework, mapping sets, or both).
 pub fn parse(text: &str) -> Result<Vec<Library>, LibraryError> {
     let lib: CisoLibrary = serde_yaml_ng::from_str(text)
@@ -133,6 +149,7 @@ pub fn parse(text: &str) -> Result<Vec<Library>, LibraryError> {
         // Refs must be unique: prefer ref_id, fall back to the URN's last segment.
         let mut seen = HashSet::new();
         let mut ref_of: HashMap<&str, String> = HashMap::new();
+        let mut ref_id_at: HashMap<&str, (usize, &str)> = HashMap::new();
         for (i, n) in fw.requirement_nodes.iter().enumerate() {
             if n.urn.trim().is_empty() {
                 return Err(LibraryError(format!(
@@ -141,8 +158,16 @@ pub fn parse(text: &str) -> Result<Vec<Library>, LibraryError> {
             }
             let tail = n.urn.rsplit(':').next().unwrap_or(&n.urn).to_string();
             let r = match n.ref_id.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-                Some(r) if !seen.contains(r) => r.to_string(),
-                _ => tail,
+                Some(r) => {
+                    if let Some((j, first)) = ref_id_at.insert(r, (i, n.urn.as_str())) {
+                        return Err(LibraryError(format!(
+                            "objects.framework.requirement_nodes[{i}] (urn `{}`): ref_id `{r}` is already used by requirement_nodes[{j}] (urn `{first}`); a ref_id must be unique in a framework",
+                            n.urn
+                        )));
+                    }
+                    r.to_string()
+                }
+                None => tail,
             };
             if !seen.insert(r.clone()) {
                 return Err(LibraryError(format!(
@@ -168,12 +193,14 @@ pub fn parse(text: &str) -> Result<Vec<Library>, LibraryError> {
             };
             let title = n
                 .name
-                .clone()
-                .filter(|t| !t.trim().is_empty())
+                .as_deref()
+                .map(one_line)
+                .filter(|t| !t.is_empty())
                 .or_else(|| {
                     n.description
-                        .as_ref()
-                        .map(|d| d.chars().take(120).collect())
+                        .as_deref()
+                        .map(|d| cut_at_word(&one_line(d), 120))
+                        .filter(|t| !t.is_empty())
                 })
                 .unwrap_or_else(|| reference.clone());
             reqs.push(RequirementDef {
@@ -187,6 +214,7 @@ pub fn parse(text: &str) -> Result<Vec<Library>, LibraryError> {
                 parent,
                 assessable: n.assessable,
                 description: n.description.clone(),
+                guidance: None,
                 evidence: n
                     .typical_evidence
                     .iter()

@@ -133,6 +133,9 @@ pub struct RequirementDef {
     /// What it asks, in plain words (our own words, never the standard's text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// How to implement it: what to do, typical pitfalls, links to other clauses (our words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<String>,
     /// Typical evidence an auditor accepts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
@@ -277,6 +280,42 @@ fn check_key(what: &str, key: &str) -> Result<(), LibraryError> {
     } else {
         err(format!("{what}: `{key}` is not a valid key (lowercase letters, digits, `.`, `-`, `_`; at most 80)"))
     }
+}
+
+/// Gives the one framework in `libs` another key (and points the mapping sets that come with
+/// it there), so a library whose key is taken, by a built-in or an earlier import, can be
+/// imported beside it.
+pub fn rename_framework(libs: &mut [Library], new_key: &str) -> Result<(), LibraryError> {
+    check_key("as_key", new_key)?;
+    let mut frameworks = libs.iter_mut().filter_map(|l| match l {
+        Library::Framework(f) => Some(f),
+        Library::MappingSet(_) => None,
+    });
+    let (Some(fw), None) = (frameworks.next(), frameworks.next()) else {
+        return err(
+            "as_key: the file must hold exactly one framework to import it under another key",
+        );
+    };
+    let old = std::mem::replace(&mut fw.meta.key, new_key.to_string());
+    for l in libs.iter_mut() {
+        if let Library::MappingSet(m) = l {
+            for end in [&mut m.meta.source_framework, &mut m.meta.target_framework] {
+                if *end == old {
+                    *end = new_key.to_string();
+                }
+            }
+            for map in &mut m.mappings {
+                for addr in [&mut map.from, &mut map.to] {
+                    if let ReqAddr::Ref { framework, .. } = addr {
+                        if *framework == old {
+                            *framework = new_key.to_string();
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses an aims library document (YAML or JSON).

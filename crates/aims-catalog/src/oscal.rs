@@ -68,6 +68,9 @@ pub fn catalog(
         if let Some(d) = r.description.as_ref().filter(|d| !d.trim().is_empty()) {
             p.push(json!({"name": "statement", "prose": d}));
         }
+        if let Some(g) = r.guidance.as_ref().filter(|g| !g.trim().is_empty()) {
+            p.push(json!({"name": "guidance", "title": "How to implement it", "prose": g}));
+        }
         if !r.evidence.is_empty() {
             p.push(json!({"name": "guidance", "title": "Typical evidence", "prose": r.evidence.iter().map(|e| format!("- {e}")).collect::<Vec<_>>().join("\n")}));
         }

@@ -43,15 +43,21 @@ pub fn parse_upload(text: &str) -> Result<Vec<Library>, AppError> {
     }
 }
 
-/// Imports an uploaded library into an organization (`None`: the shared catalog, CLI only).
+/// Imports an uploaded library into an organization (`None`: the shared catalog, CLI only),
+/// under its own key or under `as_key`. A built-in framework is never replaced.
 pub async fn import(
     store: &Store,
     org_id: Option<i64>,
     actor: Option<&Actor>,
     text: &str,
+    as_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ImportReport>, AppError> {
-    let libs = parse_upload(text)?;
+    let mut libs = parse_upload(text)?;
+    if let Some(key) = as_key.map(str::trim).filter(|k| !k.is_empty()) {
+        library::rename_framework(&mut libs, key)
+            .map_err(|e| AppError::field(ErrorKind::Invalid, "as_key", e.0))?;
+    }
     Ok(store
         .import_libraries(org_id, &libs, false, actor, now)
         .await?)
@@ -88,6 +94,7 @@ pub async fn to_library(
             kind: r.kind,
             assessable: r.assessable,
             description: r.description,
+            guidance: r.guidance,
             evidence: r.evidence.0,
             questions: r.questions.0,
             documents: r.documents.0,

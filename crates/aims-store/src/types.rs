@@ -240,6 +240,8 @@ pub struct Requirement {
     pub position: i64,
     pub depth: i64,
     pub description: Option<String>,
+    /// How to implement it: what to do, typical pitfalls, links to other clauses.
+    pub guidance: Option<String>,
     #[sqlx(rename = "evidence_json", try_from = "String")]
     pub evidence: TextList,
     #[sqlx(rename = "questions_json", try_from = "String")]

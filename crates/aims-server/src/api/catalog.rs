@@ -123,13 +123,21 @@ async fn list_frameworks(
     }))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+struct ImportQuery {
+    /// Import the framework under this key instead of its own (a built-in key is never replaced).
+    as_key: Option<String>,
+}
+
 /// Import a library (aims YAML or a CISO Assistant library), as the raw request body.
 /// Re-importing the same file changes nothing; a higher version upgrades in place.
-#[utoipa::path(post, path = "/api/v1/frameworks", request_body(content = String, content_type = "application/yaml"),
+#[utoipa::path(post, path = "/api/v1/frameworks", params(ImportQuery), request_body(content = String, content_type = "application/yaml"),
     responses((status = 201, body = [ImportReport]), (status = 200, body = [ImportReport], description = "nothing changed"), (status = 422, body = ProblemBody), (status = 403, body = ProblemBody)))]
 async fn import_library(
     State(s): State<AppState>,
     caller: ApiCaller,
+    QueryParams(q): QueryParams<ImportQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Vec<ImportReport>>), Problem> {
     caller.require(Permission::Administer)?;
@@ -145,6 +153,7 @@ async fn import_library(
         Some(caller.org_id),
         Some(&caller.actor()),
         text,
+        q.as_key.as_deref(),
         s.cx.now(),
     )
     .await?;

@@ -115,11 +115,12 @@ async fn import(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let bad = |m: String| PageError::Status(StatusCode::BAD_REQUEST, m);
-    let (mut csrf, mut text) = (String::new(), None);
+    let (mut csrf, mut text, mut as_key) = (String::new(), None, String::new());
     while let Some(field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
         match field.name() {
             Some("_csrf") => csrf = field.text().await.map_err(|e| bad(e.body_text()))?,
             Some("file") => text = Some(field.bytes().await.map_err(|e| bad(e.body_text()))?),
+            Some("as_key") => as_key = field.text().await.map_err(|e| bad(e.body_text()))?,
             _ => {}
         }
     }
@@ -134,6 +135,7 @@ async fn import(
                 Some(ctx.org.org_id),
                 Some(&ctx.actor()),
                 t,
+                Some(as_key.as_str()),
                 s.cx.now(),
             )
             .await

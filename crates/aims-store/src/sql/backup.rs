@@ -124,6 +124,7 @@ pub(crate) const BACKUP_TABLES: &[BackupTable] = &[
             ("urn", Col::OptText),
             ("withdrawn", Col::Bool),
             ("search_text", Col::Text),
+            ("guidance", Col::OptText),
         ],
     ),
     (

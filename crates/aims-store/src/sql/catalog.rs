@@ -61,7 +61,7 @@ pub async fn import_framework(
             return Err(StoreError::Invalid(aims_domain::Invalid::field(
                 "framework.key",
                 format!(
-                    "`{}` is a built-in framework; give your framework another key",
+                    "`{}` is a built-in framework: an import never replaces it; import yours under another key (as_key)",
                     meta.key
                 ),
             )));
@@ -84,6 +84,15 @@ pub async fn import_framework(
                 withdrawn: 0,
                 mappings: 0,
             });
+        }
+        Some(f) if f.builtin && !builtin => {
+            return Err(StoreError::Invalid(aims_domain::Invalid::field(
+                "framework.key",
+                format!(
+                    "`{}` is a built-in framework: an import never replaces it; import yours under another key (as_key)",
+                    meta.key
+                ),
+            )));
         }
         Some(f) => {
             version_rule("framework", &meta.key, builtin, f.version, meta.version)?;
@@ -159,7 +168,7 @@ pub async fn import_framework(
                 sqlx::query(
                     "UPDATE requirements SET title = $2, kind = $3, parent_id = $4, assessable = $5, position = $6, depth = $7, \
                      description = $8, evidence_json = $9, questions_json = $10, documents_json = $11, urn = $12, withdrawn = FALSE, \
-                     search_text = $13 WHERE id = $1",
+                     search_text = $13, guidance = $14 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(&r.title)
@@ -174,14 +183,15 @@ pub async fn import_framework(
                 .bind(documents)
                 .bind(&r.urn)
                 .bind(search)
+                .bind(&r.guidance)
                 .execute(&mut *tx)
                 .await?;
             }
             None => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO requirements (framework_id, ref, title, kind, parent_id, assessable, position, depth, description, \
-                     evidence_json, questions_json, documents_json, urn, withdrawn, search_text) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, FALSE, $14) RETURNING id",
+                     evidence_json, questions_json, documents_json, urn, withdrawn, search_text, guidance) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, FALSE, $14, $15) RETURNING id",
                 )
                 .bind(framework_id)
                 .bind(&r.reference)
@@ -197,6 +207,7 @@ pub async fn import_framework(
                 .bind(documents)
                 .bind(&r.urn)
                 .bind(search)
+                .bind(&r.guidance)
                 .fetch_one(&mut *tx)
                 .await?;
                 ids.insert(r.reference.clone(), id);
@@ -301,12 +312,21 @@ pub async fn import_mapping_set(
     let target_id = resolve_framework(&mut tx, org_id, &meta.target_framework)
         .await?
         .ok_or_else(|| unknown("mapping_set.target_framework", &meta.target_framework))?;
-    let existing: Option<(i64, i64, String)> = sqlx::query_as("SELECT id, version, content_hash FROM mapping_sets WHERE COALESCE(org_id, 0) = $1 AND key = $2")
+    let existing: Option<(i64, i64, String, bool)> = sqlx::query_as("SELECT id, version, content_hash, builtin FROM mapping_sets WHERE COALESCE(org_id, 0) = $1 AND key = $2")
         .bind(scope(org_id))
         .bind(&meta.key)
         .fetch_optional(&mut *tx)
         .await?;
-    if let Some((_, v, hash)) = &existing {
+    if let Some((_, v, hash, was_builtin)) = &existing {
+        if *was_builtin && !builtin && *hash != lib.content_hash {
+            return Err(StoreError::Invalid(aims_domain::Invalid::field(
+                "mapping_set.key",
+                format!(
+                    "`{}` is a built-in crosswalk: an import never replaces it; give yours another key",
+                    meta.key
+                ),
+            )));
+        }
         if *hash == lib.content_hash {
             return Ok(ImportReport {
                 kind: "mapping_set".into(),
@@ -354,7 +374,7 @@ pub async fn import_mapping_set(
         resolved.push((from, to, m));
     }
     let set_id = match &existing {
-        Some((id, _, _)) => {
+        Some((id, _, _, _)) => {
             sqlx::query(
                 "UPDATE mapping_sets SET name = $2, version = $3, source_framework_id = $4, target_framework_id = $5, description = $6, \
                  content_hash = $7, updated_at = $8 WHERE id = $1",

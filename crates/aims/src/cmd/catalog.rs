@@ -21,6 +21,9 @@ pub enum CatalogCommand {
         file: PathBuf,
         #[arg(long)]
         org: Option<String>,
+        /// Import the framework under this key (a built-in or earlier framework has its key).
+        #[arg(long)]
+        as_key: Option<String>,
     },
     /// Export a framework to standard output.
     Export {
@@ -129,7 +132,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 }
             }
         }
-        CatalogCommand::Import { file, org } => {
+        CatalogCommand::Import { file, org, as_key } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {} as text", file.display()))?;
             let org_id = match &org {
@@ -148,6 +151,7 @@ async fn catalog_command(store: &Store, cmd: CatalogCommand) -> anyhow::Result<E
                 org_id,
                 Some(&actor),
                 &text,
+                as_key.as_deref(),
                 SystemClock.now(),
             )
             .await

@@ -257,18 +257,27 @@ async fn coverage_follows_mappings_and_shows_the_path(b: Backend) {
             .clone()
     };
     assert_eq!(item(&iso, "A.7.4")["status"], "direct");
-    // 27001 4.1 is equivalent to 42001 4.1: the ISMS control covers it, through the mapping.
+    // 27001 4.1 shares the clause with 42001 4.1 but not its AI part (the organization's roles
+    // towards AI systems): the ISMS control covers it only in part, and the path says why.
     let c = item(&iso, "4.1");
-    assert_eq!(c["status"], "mapped", "{c}");
+    assert_eq!(c["status"], "partial", "{c}");
     assert_eq!(c["paths"][0]["via_framework"], "iso27001-2022");
-    assert_eq!(c["paths"][0]["relation"], "equivalent");
+    assert_eq!(c["paths"][0]["relation"], "intersects");
+    // The AI system impact assessment has no 27001 counterpart, and the coverage says so.
+    for r in ["6.1.4", "8.4"] {
+        let n = item(&iso, r)["no_counterpart"].to_string();
+        assert!(
+            n.contains("iso27001-2022") && n.contains("impact assessment"),
+            "{r}: {n}"
+        );
+    }
     assert_eq!(
         item(&iso, "A.7.5")["status"],
         "none",
         "planned and foreign controls do not count"
     );
     assert_eq!(iso["assessable"], 70);
-    assert_eq!(iso["covered"], 2);
+    assert_eq!(iso["covered"], 1);
 
     // Through the crosswalk, A.7.4 contributes to Art. 10 of the EU AI Act only in part.
     let (_, eu) = json(

@@ -17,6 +17,7 @@ on_both_backends!(
     fundamental_rights_assessment_falls_on_the_right_deployers,
     amended_dates_and_the_rules_changed_flag,
     gpai_compute_role_and_the_new_prohibition,
+    imported_frameworks_never_replace_built_ins,
 );
 
 fn articles(v: &Value, role: &str) -> Vec<String> {
@@ -363,4 +364,125 @@ async fn gpai_compute_role_and_the_new_prohibition(b: Backend) {
         .unwrap()
         .iter()
         .any(|o| o["article"] == "Art. 5" && o["applies_from"] == "2026-12-02"));
+}
+
+/// A CISO Assistant edition of ISO 42001 with the built-in's key and a higher version.
+const CISO_42001: &str = r#"
+urn: urn:test:risk:library:iso42001-2023
+ref_id: iso42001-2023
+name: ISO 42001 (CISO Assistant)
+version: 2
+objects:
+  framework:
+    urn: urn:test:risk:framework:iso42001-2023
+    ref_id: iso42001-2023
+    name: ISO/IEC 42001 as CISO Assistant ships it
+    requirement_nodes:
+      - {urn: "urn:test:risk:req_node:iso42001:4", assessable: false, depth: 1, ref_id: "4", name: "Context of\n the organization"}
+      - urn: "urn:test:risk:req_node:iso42001:4.1"
+        assessable: true
+        depth: 2
+        parent_urn: "urn:test:risk:req_node:iso42001:4"
+        ref_id: "4.1"
+        description: "The organization shall determine external and internal issues that are relevant to its purpose and that affect its ability to achieve the intended results of its AI management system, including climate change"
+"#;
+
+/// Imports never replace a built-in framework (refused, with the key override offered);
+/// titles come out on one line and cut at a word; a duplicate ref_id names both nodes. The
+/// OSCAL exports of the imported libraries are kept for CI's schema check.
+async fn imported_frameworks_never_replace_built_ins(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.token("acme", "ann@acme.test", Role::Admin).await;
+    let file = app.db.data_dir.join("ciso-42001.yaml");
+    std::fs::write(&file, CISO_42001).unwrap();
+    let path = file.to_str().unwrap();
+    // The shared catalog, from the CLI: refused, and the message offers the key override.
+    let (code, _, err) = aims(&app.db, &["catalog", "import", path], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("built-in") && err.contains("as_key"), "{err}");
+    let (code, out, err) = aims(
+        &app.db,
+        &["catalog", "import", path, "--as-key", "iso42001-ciso"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // The built-in is untouched.
+    let reqs = |key: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let (_, v) = json(
+                app.get(
+                    admin,
+                    &format!("/api/v1/frameworks/{key}/requirements?limit=500"),
+                )
+                .await,
+            )
+            .await;
+            v
+        }
+    };
+    let builtin = reqs("iso42001-2023").await.to_string();
+    assert!(builtin.contains("Understanding the organization and its context"));
+    // One-line titles; a title derived from a long description is cut at a word.
+    let imported = reqs("iso42001-ciso").await;
+    let items = imported["items"]
+        .as_array()
+        .or(imported.as_array())
+        .unwrap()
+        .clone();
+    let titles: Vec<&str> = items.iter().map(|r| r["title"].as_str().unwrap()).collect();
+    assert!(
+        titles.contains(&"Context of the organization"),
+        "{titles:?}"
+    );
+    let long = titles
+        .iter()
+        .find(|t| t.starts_with("The organization shall"))
+        .unwrap();
+    assert!(long.ends_with('…') && long.chars().count() <= 120, "{long}");
+    assert!(!long.trim_end_matches('…').ends_with(' '));
+    // Into an organization through the API: refused, then accepted under another key.
+    let post = |q: &'static str, body: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            json(
+                app.client
+                    .post(app.url(&format!("/api/v1/frameworks{q}")))
+                    .bearer_auth(admin)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (s, e) = post("", CISO_42001.to_string()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("built-in"), "{e}");
+    let (s, r) = post("?as_key=acme-42001", CISO_42001.to_string()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    // A duplicate ref_id is refused, naming both nodes.
+    let dup = CISO_42001
+        .replace("ref_id: \"4.1\"", "ref_id: \"4\"")
+        .replace("iso42001-2023", "dup-42001");
+    let (s, e) = post("", dup).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let e = e.to_string();
+    assert!(
+        e.contains("iso42001:4.1") && e.contains("iso42001:4`") && e.contains("ref_id `4`"),
+        "{e}"
+    );
+    // Kept for CI: the OSCAL catalog of every imported library must validate.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("oscal-imports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, oscal, err) = aims(
+        &app.db,
+        &["catalog", "export", "iso42001-ciso", "--format", "oscal"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let parsed: Value = serde_json::from_str(&oscal).unwrap();
+    assert!(!parsed.to_string().contains("Context of\\n"));
+    std::fs::write(dir.join(format!("iso42001-ciso-{b:?}.json")), oscal).unwrap();
 }
