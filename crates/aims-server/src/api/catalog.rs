@@ -123,7 +123,8 @@ async fn list_frameworks(
     }))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ImportQuery {
     /// Import the framework under this key instead of its own (a built-in key is never replaced).
