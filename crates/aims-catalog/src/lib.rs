@@ -294,4 +294,21 @@ mod tests {
             );
         }
     }
+
+    /// Every maturity question names clauses or controls that exist in ISO/IEC 42001.
+    #[test]
+    fn maturity_questions_cite_real_clauses() {
+        let fw = frameworks();
+        let refs: HashSet<&str> = fw["iso42001-2023"]
+            .requirements
+            .iter()
+            .map(|r| r.reference.as_str())
+            .collect();
+        for (i, q) in aims_domain::maturity::QUESTIONS.iter().enumerate() {
+            assert_eq!(q.id, format!("Q{}", i + 1));
+            for part in q.clause.split(", ").flat_map(|p| p.split(" to ")) {
+                assert!(refs.contains(part), "{}: `{part}` is not a 42001 clause", q.id);
+            }
+        }
+    }
 }

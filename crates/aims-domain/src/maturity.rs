@@ -11,7 +11,12 @@ use serde::{Deserialize, Serialize};
 pub use questions::QUESTIONS;
 
 pub struct Question {
+    /// Q1 to Q42: an id of its own, so it is never read as a clause number.
     pub id: &'static str,
+    /// The ISO/IEC 42001 clauses or Annex A controls the question is about.
+    pub clause: &'static str,
+    /// The id it had before (a clause-like number), still understood on input and in stored answers.
+    pub was: &'static str,
     pub domain: &'static str,
     pub text: &'static str,
     pub explanation: &'static str,
@@ -53,6 +58,20 @@ pub struct Answer {
     /// References of records or evidence that support the answer (e.g. `EV-3`, `CTL-2`).
     #[serde(default)]
     pub links: Vec<String>,
+}
+
+/// The question an id names: its own id (`Q7`) or the id it had before (`5.2`).
+pub fn question(id: &str) -> Option<&'static Question> {
+    QUESTIONS.iter().find(|q| q.id == id || q.was == id)
+}
+
+/// Rewrites answers given (or stored) with the old question ids to today's ids.
+pub fn normalize_answers(answers: &mut [Answer]) {
+    for a in answers {
+        if let Some(q) = question(&a.question) {
+            a.question = q.id.to_string();
+        }
+    }
 }
 
 pub fn check_answers(answers: &[Answer]) -> Result<(), Invalid> {
@@ -329,9 +348,22 @@ pub struct Plan {
     pub cost_per_system_high: i64,
     pub audit_fee_low: i64,
     pub audit_fee_high: i64,
-    /// Saving when integrated with an existing ISO/IEC 27001 system, in percent.
-    pub iso27001_saving_percent: i64,
+    /// Saving when integrated with an existing ISO/IEC 27001 system, in percent: the low end
+    /// of the range (a plan saved with the single figure of earlier versions reads as this).
+    #[serde(alias = "iso27001_saving_percent")]
+    pub iso27001_saving_low_percent: i64,
+    pub iso27001_saving_high_percent: i64,
 }
+
+/// Where each default of the estimate comes from, shown beside its field.
+pub const ESTIMATE_SOURCES: &[(&str, &str)] = &[
+    ("total", "Published estimates for an ISO/IEC 42001 certification (consultancies and certification bodies, 2024 to 2026) range from about 30,000 to 200,000 USD in total and 6 to 18 months; the defaults are calibrated to that span, from a 10-person organization with one AI system to a 5,000-person one with 25."),
+    ("phases", "Published timelines of 6 to 18 months: gap analysis 1 to 3 months, implementation 3 to 11, internal audit 1 to 2, certification audits 1 to 2."),
+    ("base_cost", "Consulting, tooling and internal effort that do not depend on the number of systems; grows with the size of the organization (log scale, 10 to 5,000 people). Calibrated so the smallest case totals 30,000 USD."),
+    ("cost_per_system", "Inventory, risk and impact assessment, controls and evidence for each AI system in scope. Calibrated so 25 systems at the largest size total 200,000 USD."),
+    ("audit_fee", "Certification-body fees for stage 1 and stage 2, published at about 10,000 to 50,000 USD depending on size and scope."),
+    ("iso27001_saving", "Published savings of 30 to 40 % when the AIMS is built on an existing ISO/IEC 27001 system (shared structure, processes and audits)."),
+];
 
 impl Default for Plan {
     fn default() -> Self {
@@ -343,13 +375,14 @@ impl Default for Plan {
             certification_months: 2,
             employees: 200,
             holds_iso27001: false,
-            base_cost_low: 30_000,
-            base_cost_high: 150_000,
+            base_cost_low: 19_000,
+            base_cost_high: 100_000,
             cost_per_system_low: 1_000,
-            cost_per_system_high: 5_000,
+            cost_per_system_high: 2_400,
             audit_fee_low: 10_000,
-            audit_fee_high: 50_000,
-            iso27001_saving_percent: 35,
+            audit_fee_high: 40_000,
+            iso27001_saving_low_percent: 30,
+            iso27001_saving_high_percent: 40,
         }
     }
 }
@@ -364,7 +397,7 @@ impl Plan {
         }
         for (f, v, lo, hi) in [
             ("gap_analysis_months", self.gap_analysis_months, 1, 3),
-            ("implementation_months", self.implementation_months, 3, 12),
+            ("implementation_months", self.implementation_months, 3, 11),
             ("internal_audit_months", self.internal_audit_months, 1, 2),
             ("certification_months", self.certification_months, 1, 2),
         ] {
@@ -388,8 +421,34 @@ impl Plan {
         if self.base_cost_low > self.base_cost_high {
             inv.push("base_cost_low", "must not exceed base_cost_high");
         }
-        if !(0..=90).contains(&self.iso27001_saving_percent) {
-            inv.push("iso27001_saving_percent", "must be between 0 and 90");
+        for (f, v) in [
+            (
+                "iso27001_saving_low_percent",
+                self.iso27001_saving_low_percent,
+            ),
+            (
+                "iso27001_saving_high_percent",
+                self.iso27001_saving_high_percent,
+            ),
+        ] {
+            if !(0..=90).contains(&v) {
+                inv.push(f, "must be between 0 and 90");
+            }
+        }
+        if self.iso27001_saving_low_percent > self.iso27001_saving_high_percent {
+            inv.push(
+                "iso27001_saving_low_percent",
+                "must not exceed the high end of the saving",
+            );
+        }
+        if self.cost_per_system_low > self.cost_per_system_high {
+            inv.push(
+                "cost_per_system_low",
+                "must not exceed cost_per_system_high",
+            );
+        }
+        if self.audit_fee_low > self.audit_fee_high {
+            inv.push("audit_fee_low", "must not exceed audit_fee_high");
         }
         inv.into_result()
     }
@@ -420,7 +479,8 @@ impl Plan {
     /// (low, high) total cost in USD, and the audit fee range included in it.
     pub fn budget(&self, systems_in_scope: i64) -> (i64, i64) {
         // Size scales the base: small organizations sit at the low end, large ones at the high end.
-        let size = (self.employees.clamp(10, 5000) as f64).ln() / (5000f64).ln();
+        let size = ((self.employees.clamp(10, 5000) as f64).ln() - 10f64.ln())
+            / (5000f64.ln() - 10f64.ln());
         let base_low = self.base_cost_low as f64
             + (self.base_cost_high - self.base_cost_low) as f64 * size * 0.5;
         let base_high =
@@ -431,9 +491,9 @@ impl Plan {
         let mut high =
             base_high + systems * self.cost_per_system_high as f64 + self.audit_fee_high as f64;
         if self.holds_iso27001 {
-            let keep = 1.0 - self.iso27001_saving_percent as f64 / 100.0;
-            low *= keep;
-            high *= keep;
+            // The low estimate takes the larger saving, the high one the smaller.
+            low *= 1.0 - self.iso27001_saving_high_percent as f64 / 100.0;
+            high *= 1.0 - self.iso27001_saving_low_percent as f64 / 100.0;
         }
         (
             (low / 1000.0).round() as i64 * 1000,
@@ -472,12 +532,19 @@ mod tests {
 
     #[test]
     fn scores_average_answered_questions() {
-        let (per, overall) = scores(&[a("4.1", 2), a("4.2", 3), a("5.2", 4)]);
+        let (per, overall) = scores(&[a("Q1", 2), a("Q2", 3), a("Q7", 4)]);
         assert_eq!(per[0], ("4", Some(2.5)));
         assert_eq!(per[1], ("5", Some(4.0)));
         assert_eq!(per[2], ("6", None));
         assert_eq!(overall, Some(3.3));
-        assert!(check_answers(&[a("4.1", 6), a("9.9", 1), a("4.1", 2)]).is_err());
+        assert!(check_answers(&[a("Q1", 6), a("9.9", 1), a("Q1", 2)]).is_err());
+        // The ids of earlier versions are read as today's.
+        let mut old = vec![a("4.1", 2), a("6.2", 3)];
+        normalize_answers(&mut old);
+        assert_eq!(
+            (old[0].question.as_str(), old[1].question.as_str()),
+            ("Q1", "Q11")
+        );
     }
 
     #[test]
@@ -502,7 +569,7 @@ mod tests {
         let t = p.timeline(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
         assert_eq!(t[3].2, NaiveDate::from_ymd_opt(2028, 1, 1).unwrap());
         let (lo, hi) = p.budget(5);
-        assert!(lo >= 30_000 && hi <= 250_000 && lo < hi, "{lo} {hi}");
+        assert!(lo >= 30_000 && hi <= 200_000 && lo < hi, "{lo} {hi}");
         let (lo27, _) = Plan {
             holds_iso27001: true,
             ..p.clone()
@@ -515,5 +582,98 @@ mod tests {
         }
         .check()
         .is_err());
+    }
+
+    /// The defaults keep the estimate inside the published envelope: from a 10-person
+    /// organization with one AI system to a 5,000-person one with 25, 30,000 to 200,000 USD
+    /// in total, and every allowed timeline 6 to 18 months.
+    #[test]
+    fn default_estimate_spans_the_published_envelope() {
+        let at = |employees: i64, systems: i64| {
+            Plan {
+                employees,
+                ..Default::default()
+            }
+            .budget(systems)
+        };
+        assert_eq!(at(10, 1).0, 30_000, "the smallest case reaches the floor");
+        assert_eq!(
+            at(5000, 25).1,
+            200_000,
+            "the largest case reaches the ceiling"
+        );
+        for employees in [10, 50, 200, 1000, 5000] {
+            for systems in [1, 3, 10, 25] {
+                let (lo, hi) = at(employees, systems);
+                assert!(
+                    (30_000..=200_000).contains(&lo)
+                        && (30_000..=200_000).contains(&hi)
+                        && lo <= hi,
+                    "{employees} people, {systems} systems: {lo}-{hi}"
+                );
+            }
+        }
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let months = |p: &Plan| {
+            p.gap_analysis_months
+                + p.implementation_months
+                + p.internal_audit_months
+                + p.certification_months
+        };
+        let shortest = Plan {
+            gap_analysis_months: 1,
+            implementation_months: 3,
+            internal_audit_months: 1,
+            certification_months: 1,
+            ..Default::default()
+        };
+        let longest = Plan {
+            gap_analysis_months: 3,
+            implementation_months: 11,
+            internal_audit_months: 2,
+            certification_months: 2,
+            ..Default::default()
+        };
+        assert!(shortest.check().is_ok() && longest.check().is_ok());
+        assert_eq!((months(&shortest), months(&longest)), (6, 18));
+        assert_eq!(
+            longest.timeline(today)[3].2,
+            NaiveDate::from_ymd_opt(2028, 6, 1).unwrap()
+        );
+        assert!(
+            Plan {
+                implementation_months: 12,
+                ..Default::default()
+            }
+            .check()
+            .is_err(),
+            "19 months is outside 6 to 18"
+        );
+        assert_eq!(months(&Plan::default()), 12);
+        // The 27001 saving is a range: the low estimate saves 40 %, the high one 30 %.
+        let plain = at(200, 3);
+        let with = Plan {
+            employees: 200,
+            holds_iso27001: true,
+            ..Default::default()
+        }
+        .budget(3);
+        assert_eq!(
+            with.0,
+            ((plain.0 as f64 * 0.6) / 1000.0).round() as i64 * 1000
+        );
+        assert_eq!(
+            with.1,
+            ((plain.1 as f64 * 0.7) / 1000.0).round() as i64 * 1000
+        );
+        // A plan saved with the single saving figure of earlier versions still reads.
+        let old: Plan = serde_json::from_str(r#"{"iso27001_saving_percent": 35}"#).unwrap();
+        assert_eq!(
+            (
+                old.iso27001_saving_low_percent,
+                old.iso27001_saving_high_percent
+            ),
+            (35, 40)
+        );
     }
 }

@@ -30,6 +30,8 @@ pub struct DomainView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Action {
     pub question: &'static str,
+    /// The 42001 clauses or controls the question is about.
+    pub clause: &'static str,
     pub text: String,
     pub level: Option<i64>,
     pub quick_win: bool,
@@ -67,8 +69,11 @@ pub struct MaturityView {
     pub soa_problems: i64,
 }
 
+/// The stored answers, with ids from before Q1–Q42 read as today's.
 fn answers_of(m: &MaturityAssessment) -> Vec<Answer> {
-    serde_json::from_str(&m.answers_json).unwrap_or_default()
+    let mut answers: Vec<Answer> = serde_json::from_str(&m.answers_json).unwrap_or_default();
+    aims_domain::maturity::normalize_answers(&mut answers);
+    answers
 }
 
 pub async fn plan(store: &Store, org_id: i64) -> AppResult<(Plan, i64)> {
@@ -208,6 +213,7 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
             };
             open.then(|| Action {
                 question: q.id,
+                clause: q.clause,
                 text: q.recommendation.to_string(),
                 level,
                 quick_win: q.quick_win,
@@ -248,11 +254,16 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
         let phase = if g.quick_win { 0 } else { 1 };
         roadmap[phase].actions.push(g.clone());
     }
-    let fixed = |q: &'static str, t: &str| Action {
-        question: q,
-        text: t.to_string(),
-        level: None,
-        quick_win: false,
+    // Fixed steps, named by the question they belong to.
+    let fixed = |was: &'static str, t: &str| {
+        let q = aims_domain::maturity::question(was);
+        Action {
+            question: q.map_or(was, |q| q.id),
+            clause: q.map_or("", |q| q.clause),
+            text: t.to_string(),
+            level: None,
+            quick_win: false,
+        }
     };
     roadmap[2].actions.push(fixed(
         "9.2",
@@ -329,9 +340,10 @@ pub struct NewAssessment {
 pub async fn save_assessment(
     cx: &Cx,
     scope: &Scope,
-    a: NewAssessment,
+    mut a: NewAssessment,
 ) -> AppResult<MaturityAssessment> {
     scope.require(Permission::Write)?;
+    aims_domain::maturity::normalize_answers(&mut a.answers);
     let mut inv = Invalid::default();
     if let Err(e) = check_answers(&a.answers) {
         inv.0.extend(e.0);
@@ -397,7 +409,7 @@ pub fn questions() -> Value {
     json!({
         "scoring_rule": SCORING_RULE,
         "domains": DOMAINS.iter().map(|(k, t)| json!({"key": k, "title": t})).collect::<Vec<_>>(),
-        "questions": QUESTIONS.iter().map(|q| json!({"id": q.id, "domain": q.domain, "text": q.text, "explanation": q.explanation, "levels": q.levels, "recommendation": q.recommendation})).collect::<Vec<_>>(),
+        "questions": QUESTIONS.iter().map(|q| json!({"id": q.id, "clause": q.clause, "was": q.was, "domain": q.domain, "text": q.text, "explanation": q.explanation, "levels": q.levels, "recommendation": q.recommendation})).collect::<Vec<_>>(),
     })
 }
 
@@ -586,7 +598,7 @@ pub fn next_steps(v: &MaturityView) -> Vec<NextStep> {
     next
 }
 
-/// What a roadmap task's `source` says: "roadmap 6.4".
+/// What a roadmap task's `source` says: "roadmap Q13".
 fn roadmap_source(question: &str) -> String {
     format!("roadmap {question}")
 }
@@ -601,7 +613,9 @@ pub async fn roadmap_tasks(cx: &Cx, scope: &Scope) -> AppResult<Vec<(String, i64
         .await?
         .into_iter()
         .filter_map(|(source, id, number)| {
+            // Tasks made before Q1–Q42 name the old id.
             let q = source.strip_prefix("roadmap ")?;
+            let q = aims_domain::maturity::question(q).map_or(q, |q| q.id);
             Some((q.to_string(), id, TASKS.reference(number)))
         })
         .collect())
@@ -617,7 +631,7 @@ pub async fn make_task(
 ) -> AppResult<(aims_store::Record, bool)> {
     use aims_domain::register::{check_input, TASKS};
     scope.require(Permission::Write)?;
-    let q = QUESTIONS.iter().find(|q| q.id == question).ok_or_else(|| {
+    let q = aims_domain::maturity::question(question).ok_or_else(|| {
         AppError::invalid(Invalid::field(
             "question",
             "is not a question of the questionnaire",
@@ -643,7 +657,11 @@ pub async fn make_task(
     );
     obj.insert(
         "description".into(),
-        format!("From the maturity roadmap, question {}: {}", q.id, q.text).into(),
+        format!(
+            "From the maturity roadmap, question {} ({}): {}",
+            q.id, q.clause, q.text
+        )
+        .into(),
     );
     obj.insert("status".into(), "open".into());
     obj.insert("owner_id".into(), json!(scope.actor.user_id));

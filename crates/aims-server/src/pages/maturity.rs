@@ -123,6 +123,14 @@ struct ResultsPage {
 }
 
 impl ResultsPage {
+    /// Where an estimate default comes from.
+    fn source(&self, key: &str) -> &'static str {
+        aims_domain::maturity::ESTIMATE_SOURCES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or("", |(_, s)| *s)
+    }
+
     fn plan_error(&self, field: &str) -> Option<&str> {
         self.plan_errors.message_for(field)
     }
@@ -197,6 +205,7 @@ async fn results(
 
 struct QuestionView {
     id: &'static str,
+    clause: &'static str,
     text: &'static str,
     explanation: &'static str,
     levels: Vec<(i64, &'static str, &'static str, bool)>,
@@ -231,6 +240,7 @@ fn form_domains(answers: &[Answer]) -> Vec<DomainQuestions> {
                     let a = answers.iter().find(|a| a.question == q.id);
                     QuestionView {
                         id: q.id,
+                        clause: q.clause,
                         text: q.text,
                         explanation: q.explanation,
                         levels: q
@@ -353,7 +363,8 @@ async fn plan(
         cost_per_system_high: n("cost_per_system_high"),
         audit_fee_low: n("audit_fee_low"),
         audit_fee_high: n("audit_fee_high"),
-        iso27001_saving_percent: n("iso27001_saving_percent"),
+        iso27001_saving_low_percent: n("iso27001_saving_low_percent"),
+        iso27001_saving_high_percent: n("iso27001_saving_high_percent"),
     };
     // What was typed stays in the plan form, each problem beside its field.
     let refused = |page: ResultsPage, errors: aims_domain::Invalid, form: &[(String, String)]| {

@@ -35,6 +35,23 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
     assert_eq!(q["questions"].as_array().unwrap().len(), 42);
     assert_eq!(q["domains"].as_array().unwrap().len(), 8);
     assert!(q["questions"][0]["levels"].as_array().unwrap().len() == 5);
+    // Questions have ids of their own and a correct clause reference (6.2 is AI objectives,
+    // not risk assessment).
+    assert_eq!(
+        (
+            q["questions"][0]["id"].as_str(),
+            q["questions"][0]["clause"].as_str()
+        ),
+        (Some("Q1"), Some("4.1"))
+    );
+    assert_eq!(
+        (
+            q["questions"][10]["id"].as_str(),
+            q["questions"][10]["clause"].as_str()
+        ),
+        (Some("Q11"), Some("6.1.2"))
+    );
+    assert_eq!(q["questions"][14]["clause"], "6.2");
 
     let org = app.store.org_by_slug("acme").await.unwrap().unwrap();
     let before = app.audit_count(org.id).await;
@@ -52,6 +69,7 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
     );
     assert_eq!(app.audit_count(org.id).await, before, "nothing stored");
 
+    // The ids of earlier versions (4.1, 6.4 ...) are still understood and stored as Q ids.
     let first = json!({"assessed_on": "2026-06-01", "answered_by": "Carl, Max", "answers": [
         {"question": "4.1", "level": 2}, {"question": "4.3", "level": 3}, {"question": "6.4", "level": 5, "notes": "we think so"}, {"question": "5.2", "level": 1}
     ]});
@@ -77,7 +95,7 @@ async fn assessments_scores_gaps_roadmap_and_plan(b: Backend) {
         .map(|g| g["question"].as_str().unwrap())
         .collect();
     assert!(
-        gaps.contains(&"4.1") && gaps.contains(&"5.2") && !gaps.contains(&"4.3"),
+        gaps.contains(&"Q1") && gaps.contains(&"Q7") && !gaps.contains(&"Q3"),
         "{gaps:?}"
     );
     assert_eq!(v["roadmap"].as_array().unwrap().len(), 4);
@@ -222,9 +240,9 @@ async fn dashboard_and_maturity_pages(b: Backend) {
                 ("_csrf", &csrf),
                 ("answered_by", "Max"),
                 ("assessed_on", "2026-11-01"),
-                ("level-4.1", "2"),
-                ("level-6.4", "3"),
-                ("notes-6.4", "SoA drafted"),
+                ("level-Q1", "2"),
+                ("level-Q13", "3"),
+                ("notes-Q13", "SoA drafted"),
             ],
         )
         .await;
@@ -233,7 +251,7 @@ async fn dashboard_and_maturity_pages(b: Backend) {
         .post_form(
             &session,
             "/o/acme/maturity/new",
-            &[("_csrf", &csrf), ("answered_by", ""), ("level-4.1", "2")],
+            &[("_csrf", &csrf), ("answered_by", ""), ("level-Q1", "2")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -247,7 +265,7 @@ async fn dashboard_and_maturity_pages(b: Backend) {
             "/o/acme/maturity/task",
             &[
                 ("_csrf", &csrf),
-                ("question", "4.1"),
+                ("question", "Q1"),
                 ("due_date", "2027-02-01"),
             ],
         )
@@ -255,7 +273,7 @@ async fn dashboard_and_maturity_pages(b: Backend) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, tasks) = json(app.get(&m, "/api/v1/tasks").await).await;
     assert_eq!(tasks["items"][0]["due_date"], "2027-02-01");
-    assert_eq!(tasks["items"][0]["source"], "roadmap 4.1");
+    assert_eq!(tasks["items"][0]["source"], "roadmap Q1");
     assert!(tasks["items"][0]["owner_id"].is_i64());
 
     // Reports: printable page with the chart, and the workbook.

@@ -1457,7 +1457,8 @@ async fn plan_errors_sit_beside_their_fields_and_role_changes_say_so(b: Backend)
                 ("cost_per_system_high", "2"),
                 ("audit_fee_low", "1"),
                 ("audit_fee_high", "2"),
-                ("iso27001_saving_percent", "30"),
+                ("iso27001_saving_low_percent", "30"),
+                ("iso27001_saving_high_percent", "40"),
             ],
         )
         .await;
