@@ -307,8 +307,69 @@ mod tests {
         for (i, q) in aims_domain::maturity::QUESTIONS.iter().enumerate() {
             assert_eq!(q.id, format!("Q{}", i + 1));
             for part in q.clause.split(", ").flat_map(|p| p.split(" to ")) {
-                assert!(refs.contains(part), "{}: `{part}` is not a 42001 clause", q.id);
+                assert!(
+                    refs.contains(part),
+                    "{}: `{part}` is not a 42001 clause",
+                    q.id
+                );
             }
         }
+    }
+
+    /// Every 42001 clause and Annex A control (81 items) has at least three evidence examples
+    /// and three auditor questions; every assessable one has implementation guidance; every
+    /// heading node says what its part is for; every NIST subcategory has evidence examples.
+    #[test]
+    fn guidance_is_complete() {
+        let fw = frameworks();
+        let iso = &fw["iso42001-2023"];
+        let items: Vec<_> = iso
+            .requirements
+            .iter()
+            .filter(|r| r.kind == "clause" || r.kind == "control")
+            .collect();
+        assert_eq!(items.len(), 81);
+        for r in &items {
+            assert!(
+                r.evidence.len() >= 3,
+                "{}: {} evidence examples",
+                r.reference,
+                r.evidence.len()
+            );
+            assert!(
+                r.questions.len() >= 3,
+                "{}: {} questions",
+                r.reference,
+                r.questions.len()
+            );
+            if r.assessable {
+                let g = r.guidance.as_deref().unwrap_or("");
+                assert!(
+                    g.len() > 200 && g.contains("Pitfall"),
+                    "{}: guidance",
+                    r.reference
+                );
+            } else {
+                assert!(
+                    r.description.is_some(),
+                    "{}: what this part is for",
+                    r.reference
+                );
+            }
+        }
+        let headings = iso
+            .requirements
+            .iter()
+            .filter(|r| !r.assessable && (r.kind == "clause" || r.kind == "control_objective"))
+            .count();
+        assert_eq!(headings, 22, "11 clause headings and 11 Annex A objectives");
+        let nist = &fw["nist-ai-rmf-1.0"];
+        let subs: Vec<_> = nist
+            .requirements
+            .iter()
+            .filter(|r| r.kind == "subcategory")
+            .collect();
+        assert_eq!(subs.len(), 72);
+        assert!(subs.iter().all(|r| !r.evidence.is_empty()));
     }
 }
