@@ -292,6 +292,12 @@ mod tests {
                 "{}",
                 date.key
             );
+            assert_eq!(
+                date.amended_by.is_some(),
+                date.amendment_status.is_some(),
+                "{}",
+                date.key
+            );
         }
     }
 

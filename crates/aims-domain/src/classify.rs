@@ -152,9 +152,12 @@ pub struct ApplicationDate {
     pub original: Option<String>,
     /// The article of Regulation (EU) 2024/1689 that sets the date.
     pub source: String,
-    /// The amending act and its status, where amended.
+    /// The amending act, where amended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amended_by: Option<String>,
+    /// Where the amending act stands (adopted, in force, how verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amendment_status: Option<String>,
 }
 
 /// The date keys the classifier needs; a library without one of them is refused.
@@ -224,6 +227,7 @@ impl Rules {
                 original: None,
                 source: "missing from the library".into(),
                 amended_by: None,
+                amendment_status: None,
             })
     }
 }
@@ -709,6 +713,7 @@ mod tests {
             original: was.map(Into::into),
             source: "Art. 113".into(),
             amended_by: was.map(|_| "the 2026 amendment".into()),
+            amendment_status: None,
         };
         Rules::new(vec![
             d("prohibitions", "2025-02-02", None),
