@@ -15,6 +15,7 @@ pub mod classification;
 pub mod cx;
 pub mod cyclonedx;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod evidence;
 pub mod file;

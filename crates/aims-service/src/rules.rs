@@ -2,6 +2,7 @@
 //! (`registers::write`), whoever the caller: the API, the forms, CSV and BOM imports, raising
 //! a risk, making a task, the demo and the CLI.
 
+use crate::cx::{Cx, Scope};
 use crate::error::{AppError, AppResult};
 use crate::record::{num, text};
 use aims_domain::register::{FieldValue, RecordInput, RegisterSpec, AI_SYSTEMS, RISKS};
@@ -221,4 +222,33 @@ pub async fn gate_problems(
         }
     }
     Ok(out)
+}
+
+/// Records whose history must stay are never deleted: a document with versions is withdrawn
+/// instead (its versions are the documented information an auditor samples).
+pub async fn check_delete(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    id: i64,
+) -> AppResult<()> {
+    if spec.table == aims_domain::register::DOCUMENTS.table {
+        let versions = cx.store.document_versions(scope.org_id, id).await?;
+        if let Some(v) = versions.first() {
+            return Err(AppError::conflict(format!(
+                "{} has {} version(s), the newest {} {}: a document with a history is not deleted; withdraw its published version instead",
+                spec.reference(
+                    cx.store
+                        .register_get(scope.org_id, spec, id)
+                        .await?
+                        .and_then(|r| r.get("number").and_then(|n| n.as_i64()))
+                        .unwrap_or(0)
+                ),
+                versions.len(),
+                v.number(),
+                v.status.replace('_', " ")
+            )));
+        }
+    }
+    Ok(())
 }

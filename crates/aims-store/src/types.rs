@@ -490,3 +490,52 @@ pub enum ListView {
     /// Risks with a level above the scales' sizes (after the scales shrank).
     OutsideScale { likelihood: i64, impact: i64 },
 }
+
+/// One version of a document (its content frozen once it leaves draft).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DocumentVersion {
+    pub id: i64,
+    pub document_id: i64,
+    pub major: i64,
+    pub minor: i64,
+    /// draft, in_review, approved, published, superseded or withdrawn.
+    pub status: String,
+    /// Markdown.
+    pub content: String,
+    pub content_sha256: String,
+    pub change_note: String,
+    /// Changes with every edit of the draft; send the one you read (else 409).
+    pub revision: i64,
+    pub author_id: Option<i64>,
+    pub approver_id: Option<i64>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DocumentVersion {
+    /// `1.2`.
+    pub fn number(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    /// What the audit trail keeps of a version: its number, status, hash and people.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({"version": self.number(), "status": self.status, "content_sha256": self.content_sha256,
+            "change_note": self.change_note, "author_id": self.author_id, "approver_id": self.approver_id})
+    }
+}
+
+/// A dated review of a document.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DocumentReview {
+    pub id: i64,
+    pub document_id: i64,
+    pub reviewed_on: String,
+    pub reviewer_id: Option<i64>,
+    /// no_change or change_needed.
+    pub outcome: String,
+    pub notes: String,
+    pub created_at: DateTime<Utc>,
+}

@@ -405,6 +405,48 @@ pub const TASKS: RegisterSpec = RegisterSpec {
     links: &[],
 };
 
+pub const DOCUMENT_KINDS: &[(&str, &str)] = &[
+    ("policy", "Policy"),
+    ("procedure", "Procedure"),
+    ("plan", "Plan"),
+    ("record", "Record"),
+    ("statement", "Statement"),
+    ("template", "Template"),
+];
+
+pub const DOCUMENT_CLASSIFICATIONS: &[(&str, &str)] = &[
+    ("public", "Public"),
+    ("internal", "Internal"),
+    ("confidential", "Confidential"),
+    ("restricted", "Restricted"),
+];
+
+pub const DOCUMENTS: RegisterSpec = RegisterSpec {
+    table: "documents",
+    path: "documents",
+    prefix: "DOC",
+    singular: "document",
+    plural: "Documents",
+    intro: "Documented information (7.5): policies, procedures, plans and statements, each with versions that are approved by someone other than the author and frozen once published.",
+    fields: &[
+        field("name", "Title", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("kind", "Kind", FieldKind::Enum(DOCUMENT_KINDS)).required().list().filter().sort(),
+        field("description", "Purpose", FieldKind::LongText),
+        field("owner_id", "Owner", FieldKind::Member).list().filter(),
+        field("classification", "Classification", FieldKind::Enum(DOCUMENT_CLASSIFICATIONS)).filter(),
+        field("audience", "Audience", FieldKind::Text { max: 300 }).help("Who must know it: everyone, a role, or named people."),
+        field("retention", "Retention", FieldKind::Text { max: 200 }).help("How long versions are kept, e.g. 3 years after they are superseded."),
+        field("review_interval_months", "Review every (months)", FieldKind::Int { min: 1, max: 60 }),
+        field("next_review", "Next review", FieldKind::Date).list().sort(),
+        field("status", "Status", FieldKind::Enum(crate::document::VERSION_STATUSES)).list().filter().sort().computed(),
+        field("current_version", "Published version", FieldKind::Text { max: 20 }).list().computed(),
+    ],
+    links: &[
+        LinkSpec { field: "requirement_ids", label: "Requirements it addresses", other: "requirements" },
+        LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" },
+    ],
+};
+
 /// Every register, for routing and look-ups by table.
 pub const REGISTERS: &[&RegisterSpec] = &[
     &AI_SYSTEMS,
@@ -416,6 +458,7 @@ pub const REGISTERS: &[&RegisterSpec] = &[
     &EVIDENCE,
     &IMPACT_ASSESSMENTS,
     &TASKS,
+    &DOCUMENTS,
 ];
 
 pub fn register_by_table(table: &str) -> Option<&'static RegisterSpec> {

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod catalog;
+pub mod documents;
 pub mod maturity;
 pub mod register_doc;
 pub mod registers;
@@ -24,6 +25,7 @@ pub fn routes() -> ApiRouter {
         .merge(registers::routes())
         .merge(risks::routes())
         .merge(maturity::routes())
+        .merge(documents::routes())
 }
 
 /// Every API operation the server answers, as `(method, path)`.
@@ -56,6 +58,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(registers::openapi());
     doc.merge(risks::RiskDoc::openapi());
     doc.merge(maturity::MaturityDoc::openapi());
+    doc.merge(documents::DocumentsDoc::openapi());
     use utoipa::openapi::security::{
         HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
     };

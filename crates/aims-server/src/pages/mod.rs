@@ -32,6 +32,7 @@ mod audit;
 mod catalog;
 mod classification;
 mod criteria;
+mod documents;
 mod home;
 mod imports;
 mod maturity;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .merge(registers::routes())
         .merge(removal::routes())
         .merge(classification::routes())
+        .merge(documents::routes())
         .merge(risks::routes())
         .merge(criteria::routes())
         .merge(soa::routes())

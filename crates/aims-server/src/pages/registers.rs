@@ -96,6 +96,7 @@ pub(crate) fn chip_tone(value: &str) -> &'static str {
         | "low"
         | "minimal"
         | "effective"
+        | "published"
         | "operation_monitoring" => "good",
         "in_progress"
         | "in_review"

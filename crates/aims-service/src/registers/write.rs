@@ -94,6 +94,7 @@ pub async fn update_json(
 
 pub async fn delete(cx: &Cx, scope: &Scope, spec: &'static RegisterSpec, id: i64) -> AppResult<()> {
     scope.require(Permission::Write)?;
+    crate::rules::check_delete(cx, scope, spec, id).await?;
     Ok(cx
         .store
         .register_delete(&scope.actor, scope.org_id, spec, id, cx.now())

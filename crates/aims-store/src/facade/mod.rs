@@ -3,6 +3,7 @@
 mod access;
 mod backup;
 mod catalog;
+mod documents;
 mod maturity;
 mod registers;
 mod risk;

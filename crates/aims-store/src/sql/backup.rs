@@ -322,6 +322,48 @@ pub(crate) fn backup_tables() -> Vec<BackupTableOwned> {
         ]);
         out.push((r.table.to_string(), true, "id".to_string(), cols));
     }
+    // Rows that belong to register records, after them.
+    let named = |cols: &[(&str, Col)]| -> Vec<(String, Col)> {
+        cols.iter().map(|(n, c)| (n.to_string(), *c)).collect()
+    };
+    out.push((
+        "document_versions".into(),
+        true,
+        "id".into(),
+        named(&[
+            ("id", Col::Int),
+            ("org_id", Col::Int),
+            ("document_id", Col::Int),
+            ("major", Col::Int),
+            ("minor", Col::Int),
+            ("status", Col::Text),
+            ("content", Col::Text),
+            ("content_sha256", Col::Text),
+            ("change_note", Col::Text),
+            ("revision", Col::Int),
+            ("author_id", Col::OptInt),
+            ("approver_id", Col::OptInt),
+            ("approved_at", Col::OptTime),
+            ("published_at", Col::OptTime),
+            ("created_at", Col::Time),
+            ("updated_at", Col::Time),
+        ]),
+    ));
+    out.push((
+        "document_reviews".into(),
+        true,
+        "id".into(),
+        named(&[
+            ("id", Col::Int),
+            ("org_id", Col::Int),
+            ("document_id", Col::Int),
+            ("reviewed_on", Col::Text),
+            ("reviewer_id", Col::OptInt),
+            ("outcome", Col::Text),
+            ("notes", Col::Text),
+            ("created_at", Col::Time),
+        ]),
+    ));
     out.push((
         "record_links".into(),
         false,

@@ -35,6 +35,7 @@ pub async fn ping(p: &Pools) -> Result<()> {
 
 mod backup;
 mod catalog;
+mod documents;
 mod maturity;
 mod members;
 mod orgs;
@@ -45,6 +46,7 @@ mod tokens;
 
 pub use backup::*;
 pub use catalog::*;
+pub use documents::*;
 pub use maturity::*;
 pub use members::*;
 pub use orgs::*;

@@ -534,6 +534,18 @@ async fn ciso_assistant_libraries_import(b: Backend) {
         p.to_string().contains("urn:test:risk:req_node:alpha:9"),
         "{p}"
     );
+    // Kept for CI: the OSCAL catalog of every imported library must validate.
+    let res = app
+        .get(&admin, "/api/v1/frameworks/alpha/export?format=oscal")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("oscal-imports");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("alpha-{b:?}.json")),
+        res.text().await.unwrap(),
+    )
+    .unwrap();
 }
 
 async fn exports_and_pages(b: Backend) {

@@ -17,6 +17,7 @@ mod harness;
 
 mod catalog;
 mod cli;
+mod documents;
 mod http;
 mod inventory;
 mod maturity;

@@ -1,0 +1,298 @@
+//! Documented information (7.5): the versions of a document and their approval, the diff
+//! between two versions, and the document's reviews. The documents themselves are a register
+//! (`registers::write`); everything that moves a version goes through here.
+
+use crate::cx::{Cx, Scope};
+use crate::error::{AppError, AppResult, ErrorKind};
+use aims_domain::document::{check_step, line_diff, next_number, Refusal, Step, MAX_CONTENT_CHARS};
+use aims_domain::register::DOCUMENTS;
+use aims_domain::{Invalid, Permission};
+use aims_store::{DocumentReview, DocumentVersion, Record};
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDraft {
+    /// A major change (2.0 after 1.3) or a minor one (1.4); the first version is 1.0.
+    #[serde(default)]
+    pub major: bool,
+    /// Markdown. Left out: the newest version's content, to edit from.
+    pub content: Option<String>,
+    #[serde(default)]
+    pub change_note: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftEdit {
+    pub content: String,
+    #[serde(default)]
+    pub change_note: String,
+    /// The draft's revision you read.
+    pub revision: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReview {
+    /// YYYY-MM-DD; today when left out.
+    #[serde(default)]
+    pub reviewed_on: String,
+    /// `no_change` or `change_needed`.
+    pub outcome: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+pub const REVIEW_OUTCOMES: &[(&str, &str)] = &[
+    ("no_change", "No change needed"),
+    ("change_needed", "Change needed"),
+];
+
+#[derive(Serialize, ToSchema)]
+pub struct DiffLine {
+    /// `same`, `removed` or `added`.
+    pub change: &'static str,
+    pub text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionDiff {
+    pub from: String,
+    pub to: String,
+    pub lines: Vec<DiffLine>,
+}
+
+async fn document(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Record> {
+    cx.store
+        .register_get(scope.org_id, &DOCUMENTS, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("document"))
+}
+
+/// `1.2` into (1, 2), naming the parameter when it is not a version number.
+pub fn parse_number(s: &str) -> AppResult<(i64, i64)> {
+    s.split_once('.')
+        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        .filter(|(a, b): &(i64, i64)| *a >= 1 && *b >= 0)
+        .ok_or_else(|| {
+            AppError::field(
+                ErrorKind::BadRequest,
+                "version",
+                format!("`{s}` is not a version number like 1.0"),
+            )
+        })
+}
+
+fn check_content(content: &str) -> AppResult<()> {
+    if content.chars().count() > MAX_CONTENT_CHARS {
+        return Err(AppError::invalid(Invalid::field(
+            "content",
+            format!("must be at most {MAX_CONTENT_CHARS} characters"),
+        )));
+    }
+    Ok(())
+}
+
+fn sha256(content: &str) -> String {
+    hex::encode(Sha256::digest(content.as_bytes()))
+}
+
+/// A document's versions, newest first.
+pub async fn versions(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Vec<DocumentVersion>> {
+    scope.require(Permission::Read)?;
+    document(cx, scope, id).await?;
+    Ok(cx.store.document_versions(scope.org_id, id).await?)
+}
+
+pub async fn version(cx: &Cx, scope: &Scope, id: i64, number: &str) -> AppResult<DocumentVersion> {
+    scope.require(Permission::Read)?;
+    let (a, b) = parse_number(number)?;
+    cx.store
+        .document_version(scope.org_id, id, a, b)
+        .await?
+        .ok_or_else(|| AppError::not_found("document version"))
+}
+
+/// Starts the next draft (one open version at a time).
+pub async fn new_draft(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    req: NewDraft,
+) -> AppResult<DocumentVersion> {
+    scope.require(Permission::Write)?;
+    document(cx, scope, id).await?;
+    let existing = cx.store.document_versions(scope.org_id, id).await?;
+    let newest = existing.first();
+    let content = req
+        .content
+        .unwrap_or_else(|| newest.map(|v| v.content.clone()).unwrap_or_default());
+    check_content(&content)?;
+    let number = next_number(newest.map(|v| (v.major, v.minor)), req.major);
+    Ok(cx
+        .store
+        .create_document_draft(
+            &scope.actor,
+            scope.org_id,
+            id,
+            number,
+            &content,
+            &sha256(&content),
+            req.change_note.trim(),
+            cx.now(),
+        )
+        .await?)
+}
+
+/// Changes a draft; any other version is frozen (409).
+pub async fn edit_draft(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    number: &str,
+    req: DraftEdit,
+) -> AppResult<DocumentVersion> {
+    scope.require(Permission::Write)?;
+    let n = parse_number(number)?;
+    check_content(&req.content)?;
+    Ok(cx
+        .store
+        .update_document_draft(
+            &scope.actor,
+            scope.org_id,
+            id,
+            n,
+            req.revision,
+            &req.content,
+            &sha256(&req.content),
+            req.change_note.trim(),
+            cx.now(),
+        )
+        .await?)
+}
+
+/// Moves a version one step: submit, return, approve (not by its author), publish, withdraw.
+pub async fn step(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    number: &str,
+    step: Step,
+) -> AppResult<DocumentVersion> {
+    scope.require(Permission::Write)?;
+    let doc = document(cx, scope, id).await?;
+    let v = version(cx, scope, id, number).await?;
+    let to = check_step(
+        step,
+        &v.status,
+        v.author_id,
+        scope.actor.user_id,
+        scope.perms.allows(Permission::Approve),
+    )
+    .map_err(|r| match r {
+        Refusal::Person(m) => AppError::forbidden(m),
+        Refusal::Status(m) => AppError::conflict(m),
+    })?;
+    // Publishing starts the review clock: the next review falls one interval later.
+    let next_review = (step == Step::Publish)
+        .then(|| review_due(&doc, cx.clock.today()))
+        .flatten();
+    let (from, _) = step.transition();
+    Ok(cx
+        .store
+        .step_document_version(
+            &scope.actor,
+            scope.org_id,
+            id,
+            (v.major, v.minor),
+            step.as_str(),
+            from,
+            to,
+            next_review.as_deref(),
+            cx.now(),
+        )
+        .await?)
+}
+
+/// One review interval after `from`, when the document has an interval.
+fn review_due(doc: &Record, from: NaiveDate) -> Option<String> {
+    let months = doc.get("review_interval_months").and_then(|v| v.as_i64())?;
+    from.checked_add_months(Months::new(u32::try_from(months).ok()?))
+        .map(|d| d.to_string())
+}
+
+/// The line differences from version `from` to version `to`.
+pub async fn diff(cx: &Cx, scope: &Scope, id: i64, from: &str, to: &str) -> AppResult<VersionDiff> {
+    let a = version(cx, scope, id, from).await?;
+    let b = version(cx, scope, id, to).await?;
+    Ok(VersionDiff {
+        from: a.number(),
+        to: b.number(),
+        lines: line_diff(&a.content, &b.content)
+            .into_iter()
+            .map(|(c, text)| DiffLine {
+                change: match c {
+                    '-' => "removed",
+                    '+' => "added",
+                    _ => "same",
+                },
+                text,
+            })
+            .collect(),
+    })
+}
+
+pub async fn reviews(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Vec<DocumentReview>> {
+    scope.require(Permission::Read)?;
+    document(cx, scope, id).await?;
+    Ok(cx.store.document_reviews(scope.org_id, id).await?)
+}
+
+/// Records a dated review; the next review falls one interval after it.
+pub async fn record_review(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    req: NewReview,
+) -> AppResult<DocumentReview> {
+    scope.require(Permission::Write)?;
+    let doc = document(cx, scope, id).await?;
+    let mut inv = Invalid::default();
+    let date = if req.reviewed_on.trim().is_empty() {
+        Some(cx.clock.today())
+    } else {
+        NaiveDate::parse_from_str(req.reviewed_on.trim(), "%Y-%m-%d").ok()
+    };
+    match date {
+        None => inv.push("reviewed_on", "must be a date written YYYY-MM-DD"),
+        Some(d) if d > cx.clock.today() => inv.push("reviewed_on", "cannot be in the future"),
+        Some(_) => {}
+    }
+    if !REVIEW_OUTCOMES.iter().any(|(k, _)| *k == req.outcome) {
+        inv.push("outcome", "must be no_change or change_needed");
+    }
+    if req.notes.chars().count() > 20_000 {
+        inv.push("notes", "must be at most 20000 characters");
+    }
+    inv.into_result().map_err(AppError::invalid)?;
+    let on = date.unwrap_or_else(|| cx.clock.today());
+    // Without an interval the next review date stays as the owner set it.
+    let next = review_due(&doc, on);
+    Ok(cx
+        .store
+        .create_document_review(
+            &scope.actor,
+            scope.org_id,
+            id,
+            &on.to_string(),
+            &req.outcome,
+            req.notes.trim(),
+            next.as_deref(),
+            cx.now(),
+        )
+        .await?)
+}
