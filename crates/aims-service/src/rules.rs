@@ -5,7 +5,9 @@
 use crate::cx::{Cx, Scope};
 use crate::error::{AppError, AppResult};
 use crate::record::{num, text};
-use aims_domain::register::{FieldValue, RecordInput, RegisterSpec, AI_SYSTEMS, RISKS};
+use aims_domain::register::{
+    FieldValue, RecordInput, RegisterSpec, AI_SYSTEMS, PARTY_REQUIREMENTS, RISKS,
+};
 use aims_domain::risk::{acceptance_holds, current_score};
 use aims_domain::{FieldError, Invalid};
 use aims_store::{Record, Store};
@@ -24,6 +26,34 @@ pub async fn before_write(
     }
     if spec.table == AI_SYSTEMS.table {
         return lifecycle_gate(store, org_id, id, input).await;
+    }
+    if spec.table == PARTY_REQUIREMENTS.table {
+        return decision_explained(store, org_id, id, input).await;
+    }
+    Ok(())
+}
+
+/// A party requirement the AIMS does not (fully) address says why (4.2 c): the decision is
+/// the point of the record. Checked on the values after the write, so a partial update counts.
+async fn decision_explained(
+    store: &Store,
+    org_id: i64,
+    id: Option<i64>,
+    input: &RecordInput,
+) -> AppResult<()> {
+    let stored = match id {
+        Some(id) => store.register_get(org_id, &PARTY_REQUIREMENTS, id).await?,
+        None => None,
+    };
+    let value = |name: &str| match text_value(input, name) {
+        Some(v) => v.unwrap_or_default(),
+        None => stored.as_ref().map(|r| text(r, name)).unwrap_or_default(),
+    };
+    if matches!(value("addressed").as_str(), "no" | "partly") && value("how").trim().is_empty() {
+        return Err(AppError::invalid(Invalid::field(
+            "how",
+            "say why the AIMS does not (fully) address this requirement",
+        )));
     }
     Ok(())
 }

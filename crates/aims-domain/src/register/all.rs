@@ -447,6 +447,148 @@ pub const DOCUMENTS: RegisterSpec = RegisterSpec {
     ],
 };
 
+pub const ISSUE_ORIGINS: &[(&str, &str)] = &[("internal", "Internal"), ("external", "External")];
+
+pub const ISSUE_CATEGORIES: &[(&str, &str)] = &[
+    ("legal", "Legal and regulatory"),
+    ("technological", "Technological"),
+    ("economic", "Economic and market"),
+    ("social", "Social and cultural"),
+    ("environmental", "Environmental and climate"),
+    ("organizational", "Organizational"),
+    ("ethical", "Ethical"),
+];
+
+pub const ISSUE_EFFECTS: &[(&str, &str)] = &[
+    ("positive", "Positive"),
+    ("negative", "Negative"),
+    ("both", "Both"),
+];
+
+/// Internal and external issues (4.1).
+pub const CONTEXT_ISSUES: RegisterSpec = RegisterSpec {
+    table: "context_issues",
+    path: "context-issues",
+    prefix: "ISS",
+    singular: "context issue",
+    plural: "Context issues",
+    intro: "Internal and external issues that affect what the AIMS can achieve (4.1): the law, technology, the market, the organization, and whether climate change matters.",
+    fields: &[
+        field("name", "Issue", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("origin", "Internal or external", FieldKind::Enum(ISSUE_ORIGINS)).required().list().filter(),
+        field("category", "Category", FieldKind::Enum(ISSUE_CATEGORIES)).list().filter(),
+        field("description", "Description", FieldKind::LongText),
+        field("effect", "Effect on the AIMS", FieldKind::Enum(ISSUE_EFFECTS)).list().filter(),
+        field("applicable_law", "Applicable law", FieldKind::Text { max: 300 }),
+        field("climate_relevant", "Climate change is relevant here", FieldKind::Bool).help("4.1 asks whether climate change is a relevant issue."),
+        field("owner_id", "Owner", FieldKind::Member).list().filter(),
+        field("next_review", "Next review", FieldKind::Date).list().sort(),
+    ],
+    links: &[
+        LinkSpec { field: "system_ids", label: "AI systems concerned", other: "ai_systems" },
+        LinkSpec { field: "risk_ids", label: "Risks", other: "risks" },
+        LinkSpec { field: "requirement_ids", label: "Requirements", other: "requirements" },
+    ],
+};
+
+pub const PARTY_KINDS: &[(&str, &str)] = &[
+    ("customer", "Customer"),
+    ("regulator", "Regulator or authority"),
+    ("affected_persons", "Affected persons or groups"),
+    ("employees", "Employees"),
+    ("suppliers", "Suppliers and partners"),
+    ("investors", "Owners and investors"),
+    ("public", "The public and civil society"),
+    ("other", "Other"),
+];
+
+/// Interested parties (4.2).
+pub const INTERESTED_PARTIES: RegisterSpec = RegisterSpec {
+    table: "interested_parties",
+    path: "interested-parties",
+    prefix: "IP",
+    singular: "interested party",
+    plural: "Interested parties",
+    intro: "The people and bodies with a stake in the AIMS (4.2), including people affected by AI outputs who are not customers. Their requirements are recorded one by one.",
+    fields: &[
+        field("name", "Party", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("kind", "Kind", FieldKind::Enum(PARTY_KINDS)).required().list().filter().sort(),
+        field("description", "Who they are", FieldKind::LongText),
+        field("contact", "Contact or channel", FieldKind::Text { max: 200 }),
+        field("owner_id", "Owner", FieldKind::Member).list().filter(),
+        field("next_review", "Next review", FieldKind::Date).list().sort(),
+    ],
+    links: &[LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" }],
+};
+
+pub const ADDRESSED: &[(&str, &str)] = &[
+    ("yes", "Addressed"),
+    ("partly", "Partly addressed"),
+    ("no", "Not addressed"),
+];
+
+/// What an interested party requires, and whether and how the AIMS addresses it (4.2 c).
+pub const PARTY_REQUIREMENTS: RegisterSpec = RegisterSpec {
+    table: "party_requirements",
+    path: "party-requirements",
+    prefix: "PRQ",
+    singular: "party requirement",
+    plural: "Requirements of interested parties",
+    intro: "Each requirement of an interested party, and the decision whether the AIMS addresses it: through a control, a document or an objective, or the reason why not.",
+    fields: &[
+        field("name", "Requirement", FieldKind::Text { max: 300 }).required().list().sort(),
+        field("party_id", "Interested party", FieldKind::Ref("interested_parties")).required().list().filter(),
+        field("addressed", "Addressed by the AIMS", FieldKind::Enum(ADDRESSED)).required().list().filter().sort(),
+        field("how", "How, or why not", FieldKind::LongText).help("Name the control, document or objective, or say why the AIMS does not take this on."),
+    ],
+    links: &[
+        LinkSpec { field: "control_ids", label: "Controls that address it", other: "controls" },
+        LinkSpec { field: "document_ids", label: "Documents that address it", other: "documents" },
+        LinkSpec { field: "requirement_ids", label: "Requirements", other: "requirements" },
+    ],
+};
+
+/// The communication plan (7.4): what, when, with whom, how, and who.
+pub const COMMUNICATION_PLAN: RegisterSpec = RegisterSpec {
+    table: "communication_plan",
+    path: "communication-plan",
+    prefix: "CP",
+    singular: "planned communication",
+    plural: "Communication plan",
+    intro: "What the organization communicates about the AIMS and its AI systems (7.4): when or on which trigger, with whom, how, and who does it.",
+    fields: &[
+        field("name", "What", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("audience", "With whom", FieldKind::Text { max: 300 }).required().list(),
+        field("timing", "When, or the trigger", FieldKind::Text { max: 200 }).list(),
+        field("channel", "How", FieldKind::Text { max: 200 }).list(),
+        field("owner_id", "Who communicates", FieldKind::Member).list().filter(),
+        field("description", "Notes", FieldKind::LongText),
+    ],
+    links: &[LinkSpec { field: "document_ids", label: "Documents", other: "documents" }],
+};
+
+/// Communications made (7.4): the record that the plan was carried out.
+pub const COMMUNICATIONS: RegisterSpec = RegisterSpec {
+    table: "communications",
+    path: "communications",
+    prefix: "COM",
+    singular: "communication",
+    plural: "Communications made",
+    intro: "A record of each communication made: when, to whom, by which channel, and what it was about.",
+    fields: &[
+        field("name", "Subject", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("sent_on", "Date", FieldKind::Date).required().list().sort(),
+        field("audience", "Audience", FieldKind::Text { max: 300 }).list(),
+        field("channel", "Channel", FieldKind::Text { max: 200 }).list(),
+        field("plan_id", "Planned as", FieldKind::Ref("communication_plan")).list().filter(),
+        field("description", "Content or summary", FieldKind::LongText),
+    ],
+    links: &[
+        LinkSpec { field: "document_ids", label: "Documents communicated", other: "documents" },
+        LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" },
+    ],
+};
+
 /// Every register, for routing and look-ups by table.
 pub const REGISTERS: &[&RegisterSpec] = &[
     &AI_SYSTEMS,
@@ -459,6 +601,11 @@ pub const REGISTERS: &[&RegisterSpec] = &[
     &IMPACT_ASSESSMENTS,
     &TASKS,
     &DOCUMENTS,
+    &CONTEXT_ISSUES,
+    &INTERESTED_PARTIES,
+    &PARTY_REQUIREMENTS,
+    &COMMUNICATION_PLAN,
+    &COMMUNICATIONS,
 ];
 
 pub fn register_by_table(table: &str) -> Option<&'static RegisterSpec> {

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 on_both_backends!(
     a_policy_goes_from_draft_to_published_and_stays_frozen,
     reviews_and_bad_input,
+    context_parties_and_communication,
 );
 
 async fn start(b: Backend) -> TestApp {
@@ -333,4 +334,68 @@ async fn reviews_and_bad_input(b: Backend) {
     // Overdue reviews show in the register's overdue view.
     let (_, list) = json(app.get(&t, "/api/v1/documents?view=overdue").await).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
+}
+
+/// 4.1 issues, 4.2 parties with requirements (one addressed by a control, one refused until
+/// it says why not), and 7.4 communications, through the register API.
+async fn context_parties_and_communication(b: Backend) {
+    let app = start(b).await;
+    let t = app.token("acme", "mia@acme.test", Role::Manager).await;
+    for (name, origin) in [
+        ("EU AI Act obligations", "external"),
+        ("Few people with ML skills", "internal"),
+    ] {
+        let (s, r) = send(&app, Method::POST, &t, "/api/v1/context-issues",
+            json!({"name": name, "origin": origin, "effect": "negative", "climate_relevant": false})).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+    }
+    let (_, issues) = json(app.get(&t, "/api/v1/context-issues?origin=external").await).await;
+    assert_eq!(issues["items"].as_array().unwrap().len(), 1);
+    let (s, party) = send(
+        &app,
+        Method::POST,
+        &t,
+        "/api/v1/interested-parties",
+        json!({"name": "Job applicants", "kind": "affected_persons"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{party}");
+    let (_, control) = send(
+        &app,
+        Method::POST,
+        &t,
+        "/api/v1/controls",
+        json!({"name": "Human review of rejections", "status": "implemented"}),
+    )
+    .await;
+    let (s, r) = send(&app, Method::POST, &t, "/api/v1/party-requirements",
+        json!({"name": "A person reviews every rejection", "party_id": party["id"], "addressed": "yes", "control_ids": [control["id"]]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, e) = send(&app, Method::POST, &t, "/api/v1/party-requirements",
+        json!({"name": "Feedback on every application", "party_id": party["id"], "addressed": "no"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["field"], "how");
+    let (s, r2) = send(&app, Method::POST, &t, "/api/v1/party-requirements",
+        json!({"name": "Feedback on every application", "party_id": party["id"], "addressed": "no", "how": "Volume makes it impossible; we publish the criteria instead."})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r2}");
+    // Clearing the reason later is refused too (the rule reads the stored record).
+    let (s, _) = send(
+        &app,
+        Method::PATCH,
+        &t,
+        &format!("/api/v1/party-requirements/{}", r2["id"]),
+        json!({"how": "", "version": r2["version"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, plan) = send(&app, Method::POST, &t, "/api/v1/communication-plan",
+        json!({"name": "AI policy to all staff", "audience": "everyone", "timing": "on each major version", "channel": "intranet"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{plan}");
+    let (s, c) = send(&app, Method::POST, &t, "/api/v1/communications",
+        json!({"name": "AI policy 1.0 published", "sent_on": "2026-12-01", "audience": "everyone", "plan_id": plan["id"]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    // Another organization sees none of it.
+    let other = app.token("beta", "bob@beta.test", Role::Admin).await;
+    let (_, none) = json(app.get(&other, "/api/v1/party-requirements").await).await;
+    assert_eq!(none["items"].as_array().unwrap().len(), 0);
 }
