@@ -397,8 +397,110 @@ pub async fn generate(
         };
         crate::soa::decide(cx, scope, e.id, decision).await?;
     }
+    let documented =
+        documented_information(cx, scope, owner_id, &sys_ids, &control_ids, progress).await?;
     Ok(
-        json!({"suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
+        json!({"documents": documented, "suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
               "controls": control_ids.len(), "evidence": ev_ids.len(), "impact_assessments": ia_ids.len(), "changes": changes, "soa_entries": entries.len()}),
     )
 }
+
+/// The context, the AI policy and the communication plan of a believable organization, through
+/// the same operations a user's requests take. Returns how many records were made.
+async fn documented_information(
+    cx: &Cx,
+    scope: &Scope,
+    owner_id: i64,
+    sys_ids: &[i64],
+    control_ids: &[i64],
+    progress: &(dyn Fn(String) + Sync),
+) -> Result<usize, AppError> {
+    use aims_domain::register::{
+        COMMUNICATION_PLAN, CONTEXT_ISSUES, DOCUMENTS, INTERESTED_PARTIES, PARTY_REQUIREMENTS,
+    };
+    let first_system = sys_ids.first().copied();
+    let issues = vec![
+        json!({"name": "EU AI Act obligations for our high-risk systems", "origin": "external", "category": "legal", "effect": "negative", "applicable_law": "Regulation (EU) 2024/1689", "owner_id": owner_id, "next_review": "2027-06-30", "system_ids": first_system.into_iter().collect::<Vec<_>>()}),
+        json!({"name": "Few people with machine-learning and AI risk skills", "origin": "internal", "category": "organizational", "effect": "negative", "owner_id": owner_id, "next_review": "2027-06-30"}),
+        json!({"name": "Energy use of model training", "origin": "external", "category": "environmental", "effect": "negative", "climate_relevant": true, "owner_id": owner_id, "next_review": "2027-06-30"}),
+    ];
+    let mut made = create_all(cx, scope, &CONTEXT_ISSUES, issues, progress)
+        .await?
+        .len();
+    let parties = vec![
+        json!({"name": "Job applicants scored by our systems", "kind": "affected_persons", "owner_id": owner_id}),
+        json!({"name": "Data protection authority", "kind": "regulator", "owner_id": owner_id}),
+        json!({"name": "Business customers", "kind": "customer", "owner_id": owner_id}),
+    ];
+    let party_ids = create_all(cx, scope, &INTERESTED_PARTIES, parties, progress).await?;
+    made += party_ids.len();
+    if let [applicants, authority, customers] = party_ids[..] {
+        let requirements = vec![
+            json!({"name": "A person reviews every automated rejection", "party_id": applicants, "addressed": "yes", "control_ids": control_ids.first().copied().into_iter().collect::<Vec<_>>()}),
+            json!({"name": "Individual feedback on every application", "party_id": applicants, "addressed": "no", "how": "The volume makes it impossible; the selection criteria are published instead."}),
+            json!({"name": "Records of processing and impact assessments on request", "party_id": authority, "addressed": "yes", "how": "Impact assessments are kept per system."}),
+            json!({"name": "Instructions for use of each AI feature", "party_id": customers, "addressed": "partly", "how": "Written for the two main products; the others follow in 2027."}),
+        ];
+        made += create_all(cx, scope, &PARTY_REQUIREMENTS, requirements, progress)
+            .await?
+            .len();
+    }
+    let plan = vec![
+        json!({"name": "The AI policy to all staff", "audience": "everyone", "timing": "on each major version", "channel": "intranet and team meetings", "owner_id": owner_id}),
+        json!({"name": "Serious AI incidents to the market surveillance authority", "audience": "the national authority", "timing": "within 15 days of becoming aware (Art. 73)", "channel": "the authority's reporting form", "owner_id": owner_id}),
+    ];
+    made += create_all(cx, scope, &COMMUNICATION_PLAN, plan, progress)
+        .await?
+        .len();
+    let policy = create_all(cx, scope, &DOCUMENTS, vec![json!({"name": "AI policy", "kind": "policy", "owner_id": owner_id, "classification": "internal", "audience": "everyone", "retention": "5 years after it is superseded", "review_interval_months": 12})], progress).await?;
+    made += policy.len();
+    if let Some(&id) = policy.first() {
+        let draft = crate::documents::NewDraft {
+            major: false,
+            content: Some(DEMO_POLICY.into()),
+            change_note: "First issue".into(),
+        };
+        crate::documents::new_draft(cx, scope, id, draft).await?;
+        // The demo's actor writes and approves; where its role cannot approve its own draft,
+        // the policy waits in review for someone else, as it would for a person.
+        let steps = [
+            aims_domain::document::Step::Submit,
+            aims_domain::document::Step::Approve,
+            aims_domain::document::Step::Publish,
+        ];
+        for step in steps {
+            if crate::documents::step(cx, scope, id, "1.0", step)
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    }
+    Ok(made)
+}
+
+const DEMO_POLICY: &str = "# AI policy
+
+## Purpose
+
+This policy sets how the organization develops, buys and uses AI systems, so that they serve
+our customers and the people they affect, and meet the law.
+
+## Principles
+
+- Every AI system in scope has a named owner, an impact assessment and a risk assessment before it is used.
+- People oversee decisions that affect people; anyone can ask for a human.
+- We tell people when they interact with AI, and what its limits are.
+- Data for AI is lawful, fit for its purpose and protected.
+- Concerns about AI can be raised by anyone, confidentially, without fear of reprisal.
+
+## Objectives
+
+The AI objectives are set each year by top management and measured quarterly.
+
+## Commitments
+
+We meet the legal and contractual requirements that apply to our AI systems, and we keep
+improving the AI management system.
+";

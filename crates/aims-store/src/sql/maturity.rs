@@ -139,8 +139,8 @@ pub async fn org_facts(
             .await?,
         evidence_refs: vec![],
     };
-    // ISO 42001 references with evidence, directly or through a control, and the newest
-    // collection date: aggregated in the database, one row per reference, not one per piece.
+    // ISO 42001 references with evidence, directly or through a control, or with a published
+    // document (current while its review is not overdue), and the newest collection date: aggregated in the database, one row per reference, not one per piece.
     let rows: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT ref, MAX(collected_on) FROM ( \
          SELECT r.ref, e.collected_on FROM evidence e \
@@ -152,9 +152,15 @@ pub async fn org_facts(
          JOIN record_links ce ON ce.a_table = 'controls' AND ce.b_table = 'evidence' AND ce.b_id = e.id \
          JOIN record_links cr ON cr.a_table = 'controls' AND cr.a_id = ce.a_id AND cr.b_table = 'requirements' \
          JOIN requirements r ON r.id = cr.b_id JOIN frameworks f ON f.id = r.framework_id \
-         WHERE e.org_id = $1 AND f.key = 'iso42001-2023') found GROUP BY ref",
+         WHERE e.org_id = $1 AND f.key = 'iso42001-2023' \
+         UNION ALL \
+         SELECT r.ref, CASE WHEN d.next_review = '' OR d.next_review >= $2 THEN $2 ELSE NULL END FROM documents d \
+         JOIN record_links k ON k.a_table = 'documents' AND k.a_id = d.id AND k.b_table = 'requirements' \
+         JOIN requirements r ON r.id = k.b_id JOIN frameworks f ON f.id = r.framework_id \
+         WHERE d.org_id = $1 AND d.current_version IS NOT NULL AND f.key = 'iso42001-2023') found GROUP BY ref",
     )
     .bind(org_id)
+    .bind(today)
     .fetch_all(&p.read)
     .await?;
     f.evidence_refs = rows

@@ -37,12 +37,49 @@ async fn step(app: &TestApp, t: &str, id: i64, n: &str, step: &str) -> (StatusCo
     .await
 }
 
+async fn missing_documents(app: &TestApp, t: &str) -> Vec<String> {
+    let (_, v) = json(app.get(t, "/api/v1/roadmap").await).await;
+    v["missing_documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d[0].as_str().unwrap().to_string())
+        .collect()
+}
+
 async fn a_policy_goes_from_draft_to_published_and_stays_frozen(b: Backend) {
     let app = start(b).await;
     let author = app.token("acme", "mia@acme.test", Role::Manager).await;
     let contributor = app.token("acme", "carl@acme.test", Role::Contributor).await;
     let top = app.token("acme", "ann@acme.test", Role::Admin).await;
     let id = policy(&app, &author).await;
+    // The policy addresses 5.2; until a version is published the readiness list still misses it.
+    let (_, reqs) = json(
+        app.get(&author, "/api/v1/frameworks/iso42001-2023/requirements")
+            .await,
+    )
+    .await;
+    let r52 = reqs
+        .as_array()
+        .or(reqs["items"].as_array())
+        .unwrap()
+        .iter()
+        .find(|r| r["ref"] == "5.2")
+        .unwrap()["id"]
+        .clone();
+    let (_, d) = json(app.get(&author, &format!("/api/v1/documents/{id}")).await).await;
+    let (s, d) = send(
+        &app,
+        Method::PATCH,
+        &author,
+        &format!("/api/v1/documents/{id}"),
+        json!({"requirement_ids": [r52], "version": d["version"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert!(missing_documents(&app, &author)
+        .await
+        .contains(&"5.2".to_string()));
     let versions = format!("/api/v1/documents/{id}/versions");
 
     let body = "# AI policy\n\nWe use AI responsibly.\n\n<script>alert(1)</script>\n";
