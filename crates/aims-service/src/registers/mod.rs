@@ -527,7 +527,9 @@ pub async fn xlsx(
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet_with_constant_memory();
-    ws.set_name(spec.plural).map_err(internal)?;
+    // Excel refuses sheet names over 31 characters ("Requirements of interested parties").
+    let sheet: String = spec.plural.chars().take(31).collect();
+    ws.set_name(sheet.trim_end()).map_err(internal)?;
     let head = Format::new()
         .set_bold()
         .set_background_color("#E7EEFB")

@@ -431,6 +431,13 @@ async fn context_parties_and_communication(b: Backend) {
     let (s, c) = send(&app, Method::POST, &t, "/api/v1/communications",
         json!({"name": "AI policy 1.0 published", "sent_on": "2026-12-01", "audience": "everyone", "plan_id": plan["id"]})).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
+    // Every register exports as a workbook (Excel caps sheet names at 31 characters).
+    for spec in aims_domain::register::REGISTERS {
+        let r = app
+            .get(&t, &format!("/api/v1/{}/export?format=xlsx", spec.path))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", spec.path);
+    }
     // Another organization sees none of it.
     let other = app.token("beta", "bob@beta.test", Role::Admin).await;
     let (_, none) = json(app.get(&other, "/api/v1/party-requirements").await).await;
