@@ -29,6 +29,17 @@ pub async fn document_version(
     major: i64,
     minor: i64,
 ) -> Result<Option<DocumentVersion>> {
+    fetch_version(&p.read, org_id, document_id, major, minor).await
+}
+
+/// One version, read from the pool or inside a write transaction.
+async fn fetch_version<'e, E: sqlx::Executor<'e, Database = DB>>(
+    ex: E,
+    org_id: i64,
+    document_id: i64,
+    major: i64,
+    minor: i64,
+) -> Result<Option<DocumentVersion>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {VERSION_COLUMNS} FROM document_versions WHERE org_id = $1 AND document_id = $2 AND major = $3 AND minor = $4"
     ))
@@ -36,7 +47,7 @@ pub async fn document_version(
     .bind(document_id)
     .bind(major)
     .bind(minor)
-    .fetch_optional(&p.read)
+    .fetch_optional(ex)
     .await?)
 }
 
@@ -47,16 +58,9 @@ async fn version_in_tx(
     major: i64,
     minor: i64,
 ) -> Result<DocumentVersion> {
-    sqlx::query_as(&format!(
-        "SELECT {VERSION_COLUMNS} FROM document_versions WHERE org_id = $1 AND document_id = $2 AND major = $3 AND minor = $4"
-    ))
-    .bind(org_id)
-    .bind(document_id)
-    .bind(major)
-    .bind(minor)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| StoreError::NotFound("document version".into()))
+    fetch_version(&mut **tx, org_id, document_id, major, minor)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("document version".into()))
 }
 
 /// Keeps the document's computed fields (status of its newest version, the published version)
