@@ -5,6 +5,7 @@
 pub mod ciso;
 pub mod library;
 pub mod oscal;
+pub mod templates;
 
 pub use library::{Library, LibraryError, Relation};
 

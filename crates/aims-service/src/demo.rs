@@ -22,6 +22,8 @@ pub struct Scale {
     pub risks: usize,
     pub controls: usize,
     pub evidence: usize,
+    /// Documents beyond the demo's policy and scope statement (each with a draft).
+    pub documents: usize,
     /// Later changes per risk and per piece of evidence (status moves, renewals): they make
     /// the audit trail as long as a real organization's.
     pub updates_per_record: usize,
@@ -35,6 +37,7 @@ pub const SMALL: Scale = Scale {
     risks: 30,
     controls: 20,
     evidence: 25,
+    documents: 0,
     updates_per_record: 1,
 };
 pub const LARGE: Scale = Scale {
@@ -45,6 +48,7 @@ pub const LARGE: Scale = Scale {
     risks: 50_000,
     controls: 20_000,
     evidence: 100_000,
+    documents: 10_000,
     updates_per_record: 5,
 };
 
@@ -397,8 +401,9 @@ pub async fn generate(
         };
         crate::soa::decide(cx, scope, e.id, decision).await?;
     }
-    let documented =
-        documented_information(cx, scope, owner_id, &sys_ids, &control_ids, progress).await?;
+    let documented = leadership(cx, scope, owner_id, progress).await?
+        + documented_information(cx, scope, owner_id, &sys_ids, &control_ids, progress).await?
+        + more_documents(cx, scope, owner_id, scale.documents, progress).await?;
     Ok(
         json!({"documents": documented, "suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
               "controls": control_ids.len(), "evidence": ev_ids.len(), "impact_assessments": ia_ids.len(), "changes": changes, "soa_entries": entries.len()}),
@@ -416,7 +421,7 @@ async fn documented_information(
     progress: &(dyn Fn(String) + Sync),
 ) -> Result<usize, AppError> {
     use aims_domain::register::{
-        COMMUNICATION_PLAN, CONTEXT_ISSUES, DOCUMENTS, INTERESTED_PARTIES, PARTY_REQUIREMENTS,
+        COMMUNICATION_PLAN, CONTEXT_ISSUES, INTERESTED_PARTIES, PARTY_REQUIREMENTS,
     };
     let first_system = sys_ids.first().copied();
     let issues = vec![
@@ -452,30 +457,141 @@ async fn documented_information(
     made += create_all(cx, scope, &COMMUNICATION_PLAN, plan, progress)
         .await?
         .len();
-    let policy = create_all(cx, scope, &DOCUMENTS, vec![json!({"name": "AI policy", "kind": "policy", "owner_id": owner_id, "classification": "internal", "audience": "everyone", "retention": "5 years after it is superseded", "review_interval_months": 12})], progress).await?;
-    made += policy.len();
-    if let Some(&id) = policy.first() {
-        let draft = crate::documents::NewDraft {
-            major: false,
-            content: Some(DEMO_POLICY.into()),
-            change_note: "First issue".into(),
-        };
-        crate::documents::new_draft(cx, scope, id, draft).await?;
-        // The demo's actor writes and approves; where its role cannot approve its own draft,
-        // the policy waits in review for someone else, as it would for a person.
-        let steps = [
-            aims_domain::document::Step::Submit,
-            aims_domain::document::Step::Approve,
-            aims_domain::document::Step::Publish,
-        ];
-        for step in steps {
-            if crate::documents::step(cx, scope, id, "1.0", step)
-                .await
-                .is_err()
-            {
-                break;
+    made += policy_and_scope(cx, scope, owner_id).await?;
+    Ok(made)
+}
+
+/// The owner's own scope: approvals that must be a person's (top management) are theirs.
+fn as_owner(scope: &Scope, owner_id: i64) -> Scope {
+    Scope {
+        org_id: scope.org_id,
+        actor: aims_store::Actor {
+            user_id: Some(owner_id),
+            token_id: None,
+            label: "demo (as the owner)".into(),
+        },
+        perms: scope.perms,
+    }
+}
+
+/// The AIMS roles (the owner is top management, AIMS manager and concern triage), a RACI
+/// matrix with an accountable role for every process, and two concerns.
+async fn leadership(
+    cx: &Cx,
+    scope: &Scope,
+    owner_id: i64,
+    progress: &(dyn Fn(String) + Sync),
+) -> Result<usize, AppError> {
+    use aims_domain::register::{AIMS_PROCESSES, AIMS_ROLE_ASSIGNMENTS, CONCERNS, RACI_ENTRIES};
+    let roles = vec![
+        json!({"name": "Chief executive", "aims_role": "top_management", "member_id": owner_id, "since": "2026-01-01", "responsibilities": "Approves the AI policy and accepts risks above the threshold; chairs the management review."}),
+        json!({"name": "Head of AI governance", "aims_role": "aims_manager", "member_id": owner_id, "since": "2026-01-01", "responsibilities": "Runs the AIMS day to day and reports on it to top management."}),
+        json!({"name": "Ethics officer", "aims_role": "concern_triage", "member_id": owner_id, "since": "2026-01-01", "responsibilities": "Triages reported concerns within five working days."}),
+    ];
+    let mut made = create_all(cx, scope, &AIMS_ROLE_ASSIGNMENTS, roles, progress)
+        .await?
+        .len();
+    let accountable = |p: &str| match p {
+        "ai_policy" | "management_review" | "roles" => "top_management",
+        "concerns" => "concern_triage",
+        _ => "aims_manager",
+    };
+    let raci: Vec<Value> = AIMS_PROCESSES
+        .iter()
+        .flat_map(|(p, label)| {
+            let a = accountable(p);
+            let mut rows = vec![json!({"name": format!("Answers for {}", label.to_lowercase()), "process": p, "aims_role": a, "involvement": "accountable"})];
+            if a != "aims_manager" {
+                rows.push(json!({"name": "Prepares and runs it", "process": p, "aims_role": "aims_manager", "involvement": "responsible"}));
+            } else {
+                rows.push(json!({"name": "Is kept informed", "process": p, "aims_role": "top_management", "involvement": "informed"}));
             }
+            rows
+        })
+        .collect();
+    made += create_all(cx, scope, &RACI_ENTRIES, raci, progress)
+        .await?
+        .len();
+    let concerns = vec![
+        json!({"name": "Chatbot gave a customer wrong refund rules", "details": "A customer was told refunds take 90 days; the policy says 14.", "received_on": "2026-11-20", "channel": "in_app", "status": "in_triage", "triage_owner_id": owner_id}),
+        json!({"name": "Applicant asks why the screening rejected her", "details": "Reported through the public link; no contact given.", "received_on": "2026-11-25", "channel": "public_link", "anonymous": true, "status": "new", "triage_owner_id": owner_id}),
+    ];
+    made += create_all(cx, scope, &CONCERNS, concerns, progress)
+        .await?
+        .len();
+    Ok(made)
+}
+
+/// The AI policy and the scope statement, from their templates, taken through review,
+/// approval (the policy by top management) and publication.
+async fn policy_and_scope(cx: &Cx, scope: &Scope, owner_id: i64) -> Result<usize, AppError> {
+    use crate::document_templates::{create, FromTemplate};
+    use aims_domain::document::Step;
+    let owner = as_owner(scope, owner_id);
+    let mut made = 0;
+    for key in ["ai-policy", "scope"] {
+        let c = create(
+            cx,
+            scope,
+            FromTemplate {
+                template: key.into(),
+                name: None,
+                owner_id: Some(owner_id),
+            },
+        )
+        .await?;
+        made += 1;
+        let id = c
+            .document
+            .get("id")
+            .and_then(Value::as_i64)
+            .unwrap_or_default();
+        if key == "ai-policy" {
+            let edit = crate::documents::DraftEdit {
+                content: DEMO_POLICY.into(),
+                change_note: "First issue".into(),
+                revision: c.version.revision,
+            };
+            crate::documents::edit_draft(cx, scope, id, "1.0", edit).await?;
         }
+        // The operator writes; the owner (top management in the demo) approves and publishes.
+        crate::documents::step(cx, scope, id, "1.0", Step::Submit).await?;
+        for step in [Step::Approve, Step::Publish] {
+            crate::documents::step(cx, &owner, id, "1.0", step).await?;
+        }
+    }
+    Ok(made)
+}
+
+/// Benchmark-sized documents: one draft each, written in batches like the other registers.
+async fn more_documents(
+    cx: &Cx,
+    scope: &Scope,
+    owner_id: i64,
+    n: usize,
+    progress: &(dyn Fn(String) + Sync),
+) -> Result<usize, AppError> {
+    use aims_domain::register::DOCUMENTS;
+    let kinds = ["procedure", "record", "plan", "policy", "statement"];
+    let mut made = 0;
+    let all: Vec<usize> = (0..n).collect();
+    for chunk in all.chunks(1000) {
+        let items = chunk
+            .iter()
+            .map(|i| {
+                let body = json!({"name": format!("{} procedure {}", ADJ[i % ADJ.len()], i + 1), "kind": kinds[i % kinds.len()], "owner_id": owner_id,
+                                  "classification": "internal", "review_interval_months": 12, "next_review": format!("2027-{:02}-15", i % 12 + 1)});
+                let input = check_input(&DOCUMENTS, body.as_object().unwrap_or(&Map::new()), false).map_err(AppError::invalid)?;
+                let content = format!("# {} procedure {}\n\nSteps, owners and records.\n", ADJ[i % ADJ.len()], i + 1);
+                Ok(aims_store::NewDocument { input, content_sha256: crate::documents::sha256(&content), content, change_note: "First draft".into() })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        made += cx
+            .store
+            .create_documents_with_drafts(&scope.actor, scope.org_id, &DOCUMENTS, &items, cx.now())
+            .await?
+            .len();
+        progress(format!("documents: {made} of {n}"));
     }
     Ok(made)
 }

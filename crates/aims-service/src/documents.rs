@@ -7,7 +7,9 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use aims_domain::document::{check_step, line_diff, next_number, Refusal, Step, MAX_CONTENT_CHARS};
 use aims_domain::register::DOCUMENTS;
 use aims_domain::{Invalid, Permission};
-use aims_store::{DocumentReview, DocumentVersion, Record};
+use aims_store::{
+    Acknowledgement, DocumentReview, DocumentVersion, PendingAcknowledgement, Record, VersionStep,
+};
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -97,7 +99,7 @@ fn check_content(content: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn sha256(content: &str) -> String {
+pub(crate) fn sha256(content: &str) -> String {
     hex::encode(Sha256::digest(content.as_bytes()))
 }
 
@@ -175,7 +177,8 @@ pub async fn edit_draft(
         .await?)
 }
 
-/// Moves a version one step: submit, return, approve (not by its author), publish, withdraw.
+/// Moves a version one step: submit, return, approve (not by its author; the AI policy by top
+/// management), publish (a major version asks its audience to acknowledge it), withdraw.
 pub async fn step(
     cx: &Cx,
     scope: &Scope,
@@ -197,10 +200,29 @@ pub async fn step(
         Refusal::Person(m) => AppError::forbidden(m),
         Refusal::Status(m) => AppError::conflict(m),
     })?;
+    let approved_as = if step == Step::Approve && is_ai_policy(cx, id).await? {
+        require_top_management(
+            cx,
+            scope,
+            "the AI policy (5.2) is approved by top management",
+        )
+        .await?;
+        Some("top_management")
+    } else {
+        None
+    };
     // Publishing starts the review clock: the next review falls one interval later.
     let next_review = (step == Step::Publish)
         .then(|| review_due(&doc, cx.clock.today()))
         .flatten();
+    // A major version is news to its audience; a minor one (a correction) asks nobody again.
+    let requests = if step == Step::Publish && v.minor == 0 {
+        cx.store
+            .audience_members(scope.org_id, &audience_of(&doc))
+            .await?
+    } else {
+        vec![]
+    };
     let (from, _) = step.transition();
     Ok(cx
         .store
@@ -209,13 +231,139 @@ pub async fn step(
             scope.org_id,
             id,
             (v.major, v.minor),
-            step.as_str(),
-            from,
-            to,
-            next_review.as_deref(),
+            &VersionStep {
+                step: step.as_str(),
+                from,
+                to,
+                next_review: next_review.as_deref(),
+                approved_as,
+                acknowledgement_requests: &requests,
+            },
             cx.now(),
         )
         .await?)
+}
+
+/// The document's audience entries: `everyone` and AIMS role keys.
+fn audience_of(doc: &Record) -> Vec<String> {
+    doc.get("audience_roles")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The 42001 references whose documents top management approves: the AI policy.
+const TOP_MANAGEMENT_APPROVES: &[&str] = &["5.2", "A.2.2"];
+
+/// A document is the AI policy when it addresses 5.2 or A.2.2 of ISO/IEC 42001.
+pub async fn is_ai_policy(cx: &Cx, id: i64) -> AppResult<bool> {
+    let links = cx.store.register_links(&DOCUMENTS, id).await?;
+    Ok(links
+        .iter()
+        .filter(|(field, _)| field == "requirement_ids")
+        .flat_map(|(_, items)| items)
+        .any(|r| {
+            let (key, rest) = r.name.split_once(':').unwrap_or(("", ""));
+            let reference = rest.split(' ').next().unwrap_or("");
+            key == "iso42001-2023" && TOP_MANAGEMENT_APPROVES.contains(&reference)
+        }))
+}
+
+/// Fails unless the caller holds the top management AIMS role (5.1, 5.3).
+pub async fn require_top_management(cx: &Cx, scope: &Scope, why: &str) -> AppResult<()> {
+    let holders = cx
+        .store
+        .aims_role_holders(scope.org_id, "top_management")
+        .await?;
+    if holders.is_empty() {
+        return Err(AppError::forbidden(format!(
+            "{why}, and nobody holds that AIMS role yet: name top management on the AIMS roles page first"
+        )));
+    }
+    match scope.actor.user_id {
+        Some(u) if holders.contains(&u) => Ok(()),
+        _ => Err(AppError::forbidden(format!(
+            "{why}: ask a member who holds the top management AIMS role"
+        ))),
+    }
+}
+
+/// Who was asked to acknowledge which version, and when they did: the whole history.
+pub async fn acknowledgements(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Vec<Acknowledgement>> {
+    scope.require(Permission::Read)?;
+    document(cx, scope, id).await?;
+    Ok(cx.store.document_acknowledgements(scope.org_id, id).await?)
+}
+
+/// The caller acknowledges having read a version they were asked to read.
+pub async fn acknowledge(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    number: &str,
+) -> AppResult<Acknowledgement> {
+    scope.require(Permission::Read)?;
+    document(cx, scope, id).await?;
+    let n = parse_number(number)?;
+    let user = scope.actor.user_id.ok_or_else(|| {
+        AppError::forbidden("only a person acknowledges a document, not the command line")
+    })?;
+    cx.store
+        .document_version(scope.org_id, id, n.0, n.1)
+        .await?
+        .ok_or_else(|| AppError::not_found("document version"))?;
+    Ok(cx
+        .store
+        .acknowledge_document(&scope.actor, scope.org_id, id, n, user, cx.now())
+        .await?)
+}
+
+/// What waits for the caller to read and acknowledge.
+pub async fn waiting_for_me(cx: &Cx, scope: &Scope) -> AppResult<Vec<PendingAcknowledgement>> {
+    scope.require(Permission::Read)?;
+    match scope.actor.user_id {
+        Some(u) => Ok(cx.store.pending_acknowledgements(scope.org_id, u).await?),
+        None => Ok(vec![]),
+    }
+}
+
+/// Completeness of one version's acknowledgements per audience entry.
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct AudienceProgress {
+    pub version: String,
+    /// `everyone` or an AIMS role.
+    pub audience: String,
+    pub requested: usize,
+    pub acknowledged: usize,
+}
+
+pub fn progress(acks: &[Acknowledgement]) -> Vec<AudienceProgress> {
+    let mut out: Vec<AudienceProgress> = vec![];
+    for a in acks {
+        let version = format!("{}.{}", a.major, a.minor);
+        let i = match out
+            .iter()
+            .position(|p| p.version == version && p.audience == a.audience)
+        {
+            Some(i) => i,
+            None => {
+                out.push(AudienceProgress {
+                    version,
+                    audience: a.audience.clone(),
+                    requested: 0,
+                    acknowledged: 0,
+                });
+                out.len() - 1
+            }
+        };
+        out[i].requested += 1;
+        out[i].acknowledged += usize::from(a.acknowledged_at.is_some());
+    }
+    out
 }
 
 /// One review interval after `from`, when the document has an interval.
@@ -294,5 +442,76 @@ pub async fn record_review(
             next.as_deref(),
             cx.now(),
         )
+        .await?)
+}
+
+/// One Markdown file of a folder import.
+pub struct ImportFile {
+    /// The path as the user knows it, to name it in errors.
+    pub path: String,
+    pub content: String,
+}
+
+/// Creates one document per Markdown file, each with its content as draft 1.0, titled by its
+/// first `# ` heading (else its file name). Every file is checked first; a problem in any file
+/// is reported by file and nothing is written.
+pub async fn import(
+    cx: &Cx,
+    scope: &Scope,
+    files: Vec<ImportFile>,
+    kind: &str,
+) -> AppResult<Vec<(Record, DocumentVersion)>> {
+    scope.require(Permission::Write)?;
+    let mut inv = Invalid::default();
+    let mut items = vec![];
+    for f in files {
+        let title = f
+            .content
+            .lines()
+            .find_map(|l| l.strip_prefix("# "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                std::path::Path::new(&f.path)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
+                    .unwrap_or_default()
+            });
+        if f.content.chars().count() > MAX_CONTENT_CHARS {
+            inv.push(
+                &f.path,
+                format!("is longer than {MAX_CONTENT_CHARS} characters"),
+            );
+            continue;
+        }
+        let body =
+            serde_json::json!({"name": title, "kind": kind, "owner_id": scope.actor.user_id});
+        let obj = body.as_object().cloned().unwrap_or_default();
+        match aims_domain::register::check_input(&DOCUMENTS, &obj, false) {
+            Err(e) => {
+                for fe in e.0 {
+                    inv.push(&f.path, format!("{}: {}", fe.field, fe.message));
+                }
+            }
+            Ok(mut input) => {
+                crate::rules::before_write(&cx.store, scope.org_id, &DOCUMENTS, None, &mut input)
+                    .await?;
+                items.push(aims_store::NewDocument {
+                    input,
+                    content_sha256: sha256(&f.content),
+                    content: f.content,
+                    change_note: format!("Imported from {}", f.path),
+                })
+            }
+        }
+    }
+    if items.is_empty() && inv.is_empty() {
+        inv.push("folder", "holds no Markdown (.md) file");
+    }
+    inv.into_result().map_err(AppError::invalid)?;
+    Ok(cx
+        .store
+        .create_documents_with_drafts(&scope.actor, scope.org_id, &DOCUMENTS, &items, cx.now())
         .await?)
 }

@@ -119,6 +119,8 @@ impl From<StoreError> for AppError {
             },
             StoreError::Invalid(inv) => AppError::invalid(inv),
             StoreError::Gone(m) => AppError::gone(m),
+            StoreError::Forbidden(m) => AppError::forbidden(m),
+            StoreError::TooMany(m) => AppError::new(ErrorKind::TooManyRequests, m),
             other => {
                 tracing::error!(error = %other, "internal error");
                 AppError::new(

@@ -160,10 +160,17 @@ pub async fn accept(cx: &Cx, scope: &Scope, id: i64, b: AcceptBody) -> AppResult
         }
     };
     if let Some(user) = b.top_management_acceptor {
+        // Once top management is named in the AIMS roles (5.3), the acceptor is one of them.
+        let top = store.aims_role_holders(org_id, "top_management").await?;
         if store.get_member(org_id, user).await?.is_none() {
             inv.push(
                 "top_management_acceptor",
                 "is not a member of this organization",
+            );
+        } else if !top.is_empty() && !top.contains(&user) {
+            inv.push(
+                "top_management_acceptor",
+                "does not hold the top management AIMS role: choose a member named as top management on the AIMS roles page",
             );
         }
     }

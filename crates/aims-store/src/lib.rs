@@ -37,6 +37,12 @@ pub enum StoreError {
     Stale { current: i64 },
     #[error("{0}")]
     Invalid(aims_domain::Invalid),
+    /// A limit on how often something may be done was reached (maps to 429).
+    #[error("{0}")]
+    TooMany(String),
+    /// The caller is not the person the row is for (maps to 403).
+    #[error("{0}")]
+    Forbidden(String),
     /// A one-time thing was already used or has expired (maps to 410).
     #[error("{0}")]
     Gone(String),

@@ -512,6 +512,80 @@ pub struct DocumentVersion {
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `top_management` when the approver approved as top management (the AI policy).
+    pub approved_as: Option<String>,
+}
+
+/// An AI system on which the scope statement and the inventory disagree.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ScopeDisagreement {
+    pub id: i64,
+    pub number: i64,
+    pub name: String,
+    /// The inventory's in-scope flag.
+    pub in_scope: bool,
+    /// Whether the scope statement lists (links) it.
+    pub in_statement: bool,
+}
+
+/// The scope statement and where it disagrees with the inventory (at most 200 systems).
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ScopeAgreement {
+    pub statement: Option<LinkedRecord>,
+    pub disagreements: Vec<ScopeDisagreement>,
+}
+
+/// How many public submissions are allowed in a window.
+pub struct IntakeLimits {
+    pub per_source: i64,
+    pub per_org: i64,
+    pub window: chrono::Duration,
+}
+
+/// A document to create with its first draft (1.0).
+pub struct NewDocument {
+    pub input: aims_domain::register::RecordInput,
+    pub content: String,
+    pub content_sha256: String,
+    pub change_note: String,
+}
+
+/// What one step of a version changes besides its status.
+pub struct VersionStep<'a> {
+    pub step: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    /// Set on publish: the document's next review date.
+    pub next_review: Option<&'a str>,
+    /// Set on approve: the capacity the approver approved in.
+    pub approved_as: Option<&'a str>,
+    /// Set on publishing a major version: who is asked to acknowledge it, and through which
+    /// audience entry (`everyone` or an AIMS role).
+    pub acknowledgement_requests: &'a [(i64, String)],
+}
+
+/// One person's acknowledgement of one version (7.3): requested on publish, acknowledged once.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Acknowledgement {
+    pub user_id: i64,
+    pub email: String,
+    pub major: i64,
+    pub minor: i64,
+    /// `everyone` or the AIMS role that put the person in the audience.
+    pub audience: String,
+    pub requested_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+/// A published version waiting for the member's acknowledgement.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PendingAcknowledgement {
+    pub document_id: i64,
+    pub document_number: i64,
+    pub document_name: String,
+    pub major: i64,
+    pub minor: i64,
+    pub requested_at: DateTime<Utc>,
 }
 
 impl DocumentVersion {
@@ -523,7 +597,7 @@ impl DocumentVersion {
     /// What the audit trail keeps of a version: its number, status, hash and people.
     pub fn summary(&self) -> serde_json::Value {
         serde_json::json!({"version": self.number(), "status": self.status, "content_sha256": self.content_sha256,
-            "change_note": self.change_note, "author_id": self.author_id, "approver_id": self.approver_id})
+            "change_note": self.change_note, "author_id": self.author_id, "approver_id": self.approver_id, "approved_as": self.approved_as})
     }
 }
 

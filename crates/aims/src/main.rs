@@ -106,6 +106,9 @@ enum Command {
     /// Import into and export from the AI system inventory.
     #[command(subcommand)]
     Inventory(cmd::inventory::InventoryCommand),
+    /// Work with documented information (policies, procedures, statements).
+    #[command(subcommand)]
+    Documents(cmd::documents::DocumentsCommand),
     Demo(cmd::demo::DemoArgs),
     /// Write every record and the audit trail to a backup file (JSON lines).
     Backup {
@@ -166,6 +169,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(c) => cmd::audit::run(db, c).await,
         Command::Catalog(c) => cmd::catalog::run(db, c).await,
         Command::Inventory(c) => cmd::inventory::run(db, c).await,
+        Command::Documents(c) => cmd::documents::run(db, c).await,
         Command::Demo(args) => cmd::demo::run(db, args).await,
         Command::Backup { file } => cmd::backup::backup(db, &file).await,
         Command::Restore { file } => cmd::backup::restore(db, &file).await,

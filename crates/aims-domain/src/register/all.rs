@@ -434,7 +434,8 @@ pub const DOCUMENTS: RegisterSpec = RegisterSpec {
         field("description", "Purpose", FieldKind::LongText),
         field("owner_id", "Owner", FieldKind::Member).list().filter(),
         field("classification", "Classification", FieldKind::Enum(DOCUMENT_CLASSIFICATIONS)).filter(),
-        field("audience", "Audience", FieldKind::Text { max: 300 }).help("Who must know it: everyone, a role, or named people."),
+        field("audience_roles", "Audience", FieldKind::Multi(AUDIENCES)).help("Who must read it: everyone, or the people holding these AIMS roles. Each major version asks them to acknowledge it."),
+        field("audience", "Audience notes", FieldKind::Text { max: 300 }).help("Anyone else who must know it, e.g. a team or an outside party."),
         field("retention", "Retention", FieldKind::Text { max: 200 }).help("How long versions are kept, e.g. 3 years after they are superseded."),
         field("review_interval_months", "Review every (months)", FieldKind::Int { min: 1, max: 60 }),
         field("next_review", "Next review", FieldKind::Date).list().sort(),
@@ -589,6 +590,136 @@ pub const COMMUNICATIONS: RegisterSpec = RegisterSpec {
     ],
 };
 
+/// The AIMS's own roles (5.3, A.3.2), beyond the app's access roles. Top management is named
+/// here, and the records that need top management (the AI policy) take it from here.
+pub const AIMS_ROLES: &[(&str, &str)] = &[
+    ("top_management", "Top management"),
+    ("aims_manager", "AIMS manager"),
+    ("ai_system_owner", "AI system owner"),
+    ("risk_owner", "Risk owner"),
+    ("internal_auditor", "Internal auditor"),
+    ("data_steward", "Data steward"),
+    ("legal_compliance", "Legal and compliance"),
+    ("concern_triage", "Concern triage"),
+];
+
+/// A document's audience: everyone, or the holders of AIMS roles.
+pub const AUDIENCES: &[(&str, &str)] = &[
+    ("everyone", "Everyone in the organization"),
+    ("top_management", "Top management"),
+    ("aims_manager", "AIMS manager"),
+    ("ai_system_owner", "AI system owners"),
+    ("risk_owner", "Risk owners"),
+    ("internal_auditor", "Internal auditors"),
+    ("data_steward", "Data stewards"),
+    ("legal_compliance", "Legal and compliance"),
+    ("concern_triage", "Concern triage"),
+];
+
+/// Who holds which AIMS role (5.3).
+pub const AIMS_ROLE_ASSIGNMENTS: RegisterSpec = RegisterSpec {
+    table: "aims_role_assignments",
+    path: "aims-roles",
+    prefix: "ROL",
+    singular: "AIMS role assignment",
+    plural: "AIMS roles",
+    intro: "Who holds each AIMS role (5.3, A.3.2), with the responsibility and authority that go with it. Top management named here approves the AI policy.",
+    fields: &[
+        field("name", "Title", FieldKind::Text { max: 200 }).required().list().sort().help("The person's title as the organization says it, e.g. Chief executive."),
+        field("aims_role", "AIMS role", FieldKind::Enum(AIMS_ROLES)).required().list().filter().sort(),
+        field("member_id", "Person", FieldKind::Member).required().list().filter(),
+        field("responsibilities", "Responsibilities", FieldKind::LongText),
+        field("authority", "Authority", FieldKind::LongText).help("What the person may decide or approve in this role."),
+        field("since", "Since", FieldKind::Date).list().sort(),
+    ],
+    links: &[LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" }],
+};
+
+/// The AIMS processes of the RACI matrix.
+pub const AIMS_PROCESSES: &[(&str, &str)] = &[
+    ("context_scope", "Context and scope (4)"),
+    ("ai_policy", "AI policy (5.2)"),
+    ("roles", "Roles and responsibilities (5.3)"),
+    ("risk_assessment", "AI risk assessment (6.1.2)"),
+    ("risk_treatment", "AI risk treatment and SoA (6.1.3)"),
+    ("impact_assessment", "AI system impact assessment (6.1.4)"),
+    ("objectives", "AI objectives (6.2)"),
+    ("competence", "Competence and awareness (7.2, 7.3)"),
+    ("communication", "Communication (7.4)"),
+    ("documented_information", "Documented information (7.5)"),
+    ("operation", "Operational control (8.1)"),
+    ("monitoring", "Monitoring and measurement (9.1)"),
+    ("internal_audit", "Internal audit (9.2)"),
+    ("management_review", "Management review (9.3)"),
+    (
+        "nonconformity",
+        "Nonconformity and corrective action (10.2)",
+    ),
+    ("concerns", "Reporting of concerns (A.3.3)"),
+];
+
+pub const RACI: &[(&str, &str)] = &[
+    ("responsible", "Responsible"),
+    ("accountable", "Accountable"),
+    ("consulted", "Consulted"),
+    ("informed", "Informed"),
+];
+
+/// The RACI matrix: one cell (process × AIMS role) per record.
+pub const RACI_ENTRIES: RegisterSpec = RegisterSpec {
+    table: "raci_entries",
+    path: "raci",
+    prefix: "RACI",
+    singular: "RACI entry",
+    plural: "RACI entries",
+    intro: "Who is responsible, accountable, consulted or informed for each AIMS process. The matrix page draws them as processes by roles.",
+    fields: &[
+        field("name", "What the role does", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("process", "Process", FieldKind::Enum(AIMS_PROCESSES)).required().list().filter().sort(),
+        field("aims_role", "AIMS role", FieldKind::Enum(AIMS_ROLES)).required().list().filter().sort(),
+        field("involvement", "Involvement", FieldKind::Enum(RACI)).required().list().filter(),
+    ],
+    links: &[],
+};
+
+pub const CONCERN_STATUSES: &[(&str, &str)] = &[
+    ("new", "New"),
+    ("in_triage", "In triage"),
+    ("became_incident", "Became an incident"),
+    ("became_nonconformity", "Became a nonconformity"),
+    ("closed", "Closed without action"),
+];
+
+pub const CONCERN_CHANNELS: &[(&str, &str)] = &[
+    ("public_link", "Public reporting link"),
+    ("in_app", "Recorded in aims"),
+    ("email", "Email"),
+    ("in_person", "In person"),
+    ("other", "Other"),
+];
+
+/// Concerns reported about AI systems or the AIMS (A.3.3).
+pub const CONCERNS: RegisterSpec = RegisterSpec {
+    table: "concerns",
+    path: "concerns",
+    prefix: "CON",
+    singular: "concern",
+    plural: "Concerns",
+    intro: "Concerns about an AI system or the AIMS (A.3.3), reported by staff or, through the organization's reporting link, by anyone, optionally without a name. The triage role decides what each becomes.",
+    fields: &[
+        field("name", "Summary", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("details", "What happened", FieldKind::LongText),
+        field("received_on", "Received", FieldKind::Date).required().list().sort(),
+        field("channel", "Channel", FieldKind::Enum(CONCERN_CHANNELS)).required().list().filter(),
+        field("anonymous", "Anonymous", FieldKind::Bool).list().filter(),
+        field("reporter_contact", "Reporter's contact", FieldKind::Text { max: 200 }).help("Left empty when the reporter stays anonymous."),
+        field("status", "Status", FieldKind::Enum(CONCERN_STATUSES)).required().list().filter().sort(),
+        field("triage_owner_id", "Triaged by", FieldKind::Member).list().filter(),
+        field("outcome", "Outcome", FieldKind::LongText).help("What was decided, and the incident or nonconformity it became."),
+    ],
+    links: &[LinkSpec { field: "system_ids", label: "AI systems concerned", other: "ai_systems" }],
+};
+
 /// Every register, for routing and look-ups by table.
 pub const REGISTERS: &[&RegisterSpec] = &[
     &AI_SYSTEMS,
@@ -606,6 +737,9 @@ pub const REGISTERS: &[&RegisterSpec] = &[
     &PARTY_REQUIREMENTS,
     &COMMUNICATION_PLAN,
     &COMMUNICATIONS,
+    &AIMS_ROLE_ASSIGNMENTS,
+    &RACI_ENTRIES,
+    &CONCERNS,
 ];
 
 pub fn register_by_table(table: &str) -> Option<&'static RegisterSpec> {

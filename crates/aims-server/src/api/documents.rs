@@ -7,14 +7,20 @@ use crate::error::{Problem, ProblemBody};
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::AppState;
 use aims_domain::document::Step;
-use aims_service::documents::{self, DiffLine, DraftEdit, NewDraft, NewReview, VersionDiff};
-use aims_store::{DocumentReview, DocumentVersion};
+use aims_service::document_templates::{self, Created, FromTemplate, TemplateInfo};
+use aims_service::documents::{
+    self, AudienceProgress, DiffLine, DraftEdit, NewDraft, NewReview, VersionDiff,
+};
+use aims_store::{
+    Acknowledgement, DocumentReview, DocumentVersion, PendingAcknowledgement, ScopeAgreement,
+    ScopeDisagreement,
+};
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
 use axum::Json;
-use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -33,6 +39,32 @@ pub fn routes() -> ApiRouter {
             &[Method::POST],
             post(step),
         )
+        .route(
+            "/api/v1/documents/{id}/versions/{number}/acknowledgement",
+            &[Method::POST],
+            post(acknowledge),
+        )
+        .route(
+            "/api/v1/documents/{id}/acknowledgements",
+            &[Method::GET],
+            get(list_acknowledgements),
+        )
+        .route(
+            "/api/v1/me/acknowledgements",
+            &[Method::GET],
+            get(waiting_for_me),
+        )
+        .route(
+            "/api/v1/document-templates",
+            &[Method::GET],
+            get(list_templates),
+        )
+        .route(
+            "/api/v1/documents/from-template",
+            &[Method::POST],
+            post(from_template),
+        )
+        .route("/api/v1/scope-check", &[Method::GET], get(scope_check))
         .route("/api/v1/documents/{id}/diff", &[Method::GET], get(diff))
         .route(
             "/api/v1/documents/{id}/reviews",
@@ -51,7 +83,13 @@ pub fn routes() -> ApiRouter {
         step,
         diff,
         list_reviews,
-        create_review
+        create_review,
+        acknowledge,
+        list_acknowledgements,
+        waiting_for_me,
+        list_templates,
+        from_template,
+        scope_check
     ),
     components(schemas(
         DocumentVersion,
@@ -61,7 +99,16 @@ pub fn routes() -> ApiRouter {
         NewReview,
         VersionDiff,
         DiffLine,
-        Step
+        Step,
+        Acknowledgement,
+        PendingAcknowledgement,
+        AudienceProgress,
+        Acknowledgements,
+        TemplateInfo,
+        FromTemplate,
+        Created,
+        ScopeAgreement,
+        ScopeDisagreement
     ))
 )]
 pub struct DocumentsDoc;
@@ -194,5 +241,91 @@ async fn create_review(
     Ok((
         StatusCode::CREATED,
         Json(documents::record_review(&s.cx, &caller.scope(), id, req).await?),
+    ))
+}
+
+/// A document's acknowledgement requests: completeness per version and audience, and each
+/// person's state, kept for every version.
+#[derive(Serialize, ToSchema)]
+pub struct Acknowledgements {
+    pub progress: Vec<AudienceProgress>,
+    pub people: Vec<Acknowledgement>,
+}
+
+/// Acknowledge having read a version you were asked to read (7.3). Someone outside the
+/// version's audience gets 403.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/versions/{number}/acknowledgement", tag = "documents",
+    params(("id" = i64, Path), ("number" = String, Path, description = "the version, e.g. 2.0")),
+    responses((status = 200, body = Acknowledgement), (status = 400, body = ProblemBody), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)))]
+async fn acknowledge(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam((id, number)): PathParam<(i64, String)>,
+) -> Result<Json<Acknowledgement>, Problem> {
+    Ok(Json(
+        documents::acknowledge(&s.cx, &caller.scope(), id, &number).await?,
+    ))
+}
+
+/// Who was asked to acknowledge each version, and who did.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/acknowledgements", tag = "documents", params(("id" = i64, Path)),
+    responses((status = 200, body = Acknowledgements), (status = 404, body = ProblemBody)))]
+async fn list_acknowledgements(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<Acknowledgements>, Problem> {
+    let people = documents::acknowledgements(&s.cx, &caller.scope(), id).await?;
+    Ok(Json(Acknowledgements {
+        progress: documents::progress(&people),
+        people,
+    }))
+}
+
+/// The published versions waiting for your acknowledgement.
+#[utoipa::path(get, path = "/api/v1/me/acknowledgements", tag = "documents",
+    responses((status = 200, body = [PendingAcknowledgement])))]
+async fn waiting_for_me(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<PendingAcknowledgement>>, Problem> {
+    Ok(Json(
+        documents::waiting_for_me(&s.cx, &caller.scope()).await?,
+    ))
+}
+
+/// The template pack: starting documents for the mandatory documented information.
+#[utoipa::path(get, path = "/api/v1/document-templates", tag = "documents",
+    responses((status = 200, body = [TemplateInfo])))]
+async fn list_templates(caller: ApiCaller) -> Result<Json<Vec<TemplateInfo>>, Problem> {
+    caller.scope().require(aims_domain::Permission::Read)?;
+    Ok(Json(document_templates::list()))
+}
+
+/// Create a document from a template: linked to its clauses, with draft 1.0 filled from the
+/// records (systems in scope, risk criteria, roles, SoA version).
+#[utoipa::path(post, path = "/api/v1/documents/from-template", tag = "documents", request_body = FromTemplate,
+    responses((status = 201, body = Created), (status = 403, body = ProblemBody), (status = 422, body = ProblemBody)))]
+async fn from_template(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(req): JsonBody<FromTemplate>,
+) -> Result<(StatusCode, Json<Created>), Problem> {
+    Ok((
+        StatusCode::CREATED,
+        Json(document_templates::create(&s.cx, &caller.scope(), req).await?),
+    ))
+}
+
+/// The scope statement (the document addressing 4.3) and the AI systems on which it and the
+/// inventory's in-scope flags disagree.
+#[utoipa::path(get, path = "/api/v1/scope-check", tag = "documents",
+    responses((status = 200, body = ScopeAgreement)))]
+async fn scope_check(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<ScopeAgreement>, Problem> {
+    Ok(Json(
+        document_templates::scope_agreement(&s.cx, &caller.scope()).await?,
     ))
 }

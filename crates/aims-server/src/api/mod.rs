@@ -5,6 +5,7 @@
 pub mod access;
 pub mod catalog;
 pub mod documents;
+pub mod leadership;
 pub mod maturity;
 pub mod register_doc;
 pub mod registers;
@@ -26,6 +27,7 @@ pub fn routes() -> ApiRouter {
         .merge(risks::routes())
         .merge(maturity::routes())
         .merge(documents::routes())
+        .merge(leadership::routes())
 }
 
 /// Every API operation the server answers, as `(method, path)`.
@@ -59,6 +61,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(risks::RiskDoc::openapi());
     doc.merge(maturity::MaturityDoc::openapi());
     doc.merge(documents::DocumentsDoc::openapi());
+    doc.merge(leadership::LeadershipDoc::openapi());
     use utoipa::openapi::security::{
         HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
     };

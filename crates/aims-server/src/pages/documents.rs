@@ -14,9 +14,11 @@ use crate::AppState;
 use aims_domain::document::Step;
 use aims_domain::register::DOCUMENTS;
 use aims_domain::{Invalid, Permission};
-use aims_service::documents::{self, DraftEdit, NewDraft, NewReview, VersionDiff};
+use aims_service::documents::{
+    self, AudienceProgress, DraftEdit, NewDraft, NewReview, VersionDiff,
+};
 use aims_service::{AppError, ErrorKind};
-use aims_store::{DocumentReview, DocumentVersion, Record};
+use aims_store::{Acknowledgement, DocumentReview, DocumentVersion, Record, ScopeAgreement};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -39,6 +41,12 @@ pub fn routes() -> Router<AppState> {
             "/o/{slug}/documents/{id}/versions/{number}/{step}",
             post(take_step),
         )
+        .route("/o/{slug}/documents/templates", get(templates_page))
+        .route(
+            "/o/{slug}/documents/templates/{key}",
+            post(create_from_template),
+        )
+        .route("/o/{slug}/acknowledgements", get(waiting_page))
         .route("/o/{slug}/documents/{id}/diff", get(diff_page))
         .route("/o/{slug}/documents/{id}/reviews", post(add_review))
 }
@@ -110,9 +118,24 @@ struct VersionsPage {
     can_write: bool,
     error: Option<String>,
     review_errors: Invalid,
+    acknowledgements: Vec<Acknowledgement>,
+    progress: Vec<AudienceProgress>,
+    /// The versions waiting for the viewer's acknowledgement.
+    mine: Vec<String>,
+    /// Set when this document is the scope statement.
+    scope: Option<ScopeAgreement>,
+    /// The AI policy: top management approves it.
+    is_policy: bool,
 }
 
 impl VersionsPage {
+    fn audience_label(&self, key: &str) -> String {
+        aims_domain::register::AUDIENCES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| key.to_string())
+    }
     /// The version still in work (draft, in review or approved), if any: one at a time.
     fn open(&self) -> Option<&DocumentVersion> {
         self.versions
@@ -135,7 +158,25 @@ async fn versions_view(
     review_errors: Invalid,
 ) -> Result<VersionsPage, PageError> {
     let doc = document(s, ctx, id).await?;
+    let acknowledgements = documents::acknowledgements(&s.cx, &ctx.scope(), id).await?;
+    let me = ctx.scope().actor.user_id;
+    let mine = acknowledgements
+        .iter()
+        .filter(|a| Some(a.user_id) == me && a.acknowledged_at.is_none())
+        .map(|a| format!("{}.{}", a.major, a.minor))
+        .collect();
+    let scope = aims_service::document_templates::scope_agreement(&s.cx, &ctx.scope()).await?;
+    let scope = scope
+        .statement
+        .as_ref()
+        .is_some_and(|d| d.id == id)
+        .then_some(scope);
     Ok(VersionsPage {
+        progress: documents::progress(&acknowledgements),
+        acknowledgements,
+        mine,
+        scope,
+        is_policy: documents::is_ai_policy(&s.cx, id).await?,
         layout: ctx.layout("Document versions", "documents"),
         id,
         reference: str_of(&doc, "reference"),
@@ -336,6 +377,20 @@ async fn take_step(
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
+    if step == "acknowledge" {
+        return match documents::acknowledge(&s.cx, &ctx.scope(), id, &number).await {
+            Ok(_) => Ok(flash_redirect(
+                &format!("/o/{slug}/documents/{id}/versions"),
+                &format!("You acknowledged version {number}."),
+            )),
+            Err(e) if e.kind != ErrorKind::Internal => {
+                let status = status_of(&e);
+                let page = versions_view(&s, &ctx, id, Some(e.detail), Invalid::default()).await?;
+                Ok((status, render(&page)).into_response())
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     let step = Step::parse(&step)
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such step.".into()))?;
     match documents::step(&s.cx, &ctx.scope(), id, &number, step).await {
@@ -436,4 +491,87 @@ async fn add_review(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "document_templates.html")]
+struct TemplatesPage {
+    layout: Layout,
+    templates: Vec<aims_service::document_templates::TemplateInfo>,
+    can_write: bool,
+    error: Option<String>,
+}
+
+fn templates_view(ctx: &OrgCtx, error: Option<String>) -> TemplatesPage {
+    TemplatesPage {
+        layout: ctx.layout("Document templates", "document-templates"),
+        templates: aims_service::document_templates::list(),
+        can_write: ctx.org.role.permissions().allows(Permission::Write),
+        error,
+    }
+}
+
+async fn templates_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.require(Permission::Read)?;
+    Ok(render(&templates_view(&ctx, None)))
+}
+
+async fn create_from_template(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, key)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    let req = aims_service::document_templates::FromTemplate {
+        template: key,
+        name: None,
+        owner_id: None,
+    };
+    match aims_service::document_templates::create(&s.cx, &ctx.scope(), req).await {
+        Ok(c) => {
+            let id = c
+                .document
+                .get("id")
+                .and_then(|v| v.as_i64())
+                .unwrap_or_default();
+            Ok(flash_redirect(
+                &format!("/o/{slug}/documents/{id}/versions/1.0"),
+                &format!(
+                    "{} created as draft 1.0. Complete the marked places, then submit it for review.",
+                    str_of(&c.document, "reference")
+                ),
+            ))
+        }
+        Err(e) if e.kind != ErrorKind::Internal => {
+            let status = status_of(&e);
+            Ok((status, render(&templates_view(&ctx, Some(e.detail)))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "acknowledgements.html")]
+struct WaitingPage {
+    layout: Layout,
+    pending: Vec<aims_store::PendingAcknowledgement>,
+}
+
+async fn waiting_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    Ok(render(&WaitingPage {
+        pending: documents::waiting_for_me(&s.cx, &ctx.scope()).await?,
+        layout: ctx.layout("Waiting for you", "acknowledgements"),
+    }))
 }

@@ -35,6 +35,7 @@ mod criteria;
 mod documents;
 mod home;
 mod imports;
+mod leadership;
 mod maturity;
 mod members;
 mod record;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .merge(removal::routes())
         .merge(classification::routes())
         .merge(documents::routes())
+        .merge(leadership::routes())
         .merge(risks::routes())
         .merge(criteria::routes())
         .merge(soa::routes())
@@ -353,7 +355,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn bare(title: &str) -> Layout {
+    pub(crate) fn bare(title: &str) -> Layout {
         Layout {
             title: title.to_string(),
             user: None,

@@ -78,23 +78,97 @@ impl Store {
         org_id: i64,
         document_id: i64,
         number: (i64, i64),
-        step: &str,
-        from: &str,
-        to: &str,
-        next_review: Option<&str>,
+        change: &VersionStep<'_>,
         now: DateTime<Utc>,
     ) -> R<DocumentVersion> {
-        dispatch!(self.step_document_version(
-            actor,
-            org_id,
-            document_id,
-            number,
-            step,
-            from,
-            to,
-            next_review,
-            now
-        ))
+        dispatch!(self.step_document_version(actor, org_id, document_id, number, change, now))
+    }
+
+    pub async fn create_documents_with_drafts(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        spec: &aims_domain::register::RegisterSpec,
+        items: &[NewDocument],
+        now: DateTime<Utc>,
+    ) -> R<Vec<(Record, DocumentVersion)>> {
+        dispatch!(self.create_documents_with_drafts(actor, org_id, spec, items, now))
+    }
+
+    pub async fn document_acknowledgements(
+        &self,
+        org_id: i64,
+        document_id: i64,
+    ) -> R<Vec<Acknowledgement>> {
+        dispatch!(self.document_acknowledgements(org_id, document_id))
+    }
+
+    pub async fn pending_acknowledgements(
+        &self,
+        org_id: i64,
+        user_id: i64,
+    ) -> R<Vec<PendingAcknowledgement>> {
+        dispatch!(self.pending_acknowledgements(org_id, user_id))
+    }
+
+    pub async fn acknowledge_document(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        document_id: i64,
+        number: (i64, i64),
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> R<Acknowledgement> {
+        dispatch!(self.acknowledge_document(actor, org_id, document_id, number, user_id, now))
+    }
+
+    pub async fn audience_members(
+        &self,
+        org_id: i64,
+        audience: &[String],
+    ) -> R<Vec<(i64, String)>> {
+        dispatch!(self.audience_members(org_id, audience))
+    }
+
+    pub async fn concern_link(&self, org_id: i64) -> R<Option<String>> {
+        dispatch!(self.concern_link(org_id))
+    }
+
+    pub async fn org_by_concern_token(&self, token: &str) -> R<Option<Organization>> {
+        dispatch!(self.org_by_concern_token(token))
+    }
+
+    pub async fn set_concern_link(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> R<()> {
+        dispatch!(self.set_concern_link(actor, org_id, token, now))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_public_concern(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        spec: &aims_domain::register::RegisterSpec,
+        source_hash: &str,
+        input: &aims_domain::register::RecordInput,
+        limits: &IntakeLimits,
+        now: DateTime<Utc>,
+    ) -> R<Record> {
+        dispatch!(self.create_public_concern(actor, org_id, spec, source_hash, input, limits, now))
+    }
+
+    pub async fn scope_agreement(&self, org_id: i64) -> R<ScopeAgreement> {
+        dispatch!(self.scope_agreement(org_id))
+    }
+
+    pub async fn aims_role_holders(&self, org_id: i64, role: &str) -> R<Vec<i64>> {
+        dispatch!(self.aims_role_holders(org_id, role))
     }
 
     pub async fn document_reviews(&self, org_id: i64, document_id: i64) -> R<Vec<DocumentReview>> {

@@ -347,6 +347,32 @@ pub(crate) fn backup_tables() -> Vec<BackupTableOwned> {
             ("published_at", Col::OptTime),
             ("created_at", Col::Time),
             ("updated_at", Col::Time),
+            ("approved_as", Col::OptText),
+        ]),
+    ));
+    out.push((
+        "document_acknowledgements".into(),
+        true,
+        "id".into(),
+        named(&[
+            ("id", Col::Int),
+            ("org_id", Col::Int),
+            ("document_id", Col::Int),
+            ("version_id", Col::Int),
+            ("user_id", Col::Int),
+            ("audience", Col::Text),
+            ("requested_at", Col::Time),
+            ("acknowledged_at", Col::OptTime),
+        ]),
+    ));
+    out.push((
+        "concern_links".into(),
+        false,
+        "org_id".into(),
+        named(&[
+            ("org_id", Col::Int),
+            ("token", Col::Text),
+            ("created_at", Col::Time),
         ]),
     ));
     out.push((

@@ -6,7 +6,7 @@ use super::*;
 
 const VERSION_COLUMNS: &str =
     "id, document_id, major, minor, status, content, content_sha256, change_note, revision, \
-     author_id, approver_id, approved_at, published_at, created_at, updated_at";
+     author_id, approver_id, approved_at, published_at, created_at, updated_at, approved_as";
 
 pub async fn document_versions(
     p: &Pools,
@@ -110,14 +110,93 @@ pub async fn create_document_draft(
     change_note: &str,
     now: DateTime<Utc>,
 ) -> Result<DocumentVersion> {
-    let now = micros(now);
     let mut tx = p.write.begin().await?;
     let mut chain = lock_org(&mut tx, org_id).await?;
+    let v = draft_in(
+        &mut tx,
+        &mut chain,
+        actor,
+        org_id,
+        document_id,
+        number,
+        (content, content_sha256, change_note),
+        now,
+    )
+    .await?;
+    commit(tx, chain).await?;
+    Ok(v)
+}
+
+/// Creates documents, each with its first draft, in one transaction: all of them or none
+/// (a template, a folder import).
+pub async fn create_documents_with_drafts(
+    p: &Pools,
+    actor: &Actor,
+    org_id: i64,
+    spec: &aims_domain::register::RegisterSpec,
+    items: &[NewDocument],
+    now: DateTime<Utc>,
+) -> Result<Vec<(Record, DocumentVersion)>> {
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let rec = create_in(
+            &mut tx,
+            &mut chain,
+            actor,
+            org_id,
+            spec,
+            None,
+            &item.input,
+            now,
+        )
+        .await?;
+        let id = rec
+            .get("id")
+            .and_then(|v| v.as_i64())
+            .ok_or_else(|| StoreError::Schema("a created document has no id".into()))?;
+        let v = draft_in(
+            &mut tx,
+            &mut chain,
+            actor,
+            org_id,
+            id,
+            (1, 0),
+            (&item.content, &item.content_sha256, &item.change_note),
+            now,
+        )
+        .await?;
+        out.push((rec, v));
+    }
+    commit(tx, chain).await?;
+    // The document's computed status moved with its draft: read it back as it is now.
+    let mut fresh = Vec::with_capacity(out.len());
+    for (rec, v) in out {
+        let id = rec.get("id").and_then(|v| v.as_i64()).unwrap_or_default();
+        let rec = register_get(p, org_id, spec, id).await?.unwrap_or(rec);
+        fresh.push((rec, v));
+    }
+    Ok(fresh)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn draft_in(
+    tx: &mut Tx<'_>,
+    chain: &mut Chain,
+    actor: &Actor,
+    org_id: i64,
+    document_id: i64,
+    number: (i64, i64),
+    (content, content_sha256, change_note): (&str, &str, &str),
+    now: DateTime<Utc>,
+) -> Result<DocumentVersion> {
+    let now = micros(now);
     let exists: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM documents WHERE org_id = $1 AND id = $2")
             .bind(org_id)
             .bind(document_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     if exists.is_none() {
         return Err(StoreError::NotFound("document".into()));
@@ -127,7 +206,7 @@ pub async fn create_document_draft(
     )
     .bind(org_id)
     .bind(document_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     if let Some((a, b, status)) = open {
         return Err(StoreError::Conflict(format!(
@@ -141,7 +220,7 @@ pub async fn create_document_draft(
     .bind(document_id)
     .bind(number.0)
     .bind(number.1)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     if taken.is_some() {
         return Err(StoreError::Conflict(format!(
@@ -162,12 +241,12 @@ pub async fn create_document_draft(
     .bind(change_note)
     .bind(actor.user_id)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    refresh_document(&mut tx, org_id, document_id, now).await?;
+    refresh_document(tx, org_id, document_id, now).await?;
     append_event(
-        &mut tx,
-        &mut chain,
+        tx,
+        chain,
         actor,
         "draft",
         "documents",
@@ -177,7 +256,6 @@ pub async fn create_document_draft(
         now,
     )
     .await?;
-    commit(tx, chain).await?;
     Ok(v)
 }
 
@@ -247,12 +325,17 @@ pub async fn step_document_version(
     org_id: i64,
     document_id: i64,
     number: (i64, i64),
-    step: &str,
-    from: &str,
-    to: &str,
-    next_review: Option<&str>,
+    change: &VersionStep<'_>,
     now: DateTime<Utc>,
 ) -> Result<DocumentVersion> {
+    let VersionStep {
+        step,
+        from,
+        to,
+        next_review,
+        approved_as,
+        acknowledgement_requests,
+    } = *change;
     let now = micros(now);
     let mut tx = p.write.begin().await?;
     let mut chain = lock_org(&mut tx, org_id).await?;
@@ -285,6 +368,7 @@ pub async fn step_document_version(
         "UPDATE document_versions SET status = $3, \
          approver_id = CASE WHEN $3 = 'approved' THEN $4 WHEN $3 = 'draft' THEN NULL ELSE approver_id END, \
          approved_at = CASE WHEN $3 = 'approved' THEN $5 WHEN $3 = 'draft' THEN NULL ELSE approved_at END, \
+         approved_as = CASE WHEN $3 = 'approved' THEN $6 WHEN $3 = 'draft' THEN NULL ELSE approved_as END, \
          published_at = CASE WHEN $3 = 'published' THEN $5 ELSE published_at END, updated_at = $5 \
          WHERE org_id = $1 AND id = $2 RETURNING {VERSION_COLUMNS}"
     ))
@@ -293,8 +377,24 @@ pub async fn step_document_version(
     .bind(to)
     .bind(actor.user_id)
     .bind(now)
+    .bind(approved_as)
     .fetch_one(&mut *tx)
     .await?;
+    // Requests of earlier versions stay as they are: the history of who read what is kept.
+    for chunk in acknowledgement_requests.chunks(500) {
+        let mut b = QueryBuilder::<DB>::new(
+            "INSERT INTO document_acknowledgements (org_id, document_id, version_id, user_id, audience, requested_at) ",
+        );
+        b.push_values(chunk, |mut row, (user_id, audience)| {
+            row.push_bind(org_id)
+                .push_bind(document_id)
+                .push_bind(v.id)
+                .push_bind(*user_id)
+                .push_bind(audience.as_str())
+                .push_bind(now);
+        });
+        b.build().execute(&mut *tx).await?;
+    }
     refresh_document(&mut tx, org_id, document_id, now).await?;
     append_event(
         &mut tx,
@@ -380,4 +480,301 @@ pub async fn create_document_review(
     .await?;
     commit(tx, chain).await?;
     Ok(r)
+}
+
+/// Every acknowledgement request of the document, newest version first, then by person.
+pub async fn document_acknowledgements(
+    p: &Pools,
+    org_id: i64,
+    document_id: i64,
+) -> Result<Vec<Acknowledgement>> {
+    Ok(sqlx::query_as(
+        "SELECT a.user_id, u.email, v.major, v.minor, a.audience, a.requested_at, a.acknowledged_at \
+         FROM document_acknowledgements a JOIN document_versions v ON v.id = a.version_id JOIN users u ON u.id = a.user_id \
+         WHERE a.org_id = $1 AND a.document_id = $2 ORDER BY v.major DESC, v.minor DESC, u.email",
+    )
+    .bind(org_id)
+    .bind(document_id)
+    .fetch_all(&p.read)
+    .await?)
+}
+
+/// The published versions waiting for this member, oldest request first.
+pub async fn pending_acknowledgements(
+    p: &Pools,
+    org_id: i64,
+    user_id: i64,
+) -> Result<Vec<PendingAcknowledgement>> {
+    Ok(sqlx::query_as(
+        "SELECT d.id AS document_id, d.number AS document_number, d.name AS document_name, v.major, v.minor, a.requested_at \
+         FROM document_acknowledgements a JOIN document_versions v ON v.id = a.version_id JOIN documents d ON d.id = a.document_id \
+         WHERE a.org_id = $1 AND a.user_id = $2 AND a.acknowledged_at IS NULL ORDER BY a.requested_at, a.id",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_all(&p.read)
+    .await?)
+}
+
+/// The member acknowledges a version they were asked to read. Refused (403) when nobody asked
+/// them; acknowledging twice keeps the first time.
+pub async fn acknowledge_document(
+    p: &Pools,
+    actor: &Actor,
+    org_id: i64,
+    document_id: i64,
+    number: (i64, i64),
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Acknowledgement> {
+    let now = micros(now);
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let v = version_in_tx(&mut tx, org_id, document_id, number.0, number.1).await?;
+    let before: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
+        "SELECT acknowledged_at FROM document_acknowledgements WHERE org_id = $1 AND version_id = $2 AND user_id = $3",
+    )
+    .bind(org_id)
+    .bind(v.id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match before {
+        None => {
+            return Err(StoreError::Forbidden(format!(
+                "version {} was not sent to you to acknowledge: you are not in its audience",
+                v.number()
+            )))
+        }
+        Some(None) => {
+            sqlx::query("UPDATE document_acknowledgements SET acknowledged_at = $4 WHERE org_id = $1 AND version_id = $2 AND user_id = $3")
+                .bind(org_id)
+                .bind(v.id)
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            append_event(
+                &mut tx,
+                &mut chain,
+                actor,
+                "acknowledge",
+                "documents",
+                &document_id.to_string(),
+                None::<&serde_json::Value>,
+                Some(&serde_json::json!({"version": v.number(), "user_id": user_id})),
+                now,
+            )
+            .await?;
+        }
+        Some(Some(_)) => {}
+    }
+    let ack: Acknowledgement = sqlx::query_as(
+        "SELECT a.user_id, u.email, v.major, v.minor, a.audience, a.requested_at, a.acknowledged_at \
+         FROM document_acknowledgements a JOIN document_versions v ON v.id = a.version_id JOIN users u ON u.id = a.user_id \
+         WHERE a.org_id = $1 AND a.version_id = $2 AND a.user_id = $3",
+    )
+    .bind(org_id)
+    .bind(v.id)
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    commit(tx, chain).await?;
+    Ok(ack)
+}
+
+/// The members a major version asks to acknowledge it: everyone, or the holders of the AIMS
+/// roles named, each with the first audience entry that includes them.
+pub async fn audience_members(
+    p: &Pools,
+    org_id: i64,
+    audience: &[String],
+) -> Result<Vec<(i64, String)>> {
+    let mut out: Vec<(i64, String)> = vec![];
+    if audience.iter().any(|a| a == "everyone") {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM memberships WHERE org_id = $1 ORDER BY user_id",
+        )
+        .bind(org_id)
+        .fetch_all(&p.read)
+        .await?;
+        out.extend(ids.into_iter().map(|id| (id, "everyone".to_string())));
+    }
+    let roles: Vec<&String> = audience.iter().filter(|a| *a != "everyone").collect();
+    if !roles.is_empty() {
+        let mut b = QueryBuilder::<DB>::new(
+            "SELECT a.member_id, a.aims_role FROM aims_role_assignments a JOIN memberships m ON m.org_id = a.org_id AND m.user_id = a.member_id \
+             WHERE a.org_id = ",
+        );
+        b.push_bind(org_id).push(" AND a.aims_role IN (");
+        let mut sep = b.separated(", ");
+        for r in &roles {
+            sep.push_bind(r.as_str());
+        }
+        b.push(") ORDER BY a.member_id, a.id");
+        let rows: Vec<(i64, String)> = b.build_query_as().fetch_all(&p.read).await?;
+        for (id, role) in rows {
+            if !out.iter().any(|(u, _)| *u == id) {
+                out.push((id, role));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The members holding an AIMS role.
+pub async fn aims_role_holders(p: &Pools, org_id: i64, role: &str) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT a.member_id FROM aims_role_assignments a JOIN memberships m ON m.org_id = a.org_id AND m.user_id = a.member_id \
+         WHERE a.org_id = $1 AND a.aims_role = $2 ORDER BY a.member_id",
+    )
+    .bind(org_id)
+    .bind(role)
+    .fetch_all(&p.read)
+    .await?)
+}
+
+/// The scope statement (the document addressing 4.3 of ISO/IEC 42001, the published one first)
+/// and the AI systems on which it and the inventory's in-scope flags disagree.
+pub async fn scope_agreement(p: &Pools, org_id: i64) -> Result<ScopeAgreement> {
+    let statement: Option<(i64, i64, String)> = sqlx::query_as(
+        "SELECT d.id, d.number, d.name FROM documents d \
+         JOIN record_links k ON k.a_table = 'documents' AND k.a_id = d.id AND k.b_table = 'requirements' \
+         JOIN requirements r ON r.id = k.b_id JOIN frameworks f ON f.id = r.framework_id \
+         WHERE d.org_id = $1 AND f.key = 'iso42001-2023' AND r.ref = '4.3' \
+         ORDER BY CASE WHEN d.current_version IS NULL THEN 1 ELSE 0 END, d.id LIMIT 1",
+    )
+    .bind(org_id)
+    .fetch_optional(&p.read)
+    .await?;
+    let Some((id, number, name)) = statement else {
+        return Ok(ScopeAgreement::default());
+    };
+    // Links are stored with their tables in alphabetical order: ai_systems before documents.
+    let disagreements: Vec<ScopeDisagreement> = sqlx::query_as(
+        "SELECT s.id, s.number, s.name, s.in_scope, CASE WHEN k.a_id IS NULL THEN FALSE ELSE TRUE END AS in_statement FROM ai_systems s \
+         LEFT JOIN record_links k ON k.a_table = 'ai_systems' AND k.a_id = s.id AND k.b_table = 'documents' AND k.b_id = $2 \
+         WHERE s.org_id = $1 AND s.in_scope <> (k.a_id IS NOT NULL) ORDER BY s.number LIMIT 200",
+    )
+    .bind(org_id)
+    .bind(id)
+    .fetch_all(&p.read)
+    .await?;
+    Ok(ScopeAgreement {
+        statement: Some(LinkedRecord { id, number, name }),
+        disagreements,
+    })
+}
+
+/// The organization's public concern-reporting link token, if it has one.
+pub async fn concern_link(p: &Pools, org_id: i64) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT token FROM concern_links WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&p.read)
+            .await?,
+    )
+}
+
+/// The organization a concern-reporting token belongs to.
+pub async fn org_by_concern_token(p: &Pools, token: &str) -> Result<Option<Organization>> {
+    Ok(sqlx::query_as(
+        "SELECT o.id, o.slug, o.name, o.created_at, o.updated_at, o.version FROM organizations o \
+         JOIN concern_links c ON c.org_id = o.id WHERE c.token = $1",
+    )
+    .bind(token)
+    .fetch_optional(&p.read)
+    .await?)
+}
+
+/// Sets a new link token (the old link stops working), or removes the link with `None`.
+pub async fn set_concern_link(
+    p: &Pools,
+    actor: &Actor,
+    org_id: i64,
+    token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let at = micros(now);
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    sqlx::query("DELETE FROM concern_links WHERE org_id = $1")
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(t) = token {
+        sqlx::query("INSERT INTO concern_links (org_id, token, created_at) VALUES ($1, $2, $3)")
+            .bind(org_id)
+            .bind(t)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+    }
+    append_event(
+        &mut tx,
+        &mut chain,
+        actor,
+        if token.is_some() {
+            "concern_link_set"
+        } else {
+            "concern_link_removed"
+        },
+        "organization",
+        &org_id.to_string(),
+        None::<&()>,
+        None::<&()>,
+        at,
+    )
+    .await?;
+    commit(tx, chain).await
+}
+
+/// Creates a concern from the public form, counting it against the limits inside the same
+/// transaction (the organization's lock serializes submissions, so a burst cannot slip past).
+#[allow(clippy::too_many_arguments)]
+pub async fn create_public_concern(
+    p: &Pools,
+    actor: &Actor,
+    org_id: i64,
+    spec: &aims_domain::register::RegisterSpec,
+    source_hash: &str,
+    input: &aims_domain::register::RecordInput,
+    limits: &IntakeLimits,
+    now: DateTime<Utc>,
+) -> Result<Record> {
+    let at = micros(now);
+    let since = micros(now - limits.window);
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let (from_source, all): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN source_hash = $2 THEN 1 ELSE 0 END), 0), COUNT(*) FROM concern_intake \
+         WHERE org_id = $1 AND received_at >= $3",
+    )
+    .bind(org_id)
+    .bind(source_hash)
+    .bind(since)
+    .fetch_one(&mut *tx)
+    .await?;
+    if from_source >= limits.per_source || all >= limits.per_org {
+        return Err(StoreError::TooMany(
+            "too many reports were sent in a short time: please wait a while and send it again"
+                .into(),
+        ));
+    }
+    sqlx::query("DELETE FROM concern_intake WHERE org_id = $1 AND received_at < $2")
+        .bind(org_id)
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO concern_intake (org_id, source_hash, received_at) VALUES ($1, $2, $3)",
+    )
+    .bind(org_id)
+    .bind(source_hash)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    let rec = create_in(&mut tx, &mut chain, actor, org_id, spec, None, input, now).await?;
+    commit(tx, chain).await?;
+    Ok(rec)
 }

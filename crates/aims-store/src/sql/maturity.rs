@@ -139,7 +139,7 @@ pub async fn org_facts(
             .await?,
         evidence_refs: vec![],
     };
-    // ISO 42001 references with evidence, directly or through a control, or with a published
+    // ISO 42001 references with evidence, directly or through a control, or with an approved or published
     // document (current while its review is not overdue), and the newest collection date: aggregated in the database, one row per reference, not one per piece.
     let rows: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT ref, MAX(collected_on) FROM ( \
@@ -157,7 +157,7 @@ pub async fn org_facts(
          SELECT r.ref, CASE WHEN d.next_review = '' OR d.next_review >= $2 THEN $2 ELSE NULL END FROM documents d \
          JOIN record_links k ON k.a_table = 'documents' AND k.a_id = d.id AND k.b_table = 'requirements' \
          JOIN requirements r ON r.id = k.b_id JOIN frameworks f ON f.id = r.framework_id \
-         WHERE d.org_id = $1 AND d.current_version IS NOT NULL AND f.key = 'iso42001-2023') found GROUP BY ref",
+         WHERE d.org_id = $1 AND (d.current_version IS NOT NULL OR d.status = 'approved') AND f.key = 'iso42001-2023') found GROUP BY ref",
     )
     .bind(org_id)
     .bind(today)

@@ -75,18 +75,7 @@ async fn system_id(store: &Store, org_id: i64, reference: &str) -> anyhow::Resul
 
 async fn inventory_command(cx: &Cx, cmd: InventoryCommand) -> anyhow::Result<ExitCode> {
     let store = &cx.store;
-    let problem = |p: aims_service::AppError| {
-        let fields: Vec<String> = p
-            .errors
-            .iter()
-            .map(|e| format!("  {}: {}", e.field, e.message))
-            .collect();
-        if fields.is_empty() {
-            anyhow!(p.detail)
-        } else {
-            anyhow!("{}\n{}", p.detail, fields.join("\n"))
-        }
-    };
+    let problem = super::problem;
     let org_of = |slug: &str| {
         let slug = slug.to_string();
         async move {

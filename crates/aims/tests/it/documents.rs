@@ -142,9 +142,21 @@ async fn a_policy_goes_from_draft_to_published_and_stays_frozen(b: Backend) {
         step(&app, &top, id, "1.0", "publish").await.0,
         StatusCode::CONFLICT
     );
+    // The policy addresses 5.2: top management approves it, and nobody is named yet.
+    let (s, e) = step(&app, &top, id, "1.0", "approve").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert!(
+        e["detail"].as_str().unwrap().contains("top management"),
+        "{e}"
+    );
+    let (_, me) = json(app.get(&top, "/api/v1/me").await).await;
+    let (s, r) = send(&app, Method::POST, &top, "/api/v1/aims-roles",
+        json!({"name": "Chief executive", "aims_role": "top_management", "member_id": me["user_id"]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
     let (s, v) = step(&app, &top, id, "1.0", "approve").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(v["approver_id"].is_i64() && v["approved_at"].is_string());
+    assert_eq!(v["approved_as"], "top_management");
     let (s, v) = step(&app, &top, id, "1.0", "publish").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let hash = v["content_sha256"].clone();

@@ -20,6 +20,7 @@ mod cli;
 mod documents;
 mod http;
 mod inventory;
+mod leadership;
 mod maturity;
 mod openapi;
 mod plan_pages;
