@@ -164,6 +164,14 @@ pub struct Facts {
     pub annex_a_coverage_percent: f64,
     /// ISO 42001 references with evidence, and whether it was collected within the last 12 months.
     pub evidence: Vec<(String, bool)>,
+    pub context_issues: i64,
+    pub context_issues_recent: i64,
+    pub interested_parties: i64,
+    /// None without a scope statement; else the AI systems on which it and the inventory disagree.
+    pub scope_disagreements: Option<i64>,
+    pub top_management: i64,
+    pub aims_role_assignments: i64,
+    pub documents_overdue: i64,
 }
 
 impl Facts {
@@ -182,7 +190,8 @@ impl Facts {
 /// A domain's records-based level and the checks behind it (description, satisfied).
 pub type DomainEvidence = (&'static str, i64, Vec<(String, bool)>);
 
-/// What the records support per domain: 1 plus one level per satisfied check (at most 5).
+/// What the records support per domain: from 1 (no check met) to 5 (every check met), in
+/// proportion to the checks met (domains have four to six checks).
 pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
     let c = |t: &str, ok: bool| (t.to_string(), ok);
     let checks: Vec<(&str, Vec<(String, bool)>)> = vec![
@@ -196,8 +205,18 @@ pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
                 ),
                 c("evidence for the AIMS scope (4.3)", f.has("4.3")),
                 c(
-                    "evidence for context and interested parties (4.1, 4.2)",
-                    f.has("4.1") || f.has("4.2"),
+                    "the scope statement and the inventory agree on the AI systems in scope",
+                    f.scope_disagreements == Some(0),
+                ),
+                c(
+                    "context issues and interested parties are recorded (4.1, 4.2)",
+                    (f.context_issues > 0 && f.interested_parties > 0)
+                        || f.has("4.1")
+                        || f.has("4.2"),
+                ),
+                c(
+                    "the context analysis was reviewed in the last 12 months",
+                    f.context_issues_recent > 0 || f.recent("4.1"),
                 ),
             ],
         ),
@@ -212,7 +231,11 @@ pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
                     "the AI policy evidence is less than 12 months old",
                     f.recent("5.2") || f.recent("A.2.2"),
                 ),
-                c("evidence of AI roles (5.3)", f.has("5.3") || f.has("A.3.2")),
+                c(
+                    "AIMS roles are assigned (5.3)",
+                    f.aims_role_assignments > 0 || f.has("5.3") || f.has("A.3.2"),
+                ),
+                c("top management is named", f.top_management > 0),
                 c("at least one manager besides the admins", f.managers > 0),
             ],
         ),
@@ -244,6 +267,10 @@ pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
                 c("evidence of document control (7.5)", f.has("7.5")),
                 c("at least three people take part", f.members >= 3),
                 c("no evidence is past its date", f.expired_evidence == 0),
+                c(
+                    "no document is past its review date",
+                    f.documents_overdue == 0,
+                ),
             ],
         ),
         (
@@ -323,7 +350,9 @@ pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
     checks
         .into_iter()
         .map(|(d, list)| {
-            let level = 1 + list.iter().filter(|(_, ok)| *ok).count() as i64;
+            let met = list.iter().filter(|(_, ok)| *ok).count() as i64;
+            let total = (list.len() as i64).max(1);
+            let level = 1 + (4 * met + total / 2) / total;
             (d, level.min(5), list)
         })
         .collect()
@@ -556,8 +585,17 @@ mod tests {
             ..Default::default()
         };
         let lv = evidence_levels(&f);
-        assert_eq!(lv[0].1, 4);
+        // Three of the six checks of clause 4 (systems, owners, scope evidence): level 3.
+        assert_eq!(lv[0].1, 3);
         assert_eq!(lv[8 - 1].1, 1);
+        let all = Facts {
+            scope_disagreements: Some(0),
+            context_issues: 1,
+            interested_parties: 1,
+            context_issues_recent: 1,
+            ..f
+        };
+        assert_eq!(evidence_levels(&all)[0].1, 5);
     }
 
     #[test]

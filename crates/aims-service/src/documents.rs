@@ -292,6 +292,20 @@ pub async fn require_top_management(cx: &Cx, scope: &Scope, why: &str) -> AppRes
     }
 }
 
+/// The documents that address a requirement: the way back from the catalog to documented
+/// information.
+pub async fn addressing(
+    cx: &Cx,
+    scope: &Scope,
+    requirement_id: i64,
+) -> AppResult<Vec<aims_store::DocumentRef>> {
+    scope.require(Permission::Read)?;
+    Ok(cx
+        .store
+        .documents_for_requirement(scope.org_id, requirement_id)
+        .await?)
+}
+
 /// Who was asked to acknowledge which version, and when they did: the whole history.
 pub async fn acknowledgements(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Vec<Acknowledgement>> {
     scope.require(Permission::Read)?;

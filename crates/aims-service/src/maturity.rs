@@ -173,6 +173,16 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
         expired_evidence: facts.expired_evidence,
         annex_a_coverage_percent: coverage,
         evidence: facts.evidence_refs.clone(),
+        context_issues: facts.context_issues,
+        context_issues_recent: facts.context_issues_recent,
+        interested_parties: facts.interested_parties,
+        scope_disagreements: {
+            let a = store.scope_agreement(org_id).await?;
+            a.statement.map(|_| a.disagreements.len() as i64)
+        },
+        top_management: facts.top_management,
+        aims_role_assignments: facts.aims_role_assignments,
+        documents_overdue: facts.documents_overdue,
     };
     let ev = evidence_levels(&domain_facts);
     let domains = DOMAINS
@@ -396,7 +406,7 @@ pub async fn dashboard(cx: &Cx, scope: &Scope) -> AppResult<Value> {
         "overall": v.overall,
         "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
         "classifications_outdated": v.facts.classifications_outdated,
-        "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue},
+        "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue, "document_reviews": v.facts.documents_overdue},
         "evidence": {"expired": v.facts.expired_evidence, "expiring_within_30_days": v.facts.evidence_expiring},
         "next": next_steps(&v).into_iter().map(|n| n.text).collect::<Vec<_>>(),
         "timeline": v.roadmap.iter().map(|p| json!({"phase": p.name, "start": p.start, "end": p.end})).collect::<Vec<_>>(),

@@ -462,6 +462,15 @@ pub struct OrgFacts {
     pub classifications_outdated: i64,
     /// (ISO 42001 ref, collected within the last year) for each piece of evidence.
     pub evidence_refs: Vec<(String, bool)>,
+    pub context_issues: i64,
+    /// Context issues created or changed in the last 12 months.
+    pub context_issues_recent: i64,
+    pub interested_parties: i64,
+    /// Members named as top management in the AIMS roles.
+    pub top_management: i64,
+    pub aims_role_assignments: i64,
+    /// Documents whose next review date has passed.
+    pub documents_overdue: i64,
 }
 
 /// A named list view beyond field filters: the exact records behind a dashboard number.
@@ -514,6 +523,19 @@ pub struct DocumentVersion {
     pub updated_at: DateTime<Utc>,
     /// `top_management` when the approver approved as top management (the AI policy).
     pub approved_as: Option<String>,
+}
+
+/// A document as a requirement's page lists it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DocumentRef {
+    pub id: i64,
+    pub number: i64,
+    pub name: String,
+    pub kind: String,
+    /// The status of its newest version (empty before the first draft).
+    pub status: String,
+    /// The published version, if any.
+    pub current_version: Option<String>,
 }
 
 /// An AI system on which the scope statement and the inventory disagree.

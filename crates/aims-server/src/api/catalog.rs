@@ -262,6 +262,8 @@ pub struct RequirementDetail {
     framework_name: String,
     /// Mappings in both directions.
     mappings: Vec<MappingView>,
+    /// The organization's documents that address it.
+    documents: Vec<aims_store::DocumentRef>,
 }
 
 #[utoipa::path(get, path = "/api/v1/requirements/{id}", params(("id" = i64, Path)), responses((status = 200, body = RequirementDetail), (status = 404, body = ProblemBody)))]
@@ -280,11 +282,13 @@ async fn get_requirement(
         s.cx.store
             .requirement_mappings(Some(caller.org_id), id)
             .await?;
+    let documents = aims_service::documents::addressing(&s.cx, &caller.scope(), id).await?;
     Ok(Json(RequirementDetail {
         requirement,
         framework_key: fw.key,
         framework_name: fw.name,
         mappings,
+        documents,
     }))
 }
 

@@ -271,6 +271,7 @@ struct RequirementPage {
     controls: Vec<Control>,
     /// (id, reference, name, valid until) of evidence for the requirement or its controls.
     evidence: Vec<(i64, String, String, String)>,
+    documents: Vec<aims_store::DocumentRef>,
     can_write: bool,
     /// "Implement with a control": the search words, the controls found, a refusal.
     q: String,
@@ -399,6 +400,7 @@ async fn requirement_page(
             .controls_for_requirement(ctx.org.org_id, id)
             .await?;
     let evidence = evidence_for(s, ctx.org.org_id, id, &controls).await?;
+    let documents = aims_service::documents::addressing(&s.cx, &ctx.scope(), id).await?;
     let found = if q.trim().is_empty() {
         vec![]
     } else {
@@ -421,6 +423,7 @@ async fn requirement_page(
         mappings,
         controls,
         evidence,
+        documents,
         can_write: ctx
             .org
             .role

@@ -29,6 +29,8 @@ pub(crate) struct HomePage {
     outside_view: String,
     /// (link, text) of the next things to do.
     next: Vec<(String, String)>,
+    /// Documents waiting for the viewer's acknowledgement.
+    waiting: usize,
 }
 
 pub(crate) async fn home(
@@ -87,5 +89,8 @@ pub(crate) async fn home(
         outside,
         outside_view: format!("outside:{max_l}x{max_i}"),
         next,
+        waiting: aims_service::documents::waiting_for_me(&s.cx, &ctx.scope())
+            .await?
+            .len(),
     }))
 }

@@ -163,6 +163,14 @@ impl Store {
         dispatch!(self.create_public_concern(actor, org_id, spec, source_hash, input, limits, now))
     }
 
+    pub async fn documents_for_requirement(
+        &self,
+        org_id: i64,
+        requirement_id: i64,
+    ) -> R<Vec<DocumentRef>> {
+        dispatch!(self.documents_for_requirement(org_id, requirement_id))
+    }
+
     pub async fn scope_agreement(&self, org_id: i64) -> R<ScopeAgreement> {
         dispatch!(self.scope_agreement(org_id))
     }

@@ -778,3 +778,20 @@ pub async fn create_public_concern(
     commit(tx, chain).await?;
     Ok(rec)
 }
+
+/// The organization's documents that address a requirement (at most 200).
+pub async fn documents_for_requirement(
+    p: &Pools,
+    org_id: i64,
+    requirement_id: i64,
+) -> Result<Vec<DocumentRef>> {
+    Ok(sqlx::query_as(
+        "SELECT d.id, d.number, d.name, d.kind, d.status, d.current_version FROM documents d \
+         JOIN record_links k ON k.a_table = 'documents' AND k.a_id = d.id AND k.b_table = 'requirements' \
+         WHERE d.org_id = $1 AND k.b_id = $2 ORDER BY d.number LIMIT 200",
+    )
+    .bind(org_id)
+    .bind(requirement_id)
+    .fetch_all(&p.read)
+    .await?)
+}

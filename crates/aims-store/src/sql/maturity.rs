@@ -138,6 +138,26 @@ pub async fn org_facts(
             .fetch_one(&p.read)
             .await?,
         evidence_refs: vec![],
+        context_issues: one("SELECT COUNT(*) FROM context_issues WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        context_issues_recent: sqlx::query_scalar("SELECT COUNT(*) FROM context_issues WHERE org_id = $1 AND updated_at >= $2")
+            .bind(org_id)
+            .bind(
+                chrono::NaiveDate::parse_from_str(year_ago, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|d| d.and_utc())
+                    .unwrap_or_default(),
+            )
+            .fetch_one(&p.read)
+            .await?,
+        interested_parties: one("SELECT COUNT(*) FROM interested_parties WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        top_management: one("SELECT COUNT(*) FROM aims_role_assignments WHERE org_id = $1 AND aims_role = 'top_management'").bind(org_id).fetch_one(&p.read).await?,
+        aims_role_assignments: one("SELECT COUNT(*) FROM aims_role_assignments WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        documents_overdue: sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE org_id = $1 AND next_review <> '' AND next_review < $2")
+            .bind(org_id)
+            .bind(today)
+            .fetch_one(&p.read)
+            .await?,
     };
     // ISO 42001 references with evidence, directly or through a control, or with an approved or published
     // document (current while its review is not overdue), and the newest collection date: aggregated in the database, one row per reference, not one per piece.

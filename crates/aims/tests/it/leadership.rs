@@ -389,6 +389,33 @@ async fn the_scope_statement_agrees_with_the_inventory(b: Backend) {
         "{content}"
     );
     assert!(content.contains("| What is excluded | Why (justification) |"));
+    // Traceability both ways: the requirement lists the statement, the statement its clause.
+    let (_, reqs) = json(
+        app.get(
+            &t,
+            "/api/v1/frameworks/iso42001-2023/requirements?limit=500",
+        )
+        .await,
+    )
+    .await;
+    let r43 = reqs["items"]
+        .as_array()
+        .or(reqs.as_array())
+        .unwrap()
+        .iter()
+        .find(|r| r["ref"] == "4.3")
+        .unwrap()["id"]
+        .clone();
+    let (_, req) = json(app.get(&t, &format!("/api/v1/requirements/{r43}")).await).await;
+    assert_eq!(req["documents"][0]["id"].as_i64(), Some(id), "{req}");
+    assert_eq!(req["documents"][0]["status"], "draft");
+    let (_, doc) = json(app.get(&t, &format!("/api/v1/documents/{id}")).await).await;
+    assert!(
+        doc["requirement_ids"]
+            .to_string()
+            .contains(&r43.to_string()),
+        "{doc}"
+    );
     let (_, ok) = json(app.get(&t, "/api/v1/scope-check").await).await;
     assert_eq!(
         (
@@ -422,6 +449,21 @@ async fn the_scope_statement_agrees_with_the_inventory(b: Backend) {
     assert!(!missing_documents(&app, &t)
         .await
         .contains(&"4.3".to_string()));
+
+    // A document past its review date shows on the dashboard.
+    let (_, dash) = json(app.get(&t, "/api/v1/dashboard").await).await;
+    assert_eq!(dash["overdue"]["document_reviews"], 0, "{dash}");
+    let (s, d) = send(
+        &app,
+        Method::POST,
+        &t,
+        "/api/v1/documents",
+        json!({"name": "Old procedure", "kind": "procedure", "next_review": "2026-06-30"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let (_, dash) = json(app.get(&t, "/api/v1/dashboard").await).await;
+    assert_eq!(dash["overdue"]["document_reviews"], 1, "{dash}");
 
     // Mark the chatbot in scope: the inventory and the statement now disagree, on the page too.
     let chatbot = &systems[1];
