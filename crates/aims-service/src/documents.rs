@@ -529,3 +529,87 @@ pub async fn import(
         .create_documents_with_drafts(&scope.actor, scope.org_id, &DOCUMENTS, &items, cx.now())
         .await?)
 }
+
+/// The document's attachments, by version.
+pub async fn attachments(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+) -> AppResult<Vec<aims_store::Attachment>> {
+    scope.require(Permission::Read)?;
+    document(cx, scope, id).await?;
+    Ok(cx.store.document_attachments(scope.org_id, id).await?)
+}
+
+/// Attaches a file to a draft, stored by its SHA-256 like evidence.
+pub async fn attach(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    number: &str,
+    name: &str,
+    media_type: &str,
+    bytes: bytes::Bytes,
+) -> AppResult<aims_store::Attachment> {
+    scope.require(Permission::Write)?;
+    document(cx, scope, id).await?;
+    let n = parse_number(number)?;
+    let name = aims_domain::validate::text(name, 300)
+        .map_err(|m| AppError::field(ErrorKind::Invalid, "name", m))?;
+    if name.trim().is_empty() {
+        return Err(AppError::field(ErrorKind::Invalid, "name", "is required"));
+    }
+    let v = version(cx, scope, id, number).await?;
+    if v.status != "draft" {
+        // Refused before the bytes are stored: nothing is written for a frozen version.
+        return Err(AppError::conflict(format!(
+            "version {} is {}: its attachments are frozen; start a new draft to change them",
+            v.number(),
+            v.status.replace('_', " ")
+        )));
+    }
+    let (sha, size) = crate::evidence::put_bytes(cx, bytes).await?;
+    Ok(cx
+        .store
+        .add_document_attachment(
+            &scope.actor,
+            scope.org_id,
+            id,
+            n,
+            &name,
+            media_type,
+            (&sha, size),
+            cx.now(),
+        )
+        .await?)
+}
+
+/// Removes an attachment from a draft.
+pub async fn detach(cx: &Cx, scope: &Scope, id: i64, attachment_id: i64) -> AppResult<()> {
+    scope.require(Permission::Write)?;
+    document(cx, scope, id).await?;
+    Ok(cx
+        .store
+        .remove_document_attachment(&scope.actor, scope.org_id, id, attachment_id, cx.now())
+        .await?)
+}
+
+/// An attachment's file, checked against its SHA-256.
+pub async fn attachment_file(
+    cx: &Cx,
+    scope: &Scope,
+    id: i64,
+    attachment_id: i64,
+) -> AppResult<crate::file::FileOut> {
+    scope.require(Permission::Read)?;
+    let a = cx
+        .store
+        .document_attachment(scope.org_id, id, attachment_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("attachment"))?;
+    let bytes = crate::evidence::get_bytes(cx, &a.sha256).await?;
+    let mut f =
+        crate::file::FileOut::new(&a.media_type, &a.name.replace(['"', '\r', '\n'], ""), bytes);
+    f.sha256 = Some(a.sha256);
+    Ok(f)
+}

@@ -525,6 +525,20 @@ pub struct DocumentVersion {
     pub approved_as: Option<String>,
 }
 
+/// A file attached to a document version.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub document_id: i64,
+    pub major: i64,
+    pub minor: i64,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A document as a requirement's page lists it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DocumentRef {

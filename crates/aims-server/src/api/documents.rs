@@ -11,12 +11,16 @@ use aims_service::document_templates::{self, Created, FromTemplate, TemplateInfo
 use aims_service::documents::{
     self, AudienceProgress, DiffLine, DraftEdit, NewDraft, NewReview, VersionDiff,
 };
+use aims_service::evidence::MAX_EVIDENCE_BYTES;
 use aims_store::{
-    Acknowledgement, DocumentReview, DocumentVersion, PendingAcknowledgement, ScopeAgreement,
-    ScopeDisagreement,
+    Acknowledgement, Attachment, DocumentReview, DocumentVersion, PendingAcknowledgement,
+    ScopeAgreement, ScopeDisagreement,
 };
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap};
 use axum::http::{Method, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -65,6 +69,21 @@ pub fn routes() -> ApiRouter {
             post(from_template),
         )
         .route("/api/v1/scope-check", &[Method::GET], get(scope_check))
+        .route(
+            "/api/v1/documents/{id}/attachments",
+            &[Method::GET],
+            get(list_attachments),
+        )
+        .route(
+            "/api/v1/documents/{id}/versions/{number}/attachments",
+            &[Method::POST],
+            post(attach).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES)),
+        )
+        .route(
+            "/api/v1/documents/{id}/attachments/{attachment_id}",
+            &[Method::GET, Method::DELETE],
+            get(download_attachment).delete(detach),
+        )
         .route("/api/v1/documents/{id}/diff", &[Method::GET], get(diff))
         .route(
             "/api/v1/documents/{id}/reviews",
@@ -89,7 +108,11 @@ pub fn routes() -> ApiRouter {
         waiting_for_me,
         list_templates,
         from_template,
-        scope_check
+        scope_check,
+        list_attachments,
+        attach,
+        download_attachment,
+        detach
     ),
     components(schemas(
         DocumentVersion,
@@ -108,7 +131,8 @@ pub fn routes() -> ApiRouter {
         FromTemplate,
         Created,
         ScopeAgreement,
-        ScopeDisagreement
+        ScopeDisagreement,
+        Attachment
     ))
 )]
 pub struct DocumentsDoc;
@@ -328,4 +352,75 @@ async fn scope_check(
     Ok(Json(
         document_templates::scope_agreement(&s.cx, &caller.scope()).await?,
     ))
+}
+
+/// A document's attachments, newest version first.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/attachments", tag = "documents", params(("id" = i64, Path)),
+    responses((status = 200, body = [Attachment]), (status = 404, body = ProblemBody)))]
+async fn list_attachments(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<Vec<Attachment>>, Problem> {
+    Ok(Json(
+        documents::attachments(&s.cx, &caller.scope(), id).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct AttachParams {
+    /// The file's name, as downloads will carry it.
+    name: String,
+}
+
+/// Attach a file (the raw body) to a draft; stored by its SHA-256. Any other version is frozen (409).
+#[utoipa::path(post, path = "/api/v1/documents/{id}/versions/{number}/attachments", tag = "documents",
+    params(("id" = i64, Path), ("number" = String, Path, description = "the draft, e.g. 1.1"), AttachParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody), (status = 413, body = ProblemBody), (status = 422, body = ProblemBody)))]
+async fn attach(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam((id, number)): PathParam<(i64, String)>,
+    QueryParams(p): QueryParams<AttachParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Attachment>), Problem> {
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    Ok((
+        StatusCode::CREATED,
+        Json(documents::attach(&s.cx, &caller.scope(), id, &number, &p.name, &media, body).await?),
+    ))
+}
+
+/// Download an attachment, checked against its SHA-256 first.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/attachments/{attachment_id}", tag = "documents",
+    params(("id" = i64, Path), ("attachment_id" = i64, Path)),
+    responses((status = 200, body = Vec<u8>, content_type = "application/octet-stream"), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody), (status = 410, body = ProblemBody)))]
+async fn download_attachment(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam((id, attachment_id)): PathParam<(i64, i64)>,
+) -> Result<Response, Problem> {
+    let f = documents::attachment_file(&s.cx, &caller.scope(), id, attachment_id).await?;
+    Ok(crate::download(f))
+}
+
+/// Remove an attachment from a draft.
+#[utoipa::path(delete, path = "/api/v1/documents/{id}/attachments/{attachment_id}", tag = "documents",
+    params(("id" = i64, Path), ("attachment_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)))]
+async fn detach(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+    PathParam((id, attachment_id)): PathParam<(i64, i64)>,
+) -> Result<StatusCode, Problem> {
+    documents::detach(&s.cx, &caller.scope(), id, attachment_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -41,6 +41,20 @@ pub fn routes() -> Router<AppState> {
             "/o/{slug}/documents/{id}/versions/{number}/{step}",
             post(take_step),
         )
+        .route(
+            "/o/{slug}/documents/{id}/versions/{number}/attachments",
+            post(upload_attachment).layer(axum::extract::DefaultBodyLimit::max(
+                aims_service::evidence::MAX_EVIDENCE_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/o/{slug}/documents/{id}/attachments/{attachment_id}",
+            get(download_attachment),
+        )
+        .route(
+            "/o/{slug}/documents/{id}/attachments/{attachment_id}/remove",
+            get(confirm_remove_attachment).post(remove_attachment),
+        )
         .route("/o/{slug}/documents/templates", get(templates_page))
         .route(
             "/o/{slug}/documents/templates/{key}",
@@ -252,6 +266,8 @@ struct VersionPage {
     change_note: String,
     content_error: Option<String>,
     error: Option<String>,
+    /// This version's attachments.
+    attachments: Vec<aims_store::Attachment>,
 }
 
 impl VersionPage {
@@ -289,6 +305,11 @@ async fn version_view(
         _ => vec![],
     };
     let editing = write && v.status == "draft";
+    let attachments = documents::attachments(&s.cx, &ctx.scope(), id)
+        .await?
+        .into_iter()
+        .filter(|a| (a.major, a.minor) == (v.major, v.minor))
+        .collect();
     let (content, change_note) =
         typed.unwrap_or_else(|| (v.content.clone(), v.change_note.clone()));
     Ok(VersionPage {
@@ -304,6 +325,7 @@ async fn version_view(
         names: names(s, ctx).await?,
         steps,
         editing,
+        attachments,
         content,
         change_note,
         content_error,
@@ -574,4 +596,125 @@ async fn waiting_page(
         pending: documents::waiting_for_me(&s.cx, &ctx.scope()).await?,
         layout: ctx.layout("Waiting for you", "acknowledgements"),
     }))
+}
+
+async fn upload_attachment(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id, number)): Path<(String, i64, String)>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let bad = |m: String| PageError::Status(StatusCode::BAD_REQUEST, m);
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.map_err(|e| bad(e.body_text()))?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("attachment").to_string();
+                let media = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| PageError::Status(StatusCode::PAYLOAD_TOO_LARGE, e.body_text()))?;
+                file = Some((name, media, bytes));
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    let result = match file {
+        None => Err(AppError::field(ErrorKind::Invalid, "file", "choose a file")),
+        Some((name, media, bytes)) => {
+            documents::attach(&s.cx, &ctx.scope(), id, &number, &name, &media, bytes).await
+        }
+    };
+    match result {
+        Ok(a) => Ok(flash_redirect(
+            &format!("/o/{slug}/documents/{id}/versions/{number}"),
+            &format!("{} is attached to version {number}.", a.name),
+        )),
+        Err(e) if e.kind != ErrorKind::Internal => {
+            let status = status_of(&e);
+            let detail = e
+                .errors
+                .first()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .unwrap_or(e.detail);
+            let page = version_view(&s, &ctx, id, &number, None, None, Some(detail)).await?;
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn download_attachment(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id, attachment_id)): Path<(String, i64, i64)>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let f = documents::attachment_file(&s.cx, &ctx.scope(), id, attachment_id).await?;
+    Ok(crate::download(f))
+}
+
+/// The attachment and the version it belongs to, e.g. `1.1`.
+async fn attachment_of(
+    s: &AppState,
+    ctx: &OrgCtx,
+    id: i64,
+    attachment_id: i64,
+) -> Result<(aims_store::Attachment, String), PageError> {
+    let a = documents::attachments(&s.cx, &ctx.scope(), id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == attachment_id)
+        .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "No such attachment.".into()))?;
+    let number = format!("{}.{}", a.major, a.minor);
+    Ok((a, number))
+}
+
+async fn confirm_remove_attachment(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id, attachment_id)): Path<(String, i64, i64)>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    let (a, number) = attachment_of(&s, &ctx, id, attachment_id).await?;
+    Ok(render(&crate::pages::ConfirmPage {
+        layout: ctx.layout("Remove the attachment", "documents"),
+        heading: format!("Remove {} from draft {number}?", a.name),
+        message:
+            "The file stays in the versions it was attached to before; only this draft loses it."
+                .into(),
+        action: format!("/o/{slug}/documents/{id}/attachments/{attachment_id}/remove"),
+        cancel: format!("/o/{slug}/documents/{id}/versions/{number}"),
+        button: "Remove the attachment".into(),
+    }))
+}
+
+async fn remove_attachment(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, id, attachment_id)): Path<(String, i64, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let ctx = org_ctx(&s, &headers, &slug).await?;
+    ctx.check_csrf(form_value(&form, "_csrf"))?;
+    let (_, number) = attachment_of(&s, &ctx, id, attachment_id).await?;
+    match documents::detach(&s.cx, &ctx.scope(), id, attachment_id).await {
+        Ok(()) => Ok(flash_redirect(
+            &format!("/o/{slug}/documents/{id}/versions/{number}"),
+            "The attachment is removed from the draft.",
+        )),
+        Err(e) if e.kind != ErrorKind::Internal => {
+            let status = status_of(&e);
+            let page = version_view(&s, &ctx, id, &number, None, None, Some(e.detail)).await?;
+            Ok((status, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -91,3 +91,17 @@ CREATE TABLE concern_intake (
 );
 CREATE INDEX concern_intake_org ON concern_intake(org_id, received_at);
 CREATE INDEX concern_intake_source ON concern_intake(org_id, source_hash, received_at);
+-- Files attached to a document version, stored like evidence (by SHA-256); added and removed
+-- only while the version is a draft, so a published version's attachments are frozen with it.
+CREATE TABLE document_attachments (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    version_id INTEGER NOT NULL REFERENCES document_versions(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX document_attachments_version ON document_attachments(org_id, document_id, version_id, id);

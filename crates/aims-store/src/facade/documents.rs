@@ -171,6 +171,54 @@ impl Store {
         dispatch!(self.documents_for_requirement(org_id, requirement_id))
     }
 
+    pub async fn document_attachments(&self, org_id: i64, document_id: i64) -> R<Vec<Attachment>> {
+        dispatch!(self.document_attachments(org_id, document_id))
+    }
+
+    pub async fn document_attachment(
+        &self,
+        org_id: i64,
+        document_id: i64,
+        attachment_id: i64,
+    ) -> R<Option<Attachment>> {
+        dispatch!(self.document_attachment(org_id, document_id, attachment_id))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_document_attachment(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        document_id: i64,
+        number: (i64, i64),
+        name: &str,
+        media_type: &str,
+        stored: (&str, i64),
+        now: DateTime<Utc>,
+    ) -> R<Attachment> {
+        dispatch!(self.add_document_attachment(
+            actor,
+            org_id,
+            document_id,
+            number,
+            name,
+            media_type,
+            stored,
+            now
+        ))
+    }
+
+    pub async fn remove_document_attachment(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        document_id: i64,
+        attachment_id: i64,
+        now: DateTime<Utc>,
+    ) -> R<()> {
+        dispatch!(self.remove_document_attachment(actor, org_id, document_id, attachment_id, now))
+    }
+
     pub async fn scope_agreement(&self, org_id: i64) -> R<ScopeAgreement> {
         dispatch!(self.scope_agreement(org_id))
     }

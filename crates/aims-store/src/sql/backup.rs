@@ -366,6 +366,22 @@ pub(crate) fn backup_tables() -> Vec<BackupTableOwned> {
         ]),
     ));
     out.push((
+        "document_attachments".into(),
+        true,
+        "id".into(),
+        named(&[
+            ("id", Col::Int),
+            ("org_id", Col::Int),
+            ("document_id", Col::Int),
+            ("version_id", Col::Int),
+            ("name", Col::Text),
+            ("media_type", Col::Text),
+            ("size", Col::Int),
+            ("sha256", Col::Text),
+            ("created_at", Col::Time),
+        ]),
+    ));
+    out.push((
         "concern_links".into(),
         false,
         "org_id".into(),

@@ -243,6 +243,19 @@ async fn draft_in(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
+    // The new draft starts with the newest earlier version's attachments (same stored files).
+    sqlx::query(
+        "INSERT INTO document_attachments (org_id, document_id, version_id, name, media_type, size, sha256, created_at) \
+         SELECT a.org_id, a.document_id, $3, a.name, a.media_type, a.size, a.sha256, $4 FROM document_attachments a \
+         WHERE a.org_id = $1 AND a.version_id = (SELECT id FROM document_versions WHERE org_id = $1 AND document_id = $2 AND id <> $3 \
+         ORDER BY major DESC, minor DESC LIMIT 1) ORDER BY a.id",
+    )
+    .bind(org_id)
+    .bind(document_id)
+    .bind(v.id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     refresh_document(tx, org_id, document_id, now).await?;
     append_event(
         tx,
@@ -794,4 +807,150 @@ pub async fn documents_for_requirement(
     .bind(requirement_id)
     .fetch_all(&p.read)
     .await?)
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "a.id, a.document_id, v.major, v.minor, a.name, a.media_type, a.size, a.sha256, a.created_at";
+
+/// The document's attachments, newest version first.
+pub async fn document_attachments(
+    p: &Pools,
+    org_id: i64,
+    document_id: i64,
+) -> Result<Vec<Attachment>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM document_attachments a JOIN document_versions v ON v.id = a.version_id \
+         WHERE a.org_id = $1 AND a.document_id = $2 ORDER BY v.major DESC, v.minor DESC, a.id"
+    ))
+    .bind(org_id)
+    .bind(document_id)
+    .fetch_all(&p.read)
+    .await?)
+}
+
+pub async fn document_attachment(
+    p: &Pools,
+    org_id: i64,
+    document_id: i64,
+    attachment_id: i64,
+) -> Result<Option<Attachment>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM document_attachments a JOIN document_versions v ON v.id = a.version_id \
+         WHERE a.org_id = $1 AND a.document_id = $2 AND a.id = $3"
+    ))
+    .bind(org_id)
+    .bind(document_id)
+    .bind(attachment_id)
+    .fetch_optional(&p.read)
+    .await?)
+}
+
+fn only_draft(v: &DocumentVersion) -> Result<()> {
+    if v.status == "draft" {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "version {} is {}: its attachments are frozen; start a new draft to change them",
+            v.number(),
+            v.status.replace('_', " ")
+        )))
+    }
+}
+
+/// Attaches a stored file to a draft (any other version is frozen: 409).
+#[allow(clippy::too_many_arguments)]
+pub async fn add_document_attachment(
+    p: &Pools,
+    actor: &Actor,
+    org_id: i64,
+    document_id: i64,
+    number: (i64, i64),
+    name: &str,
+    media_type: &str,
+    (sha256, size): (&str, i64),
+    now: DateTime<Utc>,
+) -> Result<Attachment> {
+    let at = micros(now);
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let v = version_in_tx(&mut tx, org_id, document_id, number.0, number.1).await?;
+    only_draft(&v)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO document_attachments (org_id, document_id, version_id, name, media_type, size, sha256, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(org_id)
+    .bind(document_id)
+    .bind(v.id)
+    .bind(name)
+    .bind(media_type)
+    .bind(size)
+    .bind(sha256)
+    .bind(at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let a: Attachment = sqlx::query_as(&format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM document_attachments a JOIN document_versions v ON v.id = a.version_id WHERE a.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    append_event(
+        &mut tx,
+        &mut chain,
+        actor,
+        "attach",
+        "documents",
+        &document_id.to_string(),
+        None::<&()>,
+        Some(&a),
+        at,
+    )
+    .await?;
+    commit(tx, chain).await?;
+    Ok(a)
+}
+
+/// Removes an attachment from a draft.
+pub async fn remove_document_attachment(
+    p: &Pools,
+    actor: &Actor,
+    org_id: i64,
+    document_id: i64,
+    attachment_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let at = micros(now);
+    let mut tx = p.write.begin().await?;
+    let mut chain = lock_org(&mut tx, org_id).await?;
+    let a: Option<Attachment> = sqlx::query_as(&format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM document_attachments a JOIN document_versions v ON v.id = a.version_id \
+         WHERE a.org_id = $1 AND a.document_id = $2 AND a.id = $3"
+    ))
+    .bind(org_id)
+    .bind(document_id)
+    .bind(attachment_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let a = a.ok_or_else(|| StoreError::NotFound("attachment".into()))?;
+    let v = version_in_tx(&mut tx, org_id, document_id, a.major, a.minor).await?;
+    only_draft(&v)?;
+    sqlx::query("DELETE FROM document_attachments WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(attachment_id)
+        .execute(&mut *tx)
+        .await?;
+    append_event(
+        &mut tx,
+        &mut chain,
+        actor,
+        "detach",
+        "documents",
+        &document_id.to_string(),
+        Some(&a),
+        None::<&()>,
+        at,
+    )
+    .await?;
+    commit(tx, chain).await
 }

@@ -15,6 +15,7 @@ on_both_backends!(
     the_concern_form_refuses_bad_input_and_bursts,
     roles_raci_and_risk_acceptance_by_top_management,
     a_folder_of_markdown_imports_whole_or_not_at_all,
+    attachments_are_frozen_with_their_version,
 );
 
 async fn start(b: Backend) -> TestApp {
@@ -877,4 +878,155 @@ async fn a_folder_of_markdown_imports_whole_or_not_at_all(b: Backend) {
         None,
     );
     assert!(code != 0 && err.contains("--kind"), "{err}");
+}
+
+async fn attachments_are_frozen_with_their_version(b: Backend) {
+    let app = start(b).await;
+    let author = app.token("acme", "mia@acme.test", Role::Manager).await;
+    let approver = app.token("acme", "ann@acme.test", Role::Admin).await;
+    let outsider = app.token("other", "oz@other.test", Role::Admin).await;
+    let (s, d) = send(
+        &app,
+        Method::POST,
+        &author,
+        "/api/v1/documents",
+        json!({"name": "Incident procedure", "kind": "procedure"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    send(
+        &app,
+        Method::POST,
+        &author,
+        &format!("/api/v1/documents/{id}/versions"),
+        json!({"content": "# Incidents"}),
+    )
+    .await;
+    let upload = |n: &str, t: &str, bytes: &'static [u8]| {
+        app.client
+            .post(app.url(&format!(
+                "/api/v1/documents/{id}/versions/{n}/attachments?name=flow.svg"
+            )))
+            .bearer_auth(t.to_string())
+            .header("content-type", "image/svg+xml")
+            .body(bytes)
+            .send()
+    };
+    let (s, a) = json(upload("1.0", &author, b"<svg>flow</svg>").await.unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(
+        (
+            a["name"].as_str(),
+            a["size"].as_i64(),
+            a["sha256"].as_str().map(str::len)
+        ),
+        (Some("flow.svg"), Some(15), Some(64))
+    );
+    let aid = a["id"].as_i64().unwrap();
+    let file = app
+        .get(
+            &author,
+            &format!("/api/v1/documents/{id}/attachments/{aid}"),
+        )
+        .await;
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.bytes().await.unwrap().as_ref(), b"<svg>flow</svg>");
+    assert_eq!(
+        app.get(
+            &outsider,
+            &format!("/api/v1/documents/{id}/attachments/{aid}")
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    let (s, e) = json(upload("1.0", &author, b"").await.unwrap()).await;
+    assert_eq!(
+        (s, e["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("file"))
+    );
+
+    // Published: the attachment is frozen with the version; nothing more is written.
+    take_through(&app, &author, &approver, id, "1.0").await;
+    let (s, e) = json(upload("1.0", &author, b"<svg>changed</svg>").await.unwrap()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let (s, _) = send(
+        &app,
+        Method::DELETE,
+        &author,
+        &format!("/api/v1/documents/{id}/attachments/{aid}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, list) = json(
+        app.get(&author, &format!("/api/v1/documents/{id}/attachments"))
+            .await,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    // The next draft starts with the attachment; removing it there keeps it on 1.0.
+    send(
+        &app,
+        Method::POST,
+        &author,
+        &format!("/api/v1/documents/{id}/versions"),
+        json!({"change_note": "new flow"}),
+    )
+    .await;
+    let (_, list) = json(
+        app.get(&author, &format!("/api/v1/documents/{id}/attachments"))
+            .await,
+    )
+    .await;
+    let on_draft: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["minor"] == 1)
+        .collect();
+    assert_eq!(on_draft.len(), 1, "{list}");
+    assert_eq!(on_draft[0]["sha256"], a["sha256"], "the same stored file");
+    let draft_aid = on_draft[0]["id"].as_i64().unwrap();
+    // Removal from the page asks first.
+    let (_, session) = app.login("mia@acme.test", PASSWORD).await;
+    let session = session.unwrap();
+    let (s, html) = app
+        .page(
+            &session,
+            &format!("/o/acme/documents/{id}/attachments/{draft_aid}/remove"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Remove flow.svg from draft 1.1?"), "{html}");
+    let csrf = csrf_in(&html).unwrap();
+    let res = app
+        .post_form(
+            &session,
+            &format!("/o/acme/documents/{id}/attachments/{draft_aid}/remove"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = json(
+        app.get(&author, &format!("/api/v1/documents/{id}/attachments"))
+            .await,
+    )
+    .await;
+    let left: Vec<(i64, i64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["major"].as_i64().unwrap(), a["minor"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(left, [(1, 0)]);
+    let (_, html) = app
+        .page(&session, &format!("/o/acme/documents/{id}/versions/1.0"))
+        .await;
+    assert!(
+        html.contains("flow.svg") && html.contains("frozen with it"),
+        "the published version lists its file"
+    );
 }
