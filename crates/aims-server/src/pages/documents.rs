@@ -174,10 +174,14 @@ async fn versions_view(
     let doc = document(s, ctx, id).await?;
     let acknowledgements = documents::acknowledgements(&s.cx, &ctx.scope(), id).await?;
     let me = ctx.scope().actor.user_id;
+    // Only the newest version asked of the viewer waits; older unread ones stay in the history.
     let mine = acknowledgements
         .iter()
-        .filter(|a| Some(a.user_id) == me && a.acknowledged_at.is_none())
+        .filter(|a| Some(a.user_id) == me)
+        .max_by_key(|a| (a.major, a.minor))
+        .filter(|a| a.acknowledged_at.is_none())
         .map(|a| format!("{}.{}", a.major, a.minor))
+        .into_iter()
         .collect();
     let scope = aims_service::document_templates::scope_agreement(&s.cx, &ctx.scope()).await?;
     let scope = scope

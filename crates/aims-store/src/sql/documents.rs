@@ -512,7 +512,8 @@ pub async fn document_acknowledgements(
     .await?)
 }
 
-/// The published versions waiting for this member, oldest request first.
+/// The published versions waiting for this member, oldest request first: per document only the
+/// newest version asked (an unread superseded version stays in the history, not in the queue).
 pub async fn pending_acknowledgements(
     p: &Pools,
     org_id: i64,
@@ -521,7 +522,10 @@ pub async fn pending_acknowledgements(
     Ok(sqlx::query_as(
         "SELECT d.id AS document_id, d.number AS document_number, d.name AS document_name, v.major, v.minor, a.requested_at \
          FROM document_acknowledgements a JOIN document_versions v ON v.id = a.version_id JOIN documents d ON d.id = a.document_id \
-         WHERE a.org_id = $1 AND a.user_id = $2 AND a.acknowledged_at IS NULL ORDER BY a.requested_at, a.id",
+         WHERE a.org_id = $1 AND a.user_id = $2 AND a.acknowledged_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM document_acknowledgements b JOIN document_versions bv ON bv.id = b.version_id \
+             WHERE b.org_id = a.org_id AND b.document_id = a.document_id AND b.user_id = a.user_id AND bv.major > v.major) \
+         ORDER BY a.requested_at, a.id",
     )
     .bind(org_id)
     .bind(user_id)

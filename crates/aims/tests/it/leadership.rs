@@ -283,6 +283,15 @@ async fn the_ai_policy_from_its_template_to_acknowledgements(b: Backend) {
         ),
         "{a}"
     );
+    // The author never read 1.0: only 2.0 waits for her; 1.0 stays unread in the history.
+    let (_, waiting) = json(app.get(&author, "/api/v1/me/acknowledgements").await).await;
+    let majors: Vec<i64> = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["major"].as_i64().unwrap())
+        .collect();
+    assert_eq!(majors, [2], "{waiting}");
     let reader_id = user_id(&app, &reader).await;
     let kept = a["people"]
         .as_array()
