@@ -30,6 +30,46 @@ pub async fn before_write(
     if spec.table == PARTY_REQUIREMENTS.table {
         return decision_explained(store, org_id, id, input).await;
     }
+    if spec.table == aims_domain::register::DOCUMENTS.table {
+        return named_readers_are_members(store, org_id, input).await;
+    }
+    Ok(())
+}
+
+/// A document's named readers are members of the organization, by e-mail; the list is kept
+/// normalized (lower case, one `, ` between addresses) so publishing can resolve it.
+async fn named_readers_are_members(
+    store: &Store,
+    org_id: i64,
+    input: &mut RecordInput,
+) -> AppResult<()> {
+    let Some(Some(raw)) = text_value(input, "audience_people") else {
+        return Ok(());
+    };
+    let emails = crate::documents::email_list(&raw);
+    let known = store.member_ids_by_email(org_id, &emails).await?;
+    let unknown: Vec<&str> = emails
+        .iter()
+        .filter(|e| !known.iter().any(|(k, _)| k == *e))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::invalid(Invalid::field(
+            "audience_people",
+            format!(
+                "{} not a member of this organization",
+                match unknown.as_slice() {
+                    [one] => format!("{one} is"),
+                    many => format!("{} are", many.join(", ")),
+                }
+            ),
+        )));
+    }
+    for (f, v) in input.values.iter_mut() {
+        if f.name == "audience_people" {
+            *v = FieldValue::Text((!emails.is_empty()).then(|| emails.join(", ")));
+        }
+    }
     Ok(())
 }
 

@@ -435,6 +435,7 @@ pub const DOCUMENTS: RegisterSpec = RegisterSpec {
         field("owner_id", "Owner", FieldKind::Member).list().filter(),
         field("classification", "Classification", FieldKind::Enum(DOCUMENT_CLASSIFICATIONS)).filter(),
         field("audience_roles", "Audience", FieldKind::Multi(AUDIENCES)).help("Who must read it: everyone, or the people holding these AIMS roles. Each major version asks them to acknowledge it."),
+        field("audience_people", "Named readers", FieldKind::Text { max: 2000 }).help("Members who must read it besides the roles above, by e-mail, separated by commas."),
         field("audience", "Audience notes", FieldKind::Text { max: 300 }).help("Anyone else who must know it, e.g. a team or an outside party."),
         field("retention", "Retention", FieldKind::Text { max: 200 }).help("How long versions are kept, e.g. 3 years after they are superseded."),
         field("review_interval_months", "Review every (months)", FieldKind::Int { min: 1, max: 60 }),

@@ -144,6 +144,9 @@ struct VersionsPage {
 
 impl VersionsPage {
     fn audience_label(&self, key: &str) -> String {
+        if key == "named" {
+            return "Named readers".into();
+        }
         aims_domain::register::AUDIENCES
             .iter()
             .find(|(k, _)| *k == key)

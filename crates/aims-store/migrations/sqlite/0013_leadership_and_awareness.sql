@@ -2,6 +2,7 @@
 -- document's audience by AIMS role, read acknowledgements per version, top management's approval,
 -- and the organization's public concern-reporting link.
 ALTER TABLE documents ADD COLUMN audience_roles TEXT;
+ALTER TABLE documents ADD COLUMN audience_people TEXT;
 ALTER TABLE document_versions ADD COLUMN approved_as TEXT;
 CREATE TABLE document_acknowledgements (
     id INTEGER PRIMARY KEY,

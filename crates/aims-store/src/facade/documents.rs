@@ -127,8 +127,17 @@ impl Store {
         &self,
         org_id: i64,
         audience: &[String],
+        named: &[String],
     ) -> R<Vec<(i64, String)>> {
-        dispatch!(self.audience_members(org_id, audience))
+        dispatch!(self.audience_members(org_id, audience, named))
+    }
+
+    pub async fn member_ids_by_email(
+        &self,
+        org_id: i64,
+        emails: &[String],
+    ) -> R<Vec<(String, i64)>> {
+        dispatch!(self.member_ids_by_email(org_id, emails))
     }
 
     pub async fn concern_link(&self, org_id: i64) -> R<Option<String>> {

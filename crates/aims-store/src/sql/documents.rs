@@ -601,11 +601,13 @@ pub async fn acknowledge_document(
 }
 
 /// The members a major version asks to acknowledge it: everyone, or the holders of the AIMS
-/// roles named, each with the first audience entry that includes them.
+/// roles named, then the named readers (`named`), each with the first audience entry that
+/// includes them.
 pub async fn audience_members(
     p: &Pools,
     org_id: i64,
     audience: &[String],
+    named: &[String],
 ) -> Result<Vec<(i64, String)>> {
     let mut out: Vec<(i64, String)> = vec![];
     if audience.iter().any(|a| a == "everyone") {
@@ -636,7 +638,33 @@ pub async fn audience_members(
             }
         }
     }
+    for (_, id) in member_ids_by_email(p, org_id, named).await? {
+        if !out.iter().any(|(u, _)| *u == id) {
+            out.push((id, "named".to_string()));
+        }
+    }
     Ok(out)
+}
+
+/// (email, user id) of the members among these lower-case addresses.
+pub async fn member_ids_by_email(
+    p: &Pools,
+    org_id: i64,
+    emails: &[String],
+) -> Result<Vec<(String, i64)>> {
+    if emails.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut b = QueryBuilder::<DB>::new(
+        "SELECT LOWER(u.email), u.id FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.org_id = ",
+    );
+    b.push_bind(org_id).push(" AND LOWER(u.email) IN (");
+    let mut sep = b.separated(", ");
+    for e in emails {
+        sep.push_bind(e.as_str());
+    }
+    b.push(") ORDER BY u.id");
+    Ok(b.build_query_as().fetch_all(&p.read).await?)
 }
 
 /// The members holding an AIMS role.
