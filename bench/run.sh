@@ -96,6 +96,10 @@ run_backend() {
   bench "Documents (10,000), first page (API)" list "$base/api/v1/documents?limit=10" "${auth[@]}"
   bench "Documents, filtered and sorted by next review (API)" list "$base/api/v1/documents?kind=procedure&sort=next_review&limit=10" "${auth[@]}"
   bench "Documents list (HTML)" list "$base/o/acme/inventory/documents" "${cookie[@]}"
+  # The demo's first KPI carries the large organization's 10,000 measurements.
+  local kpi_id; kpi_id=$(curl -s "${auth[@]}" "$base/api/v1/kpis?limit=10" | grep -o '"id":[0-9]*' | cut -d: -f2 | sort -n | head -1)
+  bench "KPI chart, 10,000 measurements (SVG)" 50 "$base/api/v1/kpis/$kpi_id/chart.svg" "${auth[@]}"
+  bench "KPI page with its chart (HTML)" 50 "$base/o/acme/kpis/$kpi_id" "${cookie[@]}"
   bench "SoA (HTML)" 20 "$base/o/acme/soa" "${cookie[@]}"
   bench "SoA XLSX export" 300 "$base/api/v1/soa/export?format=xlsx" "${auth[@]}"
   bench "Coverage, ISO/IEC 42001" 50 "$base/api/v1/frameworks/iso42001-2023/coverage" "${auth[@]}"

@@ -176,6 +176,23 @@ pub fn line_diff(old: &str, new: &str) -> Vec<(char, String)> {
 /// Content of one version is at most this many characters (a policy, not a book).
 pub const MAX_CONTENT_CHARS: usize = 200_000;
 
+/// E-mail addresses out of a list separated by commas, semicolons or spaces (a document's named
+/// readers), lower case, each once.
+pub fn email_list(raw: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for e in raw
+        .split([',', ';', ' ', '\n', '\t'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let e = e.to_lowercase();
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

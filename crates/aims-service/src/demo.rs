@@ -24,6 +24,8 @@ pub struct Scale {
     pub evidence: usize,
     /// Documents beyond the demo's policy and scope statement (each with a draft).
     pub documents: usize,
+    /// Measurements of the first KPI beyond the demo's year of monthly values (the chart's benchmark).
+    pub measurements: usize,
     /// Later changes per risk and per piece of evidence (status moves, renewals): they make
     /// the audit trail as long as a real organization's.
     pub updates_per_record: usize,
@@ -38,6 +40,7 @@ pub const SMALL: Scale = Scale {
     controls: 20,
     evidence: 25,
     documents: 0,
+    measurements: 0,
     updates_per_record: 1,
 };
 pub const LARGE: Scale = Scale {
@@ -49,6 +52,7 @@ pub const LARGE: Scale = Scale {
     controls: 20_000,
     evidence: 100_000,
     documents: 10_000,
+    measurements: 10_000,
     updates_per_record: 5,
 };
 
@@ -404,8 +408,18 @@ pub async fn generate(
     let documented = leadership(cx, scope, owner_id, progress).await?
         + documented_information(cx, scope, owner_id, &sys_ids, &control_ids, progress).await?
         + more_documents(cx, scope, owner_id, scale.documents, progress).await?;
+    let measured = objectives(
+        cx,
+        scope,
+        owner_id,
+        &sys_ids,
+        &risk_ids,
+        scale.measurements,
+        progress,
+    )
+    .await?;
     Ok(
-        json!({"documents": documented, "suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
+        json!({"documents": documented, "objectives_and_measurements": measured, "suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
               "controls": control_ids.len(), "evidence": ev_ids.len(), "impact_assessments": ia_ids.len(), "changes": changes, "soa_entries": entries.len()}),
     )
 }
@@ -559,6 +573,78 @@ async fn policy_and_scope(cx: &Cx, scope: &Scope, owner_id: i64) -> Result<usize
         for step in [Step::Approve, Step::Publish] {
             crate::documents::step(cx, &owner, id, "1.0", step).await?;
         }
+    }
+    Ok(made)
+}
+
+/// Two AI objectives with three KPIs and a year of monthly measurements (one KPI slipping),
+/// plus `extra` older measurements of the first KPI for the chart's benchmark.
+async fn objectives(
+    cx: &Cx,
+    scope: &Scope,
+    owner_id: i64,
+    sys_ids: &[i64],
+    risk_ids: &[i64],
+    extra: usize,
+    progress: &(dyn Fn(String) + Sync),
+) -> Result<usize, AppError> {
+    use aims_domain::register::{AI_OBJECTIVES, KPIS};
+    let first = |ids: &[i64]| ids.first().copied().into_iter().collect::<Vec<_>>();
+    let objectives = vec![
+        json!({"name": "Every automated decision about a person can be reviewed by a person", "status": "active", "owner_id": owner_id, "due_date": "2027-06-30", "system_ids": first(sys_ids), "risk_ids": first(risk_ids)}),
+        json!({"name": "Fewer harmful outputs from customer-facing assistants", "status": "active", "owner_id": owner_id, "due_date": "2027-12-31", "system_ids": first(sys_ids)}),
+    ];
+    let obj = create_all(cx, scope, &AI_OBJECTIVES, objectives, progress).await?;
+    let (Some(&review), Some(&harm)) = (obj.first(), obj.get(1)) else {
+        return Ok(obj.len());
+    };
+    let kpis = vec![
+        json!({"name": "Share of rejections reviewed by a person", "objective_id": review, "unit": "%", "direction": "up", "target": 95, "warning": 90, "frequency": "monthly", "measured_by_id": owner_id, "analysed_by_id": owner_id, "method": "Monthly sample of the rejection log."}),
+        json!({"name": "Harmful outputs per 10,000 conversations", "objective_id": harm, "unit": "per 10,000", "direction": "down", "target": 2, "warning": 4, "frequency": "monthly", "measured_by_id": owner_id, "method": "Red-team sample and user reports."}),
+        json!({"name": "Median response time of the human review", "objective_id": review, "unit": "hours", "direction": "range", "target": 1, "target_max": 24, "warning": 12, "frequency": "quarterly", "measured_by_id": owner_id}),
+    ];
+    let kpi_ids = create_all(cx, scope, &KPIS, kpis, progress).await?;
+    let months: Vec<chrono::NaiveDate> = (1..=11)
+        .filter_map(|m| chrono::NaiveDate::from_ymd_opt(2026, m + 1, 1).and_then(|d| d.pred_opt()))
+        .collect();
+    let series: [&[f64]; 2] = [
+        &[
+            88.0, 89.5, 91.0, 90.5, 92.0, 93.0, 94.0, 95.5, 96.0, 95.0, 96.5,
+        ],
+        &[5.1, 4.8, 4.2, 3.9, 3.5, 3.8, 3.1, 2.9, 3.2, 3.4, 3.6],
+    ];
+    let mut made = obj.len() + kpi_ids.len();
+    for (kpi, values) in kpi_ids.iter().zip(series) {
+        for (end, v) in months.iter().zip(values) {
+            let m = crate::objectives::MeasurementIn {
+                value: json!(v),
+                period_end: end.to_string(),
+                period_start: None,
+                note: String::new(),
+                evidence_id: None,
+            };
+            crate::objectives::add(cx, scope, *kpi, m).await?;
+            made += 1;
+        }
+    }
+    // The benchmark's long history: daily values going back from 2025.
+    if let (Some(&kpi), true) = (kpi_ids.first(), extra > 0) {
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
+        for i in 0..extra {
+            let end = start - chrono::Duration::days(i as i64);
+            let m = crate::objectives::MeasurementIn {
+                value: json!(85.0 + (i % 17) as f64 * 0.7),
+                period_end: end.to_string(),
+                period_start: Some(end.to_string()),
+                note: String::new(),
+                evidence_id: None,
+            };
+            crate::objectives::add(cx, scope, kpi, m).await?;
+            if i % 1000 == 999 {
+                progress(format!("measurements: {} of {extra}", i + 1));
+            }
+        }
+        made += extra;
     }
     Ok(made)
 }

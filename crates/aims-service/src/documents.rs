@@ -222,7 +222,11 @@ pub async fn step(
             .and_then(|v| v.as_str())
             .unwrap_or_default();
         cx.store
-            .audience_members(scope.org_id, &audience_of(&doc), &email_list(named))
+            .audience_members(
+                scope.org_id,
+                &audience_of(&doc),
+                &aims_domain::document::email_list(named),
+            )
             .await?
     } else {
         vec![]
@@ -246,22 +250,6 @@ pub async fn step(
             cx.now(),
         )
         .await?)
-}
-
-/// E-mail addresses out of a list separated by commas, semicolons or spaces, lower case, each once.
-pub fn email_list(raw: &str) -> Vec<String> {
-    let mut out: Vec<String> = vec![];
-    for e in raw
-        .split([',', ';', ' ', '\n', '\t'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        let e = e.to_lowercase();
-        if !out.contains(&e) {
-            out.push(e);
-        }
-    }
-    out
 }
 
 /// The document's audience entries: `everyone` and AIMS role keys.

@@ -24,6 +24,7 @@ pub mod file;
 pub mod files;
 pub mod impact;
 pub mod maturity;
+pub mod objectives;
 pub mod record;
 pub mod registers;
 pub mod risk;

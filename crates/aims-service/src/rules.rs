@@ -46,7 +46,7 @@ async fn named_readers_are_members(
     let Some(Some(raw)) = text_value(input, "audience_people") else {
         return Ok(());
     };
-    let emails = crate::documents::email_list(&raw);
+    let emails = aims_domain::document::email_list(&raw);
     let known = store.member_ids_by_email(org_id, &emails).await?;
     let unknown: Vec<&str> = emails
         .iter()

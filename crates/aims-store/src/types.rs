@@ -649,3 +649,28 @@ pub struct DocumentReview {
     pub notes: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// One measurement of a KPI, as entered (never changed afterwards).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Measurement {
+    pub id: i64,
+    pub kpi_id: i64,
+    /// The value, as its shortest decimal text (read it as a number).
+    pub value: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub note: String,
+    pub evidence_id: Option<i64>,
+    /// When the server recorded it.
+    pub entered_at: DateTime<Utc>,
+    pub entered_by: Option<i64>,
+}
+
+/// A measurement to record.
+pub struct NewMeasurement<'a> {
+    pub value: f64,
+    pub period_start: &'a str,
+    pub period_end: &'a str,
+    pub note: &'a str,
+    pub evidence_id: Option<i64>,
+}

@@ -721,6 +721,60 @@ pub const CONCERNS: RegisterSpec = RegisterSpec {
     links: &[LinkSpec { field: "system_ids", label: "AI systems concerned", other: "ai_systems" }],
 };
 
+pub const OBJECTIVE_STATUSES: &[(&str, &str)] = &[
+    ("planned", "Planned"),
+    ("active", "Active"),
+    ("achieved", "Achieved"),
+    ("dropped", "Dropped"),
+];
+
+/// AI objectives (6.2): what the AIMS sets out to achieve, measured by KPIs.
+pub const AI_OBJECTIVES: RegisterSpec = RegisterSpec {
+    table: "objectives",
+    path: "objectives",
+    prefix: "OBJ",
+    singular: "objective",
+    plural: "AI objectives",
+    intro: "What the AIMS sets out to achieve (6.2), consistent with the AI policy, each with an owner, a due date and the KPIs that measure it.",
+    fields: &[
+        field("name", "Objective", FieldKind::Text { max: 300 }).required().list().sort(),
+        field("description", "What achieving it means", FieldKind::LongText),
+        field("status", "Status", FieldKind::Enum(OBJECTIVE_STATUSES)).required().list().filter().sort(),
+        field("owner_id", "Owner", FieldKind::Member).list().filter(),
+        field("due_date", "Due", FieldKind::Date).list().sort(),
+        field("resources", "Resources", FieldKind::LongText).help("People, budget and tools it needs (6.2 b)."),
+    ],
+    links: &[
+        LinkSpec { field: "requirement_ids", label: "Policy clauses and requirements", other: "requirements" },
+        LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" },
+        LinkSpec { field: "risk_ids", label: "Risks", other: "risks" },
+    ],
+};
+
+/// The KPIs of objectives, which are also the monitoring and measurement plan of 9.1.
+pub const KPIS: RegisterSpec = RegisterSpec {
+    table: "kpis",
+    path: "kpis",
+    prefix: "KPI",
+    singular: "KPI",
+    plural: "KPIs (monitoring and measurement)",
+    intro: "What is measured, how, how often, by whom and who analyses it (9.1): each KPI measures an objective against a target and a warning threshold. Measurements are kept append-only.",
+    fields: &[
+        field("name", "Metric", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("objective_id", "Objective", FieldKind::Ref("objectives")).required().list().filter(),
+        field("unit", "Unit", FieldKind::Text { max: 40 }).list(),
+        field("direction", "Direction", FieldKind::Enum(crate::kpi::DIRECTIONS)).required(),
+        field("target", "Target", FieldKind::Number).required().list().help("For a range: its low end."),
+        field("target_max", "Range high end", FieldKind::Number),
+        field("warning", "Warning threshold", FieldKind::Number).help("Where \"at risk\" begins; for a range, the margin around it."),
+        field("frequency", "Measured", FieldKind::Enum(crate::kpi::FREQUENCIES)).required().list().filter(),
+        field("method", "Method and data source", FieldKind::LongText),
+        field("measured_by_id", "Measured by", FieldKind::Member).filter(),
+        field("analysed_by_id", "Analysed by", FieldKind::Member).filter(),
+    ],
+    links: &[LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" }],
+};
+
 /// Every register, for routing and look-ups by table.
 pub const REGISTERS: &[&RegisterSpec] = &[
     &AI_SYSTEMS,
@@ -741,6 +795,8 @@ pub const REGISTERS: &[&RegisterSpec] = &[
     &AIMS_ROLE_ASSIGNMENTS,
     &RACI_ENTRIES,
     &CONCERNS,
+    &AI_OBJECTIVES,
+    &KPIS,
 ];
 
 pub fn register_by_table(table: &str) -> Option<&'static RegisterSpec> {

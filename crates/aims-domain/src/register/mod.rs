@@ -24,6 +24,8 @@ pub enum FieldKind {
         min: i64,
         max: i64,
     },
+    /// A decimal number (a KPI's target), stored as its shortest text and answered as a number.
+    Number,
     /// A member of the organization (a user id).
     Member,
     /// A record of another register of the same organization (its table name).
@@ -226,6 +228,16 @@ pub fn check_field(f: &'static FieldSpec, v: &Value) -> Result<FieldValue, Strin
                 return Err(format!("must be between {min} and {max}"));
             }
             Ok(FieldValue::Int(Some(n)))
+        }
+        FieldKind::Number => {
+            let n = match v {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().replace(',', ".").parse::<f64>().ok(),
+                _ => None,
+            }
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| "must be a number, e.g. 95 or 0.5".to_string())?;
+            Ok(FieldValue::Text(Some(n.to_string())))
         }
         FieldKind::Member | FieldKind::Ref(_) => match v {
             Value::Number(n) => n

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod documents;
 pub mod leadership;
 pub mod maturity;
+pub mod objectives;
 pub mod register_doc;
 pub mod registers;
 pub mod risks;
@@ -28,6 +29,7 @@ pub fn routes() -> ApiRouter {
         .merge(maturity::routes())
         .merge(documents::routes())
         .merge(leadership::routes())
+        .merge(objectives::routes())
 }
 
 /// Every API operation the server answers, as `(method, path)`.
@@ -62,6 +64,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(maturity::MaturityDoc::openapi());
     doc.merge(documents::DocumentsDoc::openapi());
     doc.merge(leadership::LeadershipDoc::openapi());
+    doc.merge(objectives::ObjectivesDoc::openapi());
     use utoipa::openapi::security::{
         HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
     };

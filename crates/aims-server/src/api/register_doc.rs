@@ -26,6 +26,7 @@ fn input_schema(f: &FieldSpec) -> Value {
         FieldKind::Int { min, max } => {
             json!({"type": ["integer", "null"], "minimum": min, "maximum": max})
         }
+        FieldKind::Number => json!({"type": ["number", "string", "null"]}),
         FieldKind::Member | FieldKind::Ref(_) => json!({"type": ["integer", "null"], "minimum": 1}),
     };
     s["description"] = json!(f.label);
@@ -38,6 +39,7 @@ fn output_schema(f: &FieldSpec) -> Value {
         FieldKind::Multi(_) => return json!({"type": "array", "items": {"type": "string"}}),
         FieldKind::Bool => "boolean",
         FieldKind::Int { .. } | FieldKind::Member | FieldKind::Ref(_) => "integer",
+        FieldKind::Number => "number",
         _ => "string",
     };
     json!({"type": [t, "null"], "description": f.label})

@@ -38,6 +38,7 @@ mod imports;
 mod leadership;
 mod maturity;
 mod members;
+mod objectives;
 mod record;
 mod registers;
 mod removal;
@@ -64,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(classification::routes())
         .merge(documents::routes())
         .merge(leadership::routes())
+        .merge(objectives::routes())
         .merge(risks::routes())
         .merge(criteria::routes())
         .merge(soa::routes())

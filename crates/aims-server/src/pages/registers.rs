@@ -401,6 +401,8 @@ pub(crate) fn form_fields(
             FieldKind::LongText => ("textarea", vec![]),
             FieldKind::Date => ("date", vec![]),
             FieldKind::Int { .. } => ("number", vec![]),
+            // A decimal: a text box, so that 0.95 and 95,5 are typed as people write them.
+            FieldKind::Number => ("text", vec![]),
             FieldKind::Bool => ("checkbox", vec![]),
             FieldKind::Multi(opts) => (
                 "multi",

@@ -5,5 +5,6 @@ mod backup;
 mod catalog;
 mod documents;
 mod maturity;
+mod objectives;
 mod registers;
 mod risk;

@@ -382,6 +382,23 @@ pub(crate) fn backup_tables() -> Vec<BackupTableOwned> {
         ]),
     ));
     out.push((
+        "kpi_measurements".into(),
+        true,
+        "id".into(),
+        named(&[
+            ("id", Col::Int),
+            ("org_id", Col::Int),
+            ("kpi_id", Col::Int),
+            ("value", Col::Text),
+            ("period_start", Col::Text),
+            ("period_end", Col::Text),
+            ("note", Col::Text),
+            ("evidence_id", Col::OptInt),
+            ("entered_at", Col::Time),
+            ("entered_by", Col::OptInt),
+        ]),
+    ));
+    out.push((
         "concern_links".into(),
         false,
         "org_id".into(),

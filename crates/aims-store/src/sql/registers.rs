@@ -83,6 +83,12 @@ impl<'s> RecordReader<'s> {
                     Some(s) if !s.is_empty() => serde_json::from_str(&s)?,
                     _ => serde_json::Value::Array(vec![]),
                 },
+                FieldKind::Number => row
+                    .try_get::<Option<String>, _>(i)?
+                    .and_then(|s| s.parse::<f64>().ok())
+                    .and_then(serde_json::Number::from_f64)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null),
                 _ => serde_json::Value::from(
                     row.try_get::<Option<String>, _>(i)?
                         .filter(|s| !s.is_empty()),

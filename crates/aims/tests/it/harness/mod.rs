@@ -152,6 +152,24 @@ impl TestApp {
         base
     }
 
+    /// A second server on the same database whose time comes from `clock` (time has passed);
+    /// its base URL.
+    pub async fn second_server_at(&self, clock: std::sync::Arc<dyn aims_domain::Clock>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let config = ServerConfig {
+            evidence_dir: self.db.data_dir.join("evidence"),
+            ..Default::default()
+        };
+        let state = AppState::new(self.store.clone(), config)
+            .expect("state")
+            .with_clock(clock);
+        tokio::spawn(aims_server::serve(listener, state, std::future::pending()));
+        base
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
