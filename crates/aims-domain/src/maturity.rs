@@ -172,6 +172,10 @@ pub struct Facts {
     pub top_management: i64,
     pub aims_role_assignments: i64,
     pub documents_overdue: i64,
+    pub objectives: i64,
+    pub kpis: i64,
+    /// KPIs whose latest measurement is not older than one interval.
+    pub kpis_measured_in_time: i64,
 }
 
 impl Facts {
@@ -255,6 +259,10 @@ pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
                     "at least one approved impact assessment",
                     f.approved_assessments > 0,
                 ),
+                c(
+                    "AI objectives are set and measured by KPIs (6.2)",
+                    f.objectives > 0 && f.kpis > 0,
+                ),
             ],
         ),
         (
@@ -297,7 +305,14 @@ pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
         (
             "9",
             vec![
-                c("evidence of monitoring and measurement (9.1)", f.has("9.1")),
+                c(
+                    "every KPI is measured in time (9.1)",
+                    f.kpis > 0 && f.kpis_measured_in_time == f.kpis,
+                ),
+                c(
+                    "evidence of monitoring and measurement (9.1)",
+                    f.has("9.1") || f.kpis_measured_in_time > 0,
+                ),
                 c(
                     "an internal audit in the last 12 months (9.2)",
                     f.recent("9.2"),

@@ -183,6 +183,9 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
         top_management: facts.top_management,
         aims_role_assignments: facts.aims_role_assignments,
         documents_overdue: facts.documents_overdue,
+        objectives: facts.objectives,
+        kpis: facts.kpi_latest.len() as i64,
+        kpis_measured_in_time: kpis_measured_in_time(&facts, today),
     };
     let ev = evidence_levels(&domain_facts);
     let domains = DOMAINS
@@ -406,7 +409,8 @@ pub async fn dashboard(cx: &Cx, scope: &Scope) -> AppResult<Value> {
         "overall": v.overall,
         "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
         "classifications_outdated": v.facts.classifications_outdated,
-        "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue, "document_reviews": v.facts.documents_overdue},
+        "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue, "document_reviews": v.facts.documents_overdue,
+                    "kpi_measurements": v.facts.kpi_latest.len() as i64 - kpis_measured_in_time(&v.facts, cx.clock.today())},
         "evidence": {"expired": v.facts.expired_evidence, "expiring_within_30_days": v.facts.evidence_expiring},
         "next": next_steps(&v).into_iter().map(|n| n.text).collect::<Vec<_>>(),
         "timeline": v.roadmap.iter().map(|p| json!({"phase": p.name, "start": p.start, "end": p.end})).collect::<Vec<_>>(),
@@ -686,6 +690,20 @@ pub async fn make_task(
 
 /// Documented information that aims itself holds as records: the approved SoA, approved impact
 /// assessments, assessed and treated risks. Answers where it is kept, when it is.
+/// The KPIs whose latest measurement is not older than one measurement interval.
+pub fn kpis_measured_in_time(facts: &OrgFacts, today: chrono::NaiveDate) -> i64 {
+    facts
+        .kpi_latest
+        .iter()
+        .filter(|(frequency, end)| {
+            end.as_deref()
+                .and_then(|e| chrono::NaiveDate::parse_from_str(e, "%Y-%m-%d").ok())
+                .and_then(|e| aims_domain::kpi::next_due(e, frequency))
+                .is_some_and(|due| due >= today)
+        })
+        .count() as i64
+}
+
 pub fn held_in_aims(document: &str, facts: &OrgFacts) -> Option<&'static str> {
     let d = document.to_lowercase();
     let assessed = facts.risks > facts.risks_identified_only;
@@ -697,6 +715,15 @@ pub fn held_in_aims(document: &str, facts: &OrgFacts) -> Option<&'static str> {
         assessed.then_some("the risk register (assessed risks)")
     } else if d.contains("results of ai risk treatment") || d.contains("risk treatment plan") {
         (facts.risks_treated > 0).then_some("the risk register (treatments and their controls)")
+    } else if d.contains("monitoring and measurement results") {
+        facts
+            .kpi_latest
+            .iter()
+            .any(|(_, end)| end.is_some())
+            .then_some("the KPI measurements")
+    } else if d == "ai objectives" {
+        (facts.objectives > 0 && !facts.kpi_latest.is_empty())
+            .then_some("the AI objectives and their KPIs")
     } else {
         None
     }

@@ -213,21 +213,27 @@ pub async fn status(cx: &Cx, scope: &Scope, id: i64) -> AppResult<KpiStatus> {
     })
 }
 
-/// The KPI's chart: its values over time with the target and warning lines, as SVG.
-pub async fn chart(cx: &Cx, scope: &Scope, id: i64) -> AppResult<String> {
+/// The KPI's chart: its values over time with the target and warning lines, as SVG. Kept until
+/// the organization changes (a chart of 10,000 values is read and drawn once, not per request).
+pub async fn chart(cx: &Cx, scope: &Scope, id: i64) -> AppResult<std::sync::Arc<String>> {
     scope.require(Permission::Read)?;
-    let kpi = kpi_record(cx, scope, id).await?;
-    let points: Vec<(NaiveDate, f64)> = cx
-        .store
-        .measurement_series(scope.org_id, id, CHART_POINTS)
-        .await?
-        .into_iter()
-        .filter_map(|(d, v)| Some((date(&d)?, v.parse().ok()?)))
-        .collect();
-    Ok(kpi::chart_svg(
-        &text(&kpi, "name"),
-        &text(&kpi, "unit"),
-        &target_of(&kpi),
-        &points,
-    ))
+    let kind = format!("kpi-chart-{id}");
+    cx.store
+        .derived(scope.org_id, &kind, cx.clock.today(), || async {
+            let kpi = kpi_record(cx, scope, id).await?;
+            let points: Vec<(NaiveDate, f64)> = cx
+                .store
+                .measurement_series(scope.org_id, id, CHART_POINTS)
+                .await?
+                .into_iter()
+                .filter_map(|(d, v)| Some((date(&d)?, v.parse().ok()?)))
+                .collect();
+            Ok::<_, AppError>(kpi::chart_svg(
+                &text(&kpi, "name"),
+                &text(&kpi, "unit"),
+                &target_of(&kpi),
+                &points,
+            ))
+        })
+        .await
 }

@@ -471,6 +471,9 @@ pub struct OrgFacts {
     pub aims_role_assignments: i64,
     /// Documents whose next review date has passed.
     pub documents_overdue: i64,
+    pub objectives: i64,
+    /// Each KPI's frequency and the end of the latest period it measured.
+    pub kpi_latest: Vec<(String, Option<String>)>,
 }
 
 /// A named list view beyond field filters: the exact records behind a dashboard number.

@@ -100,5 +100,9 @@ async fn chart(
     PathParam(id): PathParam<i64>,
 ) -> Result<Response, Problem> {
     let svg = objectives::chart(&s.cx, &caller.scope(), id).await?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        svg.as_str().to_owned(),
+    )
+        .into_response())
 }

@@ -31,6 +31,8 @@ pub(crate) struct HomePage {
     next: Vec<(String, String)>,
     /// Documents waiting for the viewer's acknowledgement.
     waiting: usize,
+    /// KPIs whose next measurement is overdue (or that were never measured).
+    kpis_late: i64,
 }
 
 pub(crate) async fn home(
@@ -81,7 +83,10 @@ pub(crate) async fn home(
         .into_iter()
         .map(|n| (format!("/o/{slug}/{}", n.page), n.text))
         .collect();
+    let kpis_late = v.facts.kpi_latest.len() as i64
+        - aims_service::maturity::kpis_measured_in_time(&v.facts, s.cx.clock.today());
     Ok(render(&HomePage {
+        kpis_late,
         layout: ctx.layout(&ctx.org.name, "home"),
         v,
         bands,

@@ -67,7 +67,10 @@ async fn view(
         name: str_of(&kpi, "name"),
         unit: str_of(&kpi, "unit"),
         status: objectives::status(&s.cx, &scope, id).await?,
-        svg: objectives::chart(&s.cx, &scope, id).await?,
+        svg: objectives::chart(&s.cx, &scope, id)
+            .await?
+            .as_str()
+            .to_owned(),
         measurements: objectives::list(&s.cx, &scope, id, None, 50).await?,
         can_write: ctx.org.role.permissions().allows(Permission::Write),
         errors,

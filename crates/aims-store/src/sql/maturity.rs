@@ -158,6 +158,14 @@ pub async fn org_facts(
             .bind(today)
             .fetch_one(&p.read)
             .await?,
+        objectives: one("SELECT COUNT(*) FROM objectives WHERE org_id = $1 AND status IN ('planned', 'active')").bind(org_id).fetch_one(&p.read).await?,
+        kpi_latest: sqlx::query_as(
+            "SELECT COALESCE(k.frequency, ''), (SELECT MAX(m.period_end) FROM kpi_measurements m WHERE m.org_id = k.org_id AND m.kpi_id = k.id) \
+             FROM kpis k WHERE k.org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_all(&p.read)
+        .await?,
     };
     // ISO 42001 references with evidence, directly or through a control, or with an approved or published
     // document (current while its review is not overdue), and the newest collection date: aggregated in the database, one row per reference, not one per piece.

@@ -54,6 +54,17 @@ async fn a_kpi_is_measured_and_judged_against_its_target(b: Backend) {
     let t = app.token("acme", "mia@acme.test", Role::Manager).await;
     let id = kpi(&app, &t).await;
     assert_eq!(status(&app, &t, id).await["status"], "not_measured");
+    let (_, dash) = json(app.get(&t, "/api/v1/dashboard").await).await;
+    assert_eq!(
+        dash["overdue"]["kpi_measurements"], 1,
+        "never measured: {dash}"
+    );
+    let (_, roadmap) = json(app.get(&t, "/api/v1/roadmap").await).await;
+    assert!(
+        roadmap["missing_documents"].to_string().contains("\"9.1\""),
+        "{}",
+        roadmap["missing_documents"]
+    );
 
     // September and October, entered today (1 December), came after the next one was due: late.
     // November's value, then two corrections of it (new measurements of the same period):
@@ -103,6 +114,18 @@ async fn a_kpi_is_measured_and_judged_against_its_target(b: Backend) {
         list[0]["entered_at"].as_str().map(|s| &s[..10]),
         Some("2026-12-01"),
         "the server's time of entry"
+    );
+
+    let (_, dash) = json(app.get(&t, "/api/v1/dashboard").await).await;
+    assert_eq!(
+        dash["overdue"]["kpi_measurements"], 0,
+        "measured in time: {dash}"
+    );
+    let (_, roadmap) = json(app.get(&t, "/api/v1/roadmap").await).await;
+    assert!(
+        !roadmap["missing_documents"].to_string().contains("\"9.1\""),
+        "9.1 results are held in aims: {}",
+        roadmap["missing_documents"]
     );
 
     // A measurement for a period long past is kept, and shows as entered late too.
