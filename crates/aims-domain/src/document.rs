@@ -176,6 +176,19 @@ pub fn line_diff(old: &str, new: &str) -> Vec<(char, String)> {
 /// Content of one version is at most this many characters (a policy, not a book).
 pub const MAX_CONTENT_CHARS: usize = 200_000;
 
+/// Files are attached to and removed from a draft only: any other version keeps its
+/// attachments frozen with it.
+pub fn attachments_open(number: &str, status: &str) -> Result<(), String> {
+    if status == "draft" {
+        Ok(())
+    } else {
+        Err(format!(
+            "version {number} is {}: its attachments are frozen; start a new draft to change them",
+            status.replace('_', " ")
+        ))
+    }
+}
+
 /// E-mail addresses out of a list separated by commas, semicolons or spaces (a document's named
 /// readers), lower case, each once.
 pub fn email_list(raw: &str) -> Vec<String> {

@@ -90,17 +90,19 @@ pub async fn create(cx: &Cx, scope: &Scope, req: FromTemplate) -> AppResult<Crea
     if t.key == "ai-policy" {
         body["audience_roles"] = json!(["everyone"]);
     }
+    // Read once: the scope statement links them, and the text lists them.
+    let systems = if t.key == "scope" || t.content.contains("{{systems_in_scope}}") {
+        in_scope_systems(cx, scope).await?
+    } else {
+        vec![]
+    };
     if t.key == "scope" {
-        body["system_ids"] = json!(in_scope_systems(cx, scope)
-            .await?
-            .iter()
-            .map(|(id, _, _)| *id)
-            .collect::<Vec<_>>());
+        body["system_ids"] = json!(systems.iter().map(|(id, _, _)| *id).collect::<Vec<_>>());
     }
     let obj = body.as_object().cloned().unwrap_or_default();
     let mut input = check_input(&DOCUMENTS, &obj, false).map_err(AppError::invalid)?;
     crate::rules::before_write(&cx.store, scope.org_id, &DOCUMENTS, None, &mut input).await?;
-    let content = fill(cx, scope, t.content).await?;
+    let content = fill(cx, scope, t.content, &systems).await?;
     let item = NewDocument {
         input,
         content_sha256: crate::documents::sha256(&content),
@@ -165,14 +167,18 @@ fn cell(s: &str) -> String {
         .collect()
 }
 
-/// Fills the template's `{{key}}` places from the records.
-async fn fill(cx: &Cx, scope: &Scope, content: &str) -> AppResult<String> {
+/// Fills the template's `{{key}}` places from the records (`systems`: those in scope).
+async fn fill(
+    cx: &Cx,
+    scope: &Scope,
+    content: &str,
+    systems: &[(i64, String, String)],
+) -> AppResult<String> {
     let org = cx.store.get_org(scope.org_id).await?;
     let mut out = content
         .replace("{{organization}}", &cell(&org.name))
         .replace("{{today}}", &cx.today());
     if out.contains("{{systems_in_scope}}") {
-        let systems = in_scope_systems(cx, scope).await?;
         let text = if systems.is_empty() {
             "[To complete: no AI system is marked in scope in the inventory yet.]".to_string()
         } else {
@@ -267,5 +273,20 @@ async fn fill(cx: &Cx, scope: &Scope, content: &str) -> AppResult<String> {
 /// The scope statement and the AI systems on which it and the inventory disagree.
 pub async fn scope_agreement(cx: &Cx, scope: &Scope) -> AppResult<ScopeAgreement> {
     scope.require(Permission::Read)?;
-    Ok(cx.store.scope_agreement(scope.org_id).await?)
+    Ok(cx.store.scope_agreement(scope.org_id, None).await?)
+}
+
+/// The same, when `document_id` is the scope statement; None for any other document (whose
+/// page then reads no AI system).
+pub async fn scope_agreement_of(
+    cx: &Cx,
+    scope: &Scope,
+    document_id: i64,
+) -> AppResult<Option<ScopeAgreement>> {
+    scope.require(Permission::Read)?;
+    let a = cx
+        .store
+        .scope_agreement(scope.org_id, Some(document_id))
+        .await?;
+    Ok(a.statement.is_some().then_some(a))
 }

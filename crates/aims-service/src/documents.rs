@@ -334,10 +334,6 @@ pub async fn acknowledge(
     let user = scope.actor.user_id.ok_or_else(|| {
         AppError::forbidden("only a person acknowledges a document, not the command line")
     })?;
-    cx.store
-        .document_version(scope.org_id, id, n.0, n.1)
-        .await?
-        .ok_or_else(|| AppError::not_found("document version"))?;
     Ok(cx
         .store
         .acknowledge_document(&scope.actor, scope.org_id, id, n, user, cx.now())
@@ -567,15 +563,10 @@ pub async fn attach(
     if name.trim().is_empty() {
         return Err(AppError::field(ErrorKind::Invalid, "name", "is required"));
     }
+    // Checked before the bytes are stored, so a frozen version gets nothing written; the store
+    // checks again inside its transaction.
     let v = version(cx, scope, id, number).await?;
-    if v.status != "draft" {
-        // Refused before the bytes are stored: nothing is written for a frozen version.
-        return Err(AppError::conflict(format!(
-            "version {} is {}: its attachments are frozen; start a new draft to change them",
-            v.number(),
-            v.status.replace('_', " ")
-        )));
-    }
+    aims_domain::document::attachments_open(&v.number(), &v.status).map_err(AppError::conflict)?;
     let (sha, size) = crate::evidence::put_bytes(cx, bytes).await?;
     Ok(cx
         .store

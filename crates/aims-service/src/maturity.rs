@@ -67,6 +67,8 @@ pub struct MaturityView {
     pub soa_decided: i64,
     pub soa_total: i64,
     pub soa_problems: i64,
+    /// KPIs whose next measurement is overdue, or that were never measured.
+    pub kpis_late: i64,
 }
 
 /// The stored answers, with ids from before Q1–Q42 read as today's.
@@ -177,7 +179,7 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
         context_issues_recent: facts.context_issues_recent,
         interested_parties: facts.interested_parties,
         scope_disagreements: {
-            let a = store.scope_agreement(org_id).await?;
+            let a = store.scope_agreement(org_id, None).await?;
             a.statement.map(|_| a.disagreements.len() as i64)
         },
         top_management: facts.top_management,
@@ -187,6 +189,7 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
         kpis: facts.kpi_latest.len() as i64,
         kpis_measured_in_time: kpis_measured_in_time(&facts, today),
     };
+    let kpis_late = domain_facts.kpis - domain_facts.kpis_measured_in_time;
     let ev = evidence_levels(&domain_facts);
     let domains = DOMAINS
         .iter()
@@ -315,6 +318,7 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
         soa_decided,
         soa_total,
         soa_problems,
+        kpis_late,
     })
 }
 
@@ -410,7 +414,7 @@ pub async fn dashboard(cx: &Cx, scope: &Scope) -> AppResult<Value> {
         "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
         "classifications_outdated": v.facts.classifications_outdated,
         "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue, "document_reviews": v.facts.documents_overdue,
-                    "kpi_measurements": v.facts.kpi_latest.len() as i64 - kpis_measured_in_time(&v.facts, cx.clock.today())},
+                    "kpi_measurements": v.kpis_late},
         "evidence": {"expired": v.facts.expired_evidence, "expiring_within_30_days": v.facts.evidence_expiring},
         "next": next_steps(&v).into_iter().map(|n| n.text).collect::<Vec<_>>(),
         "timeline": v.roadmap.iter().map(|p| json!({"phase": p.name, "start": p.start, "end": p.end})).collect::<Vec<_>>(),
@@ -691,7 +695,7 @@ pub async fn make_task(
 /// Documented information that aims itself holds as records: the approved SoA, approved impact
 /// assessments, assessed and treated risks. Answers where it is kept, when it is.
 /// The KPIs whose latest measurement is not older than one measurement interval.
-pub fn kpis_measured_in_time(facts: &OrgFacts, today: chrono::NaiveDate) -> i64 {
+fn kpis_measured_in_time(facts: &OrgFacts, today: chrono::NaiveDate) -> i64 {
     facts
         .kpi_latest
         .iter()

@@ -176,22 +176,15 @@ async fn versions_view(
 ) -> Result<VersionsPage, PageError> {
     let doc = document(s, ctx, id).await?;
     let acknowledgements = documents::acknowledgements(&s.cx, &ctx.scope(), id).await?;
-    let me = ctx.scope().actor.user_id;
-    // Only the newest version asked of the viewer waits; older unread ones stay in the history.
-    let mine = acknowledgements
-        .iter()
-        .filter(|a| Some(a.user_id) == me)
-        .max_by_key(|a| (a.major, a.minor))
-        .filter(|a| a.acknowledged_at.is_none())
-        .map(|a| format!("{}.{}", a.major, a.minor))
+    // What waits for the viewer here, by the same rule as their "waiting for you" list.
+    let mine = documents::waiting_for_me(&s.cx, &ctx.scope())
+        .await?
         .into_iter()
+        .filter(|p| p.document_id == id)
+        .map(|p| format!("{}.{}", p.major, p.minor))
         .collect();
-    let scope = aims_service::document_templates::scope_agreement(&s.cx, &ctx.scope()).await?;
-    let scope = scope
-        .statement
-        .as_ref()
-        .is_some_and(|d| d.id == id)
-        .then_some(scope);
+    let scope =
+        aims_service::document_templates::scope_agreement_of(&s.cx, &ctx.scope(), id).await?;
     Ok(VersionsPage {
         progress: documents::progress(&acknowledgements),
         acknowledgements,

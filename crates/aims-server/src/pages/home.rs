@@ -83,10 +83,8 @@ pub(crate) async fn home(
         .into_iter()
         .map(|n| (format!("/o/{slug}/{}", n.page), n.text))
         .collect();
-    let kpis_late = v.facts.kpi_latest.len() as i64
-        - aims_service::maturity::kpis_measured_in_time(&v.facts, s.cx.clock.today());
     Ok(render(&HomePage {
-        kpis_late,
+        kpis_late: v.kpis_late,
         layout: ctx.layout(&ctx.org.name, "home"),
         v,
         bands,

@@ -228,8 +228,8 @@ impl Store {
         dispatch!(self.remove_document_attachment(actor, org_id, document_id, attachment_id, now))
     }
 
-    pub async fn scope_agreement(&self, org_id: i64) -> R<ScopeAgreement> {
-        dispatch!(self.scope_agreement(org_id))
+    pub async fn scope_agreement(&self, org_id: i64, only_for: Option<i64>) -> R<ScopeAgreement> {
+        dispatch!(self.scope_agreement(org_id, only_for))
     }
 
     pub async fn aims_role_holders(&self, org_id: i64, role: &str) -> R<Vec<i64>> {

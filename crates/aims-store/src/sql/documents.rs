@@ -680,8 +680,13 @@ pub async fn aims_role_holders(p: &Pools, org_id: i64, role: &str) -> Result<Vec
 }
 
 /// The scope statement (the document addressing 4.3 of ISO/IEC 42001, the published one first)
-/// and the AI systems on which it and the inventory's in-scope flags disagree.
-pub async fn scope_agreement(p: &Pools, org_id: i64) -> Result<ScopeAgreement> {
+/// and the AI systems on which it and the inventory's in-scope flags disagree. With `only_for`,
+/// empty unless that document is the statement.
+pub async fn scope_agreement(
+    p: &Pools,
+    org_id: i64,
+    only_for: Option<i64>,
+) -> Result<ScopeAgreement> {
     let statement: Option<(i64, i64, String)> = sqlx::query_as(
         "SELECT d.id, d.number, d.name FROM documents d \
          JOIN record_links k ON k.a_table = 'documents' AND k.a_id = d.id AND k.b_table = 'requirements' \
@@ -692,7 +697,8 @@ pub async fn scope_agreement(p: &Pools, org_id: i64) -> Result<ScopeAgreement> {
     .bind(org_id)
     .fetch_optional(&p.read)
     .await?;
-    let Some((id, number, name)) = statement else {
+    let Some((id, number, name)) = statement.filter(|(id, _, _)| only_for.is_none_or(|d| d == *id))
+    else {
         return Ok(ScopeAgreement::default());
     };
     // Links are stored with their tables in alphabetical order: ai_systems before documents.
@@ -866,6 +872,16 @@ pub async fn document_attachment(
     document_id: i64,
     attachment_id: i64,
 ) -> Result<Option<Attachment>> {
+    fetch_attachment(&p.read, org_id, document_id, attachment_id).await
+}
+
+/// One attachment, read from the pool or inside a write transaction.
+async fn fetch_attachment<'e, E: sqlx::Executor<'e, Database = DB>>(
+    ex: E,
+    org_id: i64,
+    document_id: i64,
+    attachment_id: i64,
+) -> Result<Option<Attachment>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {ATTACHMENT_COLUMNS} FROM document_attachments a JOIN document_versions v ON v.id = a.version_id \
          WHERE a.org_id = $1 AND a.document_id = $2 AND a.id = $3"
@@ -873,20 +889,12 @@ pub async fn document_attachment(
     .bind(org_id)
     .bind(document_id)
     .bind(attachment_id)
-    .fetch_optional(&p.read)
+    .fetch_optional(ex)
     .await?)
 }
 
 fn only_draft(v: &DocumentVersion) -> Result<()> {
-    if v.status == "draft" {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(format!(
-            "version {} is {}: its attachments are frozen; start a new draft to change them",
-            v.number(),
-            v.status.replace('_', " ")
-        )))
-    }
+    aims_domain::document::attachments_open(&v.number(), &v.status).map_err(StoreError::Conflict)
 }
 
 /// Attaches a stored file to a draft (any other version is frozen: 409).
@@ -921,12 +929,9 @@ pub async fn add_document_attachment(
     .bind(at)
     .fetch_one(&mut *tx)
     .await?;
-    let a: Attachment = sqlx::query_as(&format!(
-        "SELECT {ATTACHMENT_COLUMNS} FROM document_attachments a JOIN document_versions v ON v.id = a.version_id WHERE a.id = $1"
-    ))
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let a = fetch_attachment(&mut *tx, org_id, document_id, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("attachment".into()))?;
     append_event(
         &mut tx,
         &mut chain,
@@ -955,16 +960,9 @@ pub async fn remove_document_attachment(
     let at = micros(now);
     let mut tx = p.write.begin().await?;
     let mut chain = lock_org(&mut tx, org_id).await?;
-    let a: Option<Attachment> = sqlx::query_as(&format!(
-        "SELECT {ATTACHMENT_COLUMNS} FROM document_attachments a JOIN document_versions v ON v.id = a.version_id \
-         WHERE a.org_id = $1 AND a.document_id = $2 AND a.id = $3"
-    ))
-    .bind(org_id)
-    .bind(document_id)
-    .bind(attachment_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let a = a.ok_or_else(|| StoreError::NotFound("attachment".into()))?;
+    let a = fetch_attachment(&mut *tx, org_id, document_id, attachment_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("attachment".into()))?;
     let v = version_in_tx(&mut tx, org_id, document_id, a.major, a.minor).await?;
     only_draft(&v)?;
     sqlx::query("DELETE FROM document_attachments WHERE org_id = $1 AND id = $2")

@@ -756,6 +756,13 @@ async fn roles_raci_and_risk_acceptance_by_top_management(b: Backend) {
     let ceo = app.token("acme", "ceo@acme.test", Role::Manager).await;
     let ceo_id = user_id(&app, &ceo).await;
     let admin_id = user_id(&app, &admin).await;
+    let (_, session) = app.login("ann@acme.test", PASSWORD).await;
+    let session = session.unwrap();
+    let (_, html) = app.page(&session, "/o/acme/raci-matrix").await;
+    assert!(
+        html.contains("No process has an accountable role yet"),
+        "the empty state says what to do"
+    );
     name_role(&app, &admin, ceo_id, "top_management").await;
     for (p, r, i) in [
         ("ai_policy", "top_management", "accountable"),
@@ -825,8 +832,7 @@ async fn roles_raci_and_risk_acceptance_by_top_management(b: Backend) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{e}");
-    let (_, session) = app.login("ann@acme.test", PASSWORD).await;
-    let (s, html) = app.page(&session.unwrap(), "/o/acme/raci-matrix").await;
+    let (s, html) = app.page(&session, "/o/acme/raci-matrix").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         html.contains("ceo@acme.test") && html.contains(">RC<"),
