@@ -6,6 +6,7 @@ pub mod audit;
 pub mod classify;
 pub mod clock;
 pub mod document;
+pub mod incident;
 pub mod kpi;
 pub mod maturity;
 pub mod register;

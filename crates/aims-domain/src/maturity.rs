@@ -176,6 +176,11 @@ pub struct Facts {
     pub kpis: i64,
     /// KPIs whose latest measurement is not older than one interval.
     pub kpis_measured_in_time: i64,
+    pub trainings: i64,
+    pub trainings_expired: i64,
+    pub literacy_people: i64,
+    pub literacy_recorded: i64,
+    pub incident_reports_missed: i64,
 }
 
 impl Facts {
@@ -279,6 +284,14 @@ pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
                     "no document is past its review date",
                     f.documents_overdue == 0,
                 ),
+                c(
+                    "trainings are recorded and in date (7.2)",
+                    f.trainings > 0 && f.trainings_expired == 0,
+                ),
+                c(
+                    "AI literacy is recorded for everyone working with an AI system (EU AI Act Art. 4)",
+                    f.literacy_people > 0 && f.literacy_recorded == f.literacy_people,
+                ),
             ],
         ),
         (
@@ -299,6 +312,10 @@ pub fn evidence_levels(f: &Facts) -> Vec<DomainEvidence> {
                 c(
                     "at least one control is implemented",
                     f.implemented_controls > 0,
+                ),
+                c(
+                    "no serious incident is past its reporting deadline (EU AI Act Art. 73)",
+                    f.incident_reports_missed == 0,
                 ),
             ],
         ),

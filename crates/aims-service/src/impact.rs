@@ -293,6 +293,12 @@ pub async fn reassessment_reasons(
             out.push(format!("the review interval of {months} months has passed"));
         }
     }
+    // An approved change to the system since the approval (an approved assessment is frozen,
+    // so its last update is its approval).
+    if let Some(sys) = num(ia, "system_id") {
+        let approved = aims_domain::incident::parse_moment(&text(ia, "updated_at"));
+        out.extend(crate::changes::reasons(&cx.store, org_id, "ai_systems", &[sys], approved).await?);
+    }
     Ok(out)
 }
 

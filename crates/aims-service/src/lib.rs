@@ -11,7 +11,9 @@
 pub mod access;
 pub mod audit_trail;
 pub mod catalog;
+pub mod changes;
 pub mod classification;
+pub mod competence;
 pub mod concerns;
 pub mod cx;
 pub mod cyclonedx;
@@ -23,6 +25,7 @@ pub mod evidence;
 pub mod file;
 pub mod files;
 pub mod impact;
+pub mod incidents;
 pub mod maturity;
 pub mod objectives;
 pub mod record;

@@ -188,6 +188,11 @@ async fn compute_maturity_view(cx: &Cx, org_id: i64) -> AppResult<MaturityView> 
         objectives: facts.objectives,
         kpis: facts.kpi_latest.len() as i64,
         kpis_measured_in_time: kpis_measured_in_time(&facts, today),
+        trainings: facts.trainings,
+        trainings_expired: facts.trainings_expired,
+        literacy_people: facts.literacy_people,
+        literacy_recorded: facts.literacy_recorded,
+        incident_reports_missed: facts.incident_reports_missed,
     };
     let kpis_late = domain_facts.kpis - domain_facts.kpis_measured_in_time;
     let ev = evidence_levels(&domain_facts);
@@ -414,7 +419,9 @@ pub async fn dashboard(cx: &Cx, scope: &Scope) -> AppResult<Value> {
         "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
         "classifications_outdated": v.facts.classifications_outdated,
         "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue, "document_reviews": v.facts.documents_overdue,
-                    "kpi_measurements": v.kpis_late},
+                    "kpi_measurements": v.kpis_late, "trainings": v.facts.trainings_expired},
+        "incident_deadlines": crate::incidents::open_deadlines(cx, scope, 10).await?,
+        "changes_proposed": v.facts.changes_proposed,
         "evidence": {"expired": v.facts.expired_evidence, "expiring_within_30_days": v.facts.evidence_expiring},
         "next": next_steps(&v).into_iter().map(|n| n.text).collect::<Vec<_>>(),
         "timeline": v.roadmap.iter().map(|p| json!({"phase": p.name, "start": p.start, "end": p.end})).collect::<Vec<_>>(),

@@ -33,7 +33,121 @@ pub async fn before_write(
     if spec.table == aims_domain::register::DOCUMENTS.table {
         return named_readers_are_members(store, org_id, input).await;
     }
+    if spec.table == aims_domain::register::CHANGES.table {
+        return approval_through_its_step(store, org_id, id, input).await;
+    }
+    if spec.table == aims_domain::register::PMM_PLANS.table {
+        return monitored_system_is_high_risk_and_ours(store, org_id, input).await;
+    }
+    if spec.table == aims_domain::register::AI_LITERACY.table {
+        return literacy_recorded_when(store, org_id, id, input).await;
+    }
     Ok(())
+}
+
+/// A change becomes approved only through its Approve step, which records who and when.
+async fn approval_through_its_step(
+    store: &Store,
+    org_id: i64,
+    id: Option<i64>,
+    input: &RecordInput,
+) -> AppResult<()> {
+    if text_value(input, "status").flatten().as_deref() != Some("approved") {
+        return Ok(());
+    }
+    let was = match id {
+        Some(id) => store
+            .register_get(org_id, &aims_domain::register::CHANGES, id)
+            .await?
+            .map(|r| text(&r, "status")),
+        None => None,
+    };
+    if was.as_deref() == Some("approved") {
+        return Ok(());
+    }
+    Err(AppError::invalid(Invalid::field(
+        "status",
+        "becomes approved only through the Approve step, which records who approved it and when: save the change as proposed, then use Approve on its page or POST /api/v1/changes/{id}/approve",
+    )))
+}
+
+/// Post-market monitoring (EU AI Act Art. 72) is the duty of the provider of a high-risk
+/// system: the plan's system is classified high risk and we are its provider.
+async fn monitored_system_is_high_risk_and_ours(
+    store: &Store,
+    org_id: i64,
+    input: &RecordInput,
+) -> AppResult<()> {
+    let Some(Some(system_id)) = int_value(input, "system_id") else {
+        return Ok(());
+    };
+    let Some(system) = store.register_get(org_id, &AI_SYSTEMS, system_id).await? else {
+        return Ok(());
+    };
+    let provider = system
+        .get("roles")
+        .and_then(|r| r.as_array())
+        .is_some_and(|r| r.iter().any(|x| x.as_str() == Some("provider")));
+    let tier = text(&system, "risk_tier");
+    let problem = match (tier == "high_risk", provider) {
+        (true, true) => return Ok(()),
+        (false, _) => format!(
+            "{} is not classified high risk (its tier is {}): post-market monitoring under Art. 72 is for high-risk systems; classify it first, or measure it with a KPI instead",
+            text(&system, "reference"),
+            if tier.is_empty() { "not set".to_string() } else { tier.replace('_', " ") }
+        ),
+        (true, false) => format!(
+            "we are not the provider of {}: under Art. 72 the provider monitors; add provider to its roles if we are, or rely on the provider's plan",
+            text(&system, "reference")
+        ),
+    };
+    Err(AppError::invalid(Invalid::field("system_id", problem)))
+}
+
+/// Literacy marked as recorded says when.
+async fn literacy_recorded_when(
+    store: &Store,
+    org_id: i64,
+    id: Option<i64>,
+    input: &RecordInput,
+) -> AppResult<()> {
+    let stored = match id {
+        Some(id) => store.register_get(org_id, &aims_domain::register::AI_LITERACY, id).await?,
+        None => None,
+    };
+    let value = |name: &str| match text_value(input, name) {
+        Some(v) => v.unwrap_or_default(),
+        None => stored.as_ref().map(|r| text(r, name)).unwrap_or_default(),
+    };
+    if value("status") == "recorded" && value("recorded_on").is_empty() {
+        return Err(AppError::invalid(Invalid::field(
+            "recorded_on",
+            "is required when literacy is recorded: the day it was ensured",
+        )));
+    }
+    Ok(())
+}
+
+/// Warnings while an incident's hold stands on these AI systems (Art. 73(6)): before the
+/// authority is informed, the system is not to be altered in a way that may affect the later
+/// evaluation of the incident's causes.
+pub async fn hold_warnings(store: &Store, org_id: i64, system_ids: &[i64]) -> AppResult<Vec<String>> {
+    let holds = store.holds_on_systems(org_id, system_ids).await?;
+    let systems = store.register_get_many(org_id, &AI_SYSTEMS, system_ids).await?;
+    Ok(holds
+        .into_iter()
+        .map(|(sys, number, name)| {
+            let system = systems
+                .iter()
+                .find(|r| num(r, "id") == Some(sys))
+                .map(|r| text(r, "reference"))
+                .unwrap_or_default();
+            format!(
+                "{system} is on hold for serious incident {} ({name}): until the authority is informed, do not alter it in a way that may affect the evaluation of the incident's causes (EU AI Act Art. 73(6))",
+                aims_domain::register::INCIDENTS.reference(number)
+            )
+        })
+        .collect())
 }
 
 /// A document's named readers are members of the organization, by e-mail; the list is kept

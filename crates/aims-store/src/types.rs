@@ -474,6 +474,16 @@ pub struct OrgFacts {
     pub objectives: i64,
     /// Each KPI's frequency and the end of the latest period it measured.
     pub kpi_latest: Vec<(String, Option<String>)>,
+    /// Trainings held, and those past their valid-until date.
+    pub trainings: i64,
+    pub trainings_expired: i64,
+    /// People recorded against AI systems for AI literacy, and those whose literacy is recorded.
+    pub literacy_people: i64,
+    pub literacy_recorded: i64,
+    /// Incidents whose report is ours, not sent, and due before today.
+    pub incident_reports_missed: i64,
+    /// Planned changes waiting for approval.
+    pub changes_proposed: i64,
 }
 
 /// A named list view beyond field filters: the exact records behind a dashboard number.
@@ -676,4 +686,42 @@ pub struct NewMeasurement<'a> {
     pub period_end: &'a str,
     pub note: &'a str,
     pub evidence_id: Option<i64>,
+}
+
+/// One entry of an incident's timeline, as entered (never changed afterwards).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct IncidentEvent {
+    pub id: i64,
+    pub incident_id: i64,
+    /// One of `aims_domain::incident::EVENT_KINDS`.
+    pub kind: String,
+    /// The moment it records, RFC 3339 in UTC.
+    pub at: String,
+    pub note: String,
+    /// For a report: the market-surveillance (or national competent) authority and its Member State.
+    pub authority: String,
+    /// For a report: the authority's or our reference.
+    pub reference: String,
+    /// When the server recorded it.
+    pub entered_at: DateTime<Utc>,
+    pub entered_by: Option<i64>,
+}
+
+/// A timeline entry to record.
+pub struct NewIncidentEvent<'a> {
+    pub kind: &'a str,
+    pub at: &'a str,
+    pub note: &'a str,
+    pub authority: &'a str,
+    pub reference: &'a str,
+}
+
+/// An incident whose report is ours and still to send.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct OpenDeadline {
+    pub id: i64,
+    pub number: i64,
+    pub name: String,
+    pub report_due_at: String,
+    pub deadline_days: i64,
 }

@@ -797,8 +797,296 @@ pub const REGISTERS: &[&RegisterSpec] = &[
     &CONCERNS,
     &AI_OBJECTIVES,
     &KPIS,
+    &CHANGES,
+    &PEOPLE,
+    &COMPETENCES,
+    &COMPETENCE_RECORDS,
+    &TRAININGS,
+    &AI_LITERACY,
+    &INCIDENTS,
+    &PMM_PLANS,
+    &PMM_CYCLES,
 ];
 
 pub fn register_by_table(table: &str) -> Option<&'static RegisterSpec> {
     REGISTERS.iter().copied().find(|r| r.table == table)
 }
+
+pub const CHANGE_STATUSES: &[(&str, &str)] = &[
+    ("proposed", "Proposed"),
+    ("approved", "Approved"),
+    ("implemented", "Implemented"),
+    ("rejected", "Rejected"),
+    ("cancelled", "Cancelled"),
+];
+
+/// Planned changes to the AIMS (6.3).
+pub const CHANGES: RegisterSpec = RegisterSpec {
+    table: "changes",
+    path: "changes",
+    prefix: "CHG",
+    singular: "change",
+    plural: "Planned changes",
+    intro: "Changes to the AIMS carried out in a planned way (6.3): why, with what consequences, what they touch, who does it with which resources, and when. Approving a change flags the impact assessments and risks of the AI systems it touches for re-assessment, and the documents it touches for review.",
+    fields: &[
+        field("name", "Change", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("purpose", "Purpose", FieldKind::LongText),
+        field("consequences", "Potential consequences", FieldKind::LongText),
+        field("processes", "AIMS processes touched", FieldKind::Multi(AIMS_PROCESSES)),
+        field("resources", "Resources", FieldKind::LongText),
+        field("owner_id", "Responsible", FieldKind::Member).list().filter(),
+        field("planned_date", "Planned for", FieldKind::Date).list().sort(),
+        field("status", "Status", FieldKind::Enum(CHANGE_STATUSES)).required().list().filter().sort().help("A change becomes approved through its Approve step, which records who approved it."),
+        field("approved_by", "Approved by", FieldKind::Member).computed(),
+        field("approved_on", "Approved on", FieldKind::Date).list().sort().computed(),
+        field("approved_at", "Approved at", FieldKind::Text { max: 40 }).computed(),
+        field("outcome", "Outcome", FieldKind::LongText).help("What happened once it was carried out."),
+    ],
+    links: &[
+        LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" },
+        LinkSpec { field: "document_ids", label: "Documents", other: "documents" },
+        LinkSpec { field: "control_ids", label: "Controls", other: "controls" },
+    ],
+};
+
+/// People whose competence the AIMS relies on: members and staff without an account (7.2).
+pub const PEOPLE: RegisterSpec = RegisterSpec {
+    table: "people",
+    path: "people",
+    prefix: "PER",
+    singular: "person",
+    plural: "People",
+    intro: "Everyone whose competence or AI literacy the AIMS relies on (7.2, EU AI Act Art. 4): members of aims and staff without an account. Their AIMS roles set the competences they need.",
+    fields: &[
+        field("name", "Name", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("email", "E-mail", FieldKind::Text { max: 200 }).list(),
+        field("unit", "Unit", FieldKind::Text { max: 200 }).list().filter().sort(),
+        field("job_title", "Job title", FieldKind::Text { max: 200 }),
+        field("member_id", "Member account", FieldKind::Member).filter().help("Their aims account, if they have one: the AIMS roles they hold there count too."),
+        field("aims_roles", "AIMS roles", FieldKind::Multi(AIMS_ROLES)).help("The roles whose competences they need, besides those held on the AIMS roles page."),
+    ],
+    links: &[],
+};
+
+/// The competences each AIMS role requires (7.2 a).
+pub const COMPETENCES: RegisterSpec = RegisterSpec {
+    table: "competences",
+    path: "competences",
+    prefix: "CMP",
+    singular: "competence",
+    plural: "Competences",
+    intro: "What each AIMS role must know or be able to do (7.2 a). A person holding the role without a record in date for each of its competences has a gap.",
+    fields: &[
+        field("name", "Competence", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("aims_role", "Required for", FieldKind::Enum(AIMS_ROLES)).required().list().filter().sort(),
+        field("description", "What it means", FieldKind::LongText),
+    ],
+    links: &[],
+};
+
+pub const COMPETENCE_KINDS: &[(&str, &str)] = &[
+    ("training", "Training"),
+    ("education", "Education"),
+    ("experience", "Experience"),
+    ("certification", "Certification"),
+];
+
+/// Evidence that a person has a competence (7.2 c, d).
+pub const COMPETENCE_RECORDS: RegisterSpec = RegisterSpec {
+    table: "competence_records",
+    path: "competence-records",
+    prefix: "CER",
+    singular: "competence record",
+    plural: "Competence records",
+    intro: "Evidence that a person has a competence: training, education, experience or a certification, with its date, until when it holds, and its file.",
+    fields: &[
+        field("name", "What", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("person_id", "Person", FieldKind::Ref("people")).required().list().filter(),
+        field("competence_id", "Competence", FieldKind::Ref("competences")).required().list().filter(),
+        field("kind", "Kind", FieldKind::Enum(COMPETENCE_KINDS)).required().list().filter(),
+        field("obtained_on", "Obtained on", FieldKind::Date).required().list().sort(),
+        field("expires_on", "Valid until", FieldKind::Date).list().sort(),
+        field("evidence_id", "Evidence file", FieldKind::Ref("evidence")).filter(),
+        field("notes", "Notes", FieldKind::LongText),
+    ],
+    links: &[],
+};
+
+/// Trainings held, with attendees and their effectiveness (7.2 c, d).
+pub const TRAININGS: RegisterSpec = RegisterSpec {
+    table: "trainings",
+    path: "trainings",
+    prefix: "TRN",
+    singular: "training",
+    plural: "Trainings",
+    intro: "Trainings held: course, provider, date, duration, attendees, the competences and AI systems it covers, until when it holds, and whether it worked (7.2 d). An attendee of a training in date that was not found ineffective has the competences it covers.",
+    fields: &[
+        field("name", "Course", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("provider", "Provider", FieldKind::Text { max: 200 }).list(),
+        field("held_on", "Held on", FieldKind::Date).required().list().sort(),
+        field("duration_hours", "Duration (hours)", FieldKind::Number),
+        field("expires_on", "Valid until", FieldKind::Date).list().sort(),
+        field("effectiveness", "Effectiveness", FieldKind::Enum(EFFECTIVENESS)).list().filter(),
+        field("effectiveness_method", "How effectiveness was evaluated", FieldKind::LongText).help("For example a test, an observed task or a follow-up interview (7.2 d)."),
+        field("evaluated_on", "Evaluated on", FieldKind::Date),
+    ],
+    links: &[
+        LinkSpec { field: "attendee_ids", label: "Attendees", other: "people" },
+        LinkSpec { field: "competence_ids", label: "Competences covered", other: "competences" },
+        LinkSpec { field: "system_ids", label: "AI systems covered", other: "ai_systems" },
+        LinkSpec { field: "evidence_ids", label: "Evidence", other: "evidence" },
+    ],
+};
+
+pub const LITERACY_RELATIONS: &[(&str, &str)] = &[
+    ("operates", "Operates or uses the system"),
+    ("oversees", "Oversees its outputs"),
+    ("affected", "Affected by it in their work"),
+];
+
+pub const LITERACY_STATUSES: &[(&str, &str)] = &[
+    ("recorded", "Literacy recorded"),
+    ("planned", "Measure planned"),
+    ("missing", "Not recorded"),
+];
+
+/// AI literacy per person and AI system (EU AI Act Art. 4).
+pub const AI_LITERACY: RegisterSpec = RegisterSpec {
+    table: "ai_literacy",
+    path: "ai-literacy",
+    prefix: "LIT",
+    singular: "AI literacy record",
+    plural: "AI literacy",
+    intro: "Who operates, oversees or is affected in their work by which AI system, and whether their AI literacy for it is recorded (EU AI Act Art. 4 asks for measures ensuring sufficient literacy; internal records suffice).",
+    fields: &[
+        field("name", "Measure", FieldKind::Text { max: 200 }).required().list().sort().help("How literacy was or will be ensured, e.g. the vendor's operator course and a supervised first week."),
+        field("person_id", "Person", FieldKind::Ref("people")).required().list().filter(),
+        field("system_id", "AI system", FieldKind::Ref("ai_systems")).required().list().filter(),
+        field("relation", "Relation to the system", FieldKind::Enum(LITERACY_RELATIONS)).required().list().filter(),
+        field("status", "Literacy", FieldKind::Enum(LITERACY_STATUSES)).required().list().filter().sort(),
+        field("recorded_on", "Recorded on", FieldKind::Date).list().sort(),
+        field("training_id", "Training", FieldKind::Ref("trainings")).filter(),
+        field("evidence_id", "Evidence file", FieldKind::Ref("evidence")).filter(),
+    ],
+    links: &[],
+};
+
+pub const INCIDENT_STATUSES: &[(&str, &str)] = &[
+    ("open", "Open"),
+    ("investigating", "Investigating"),
+    ("contained", "Contained"),
+    ("closed", "Closed"),
+];
+
+pub const HARM_CATEGORIES: &[(&str, &str)] = &[
+    ("health_safety", "Health and safety"),
+    ("fundamental_rights", "Fundamental rights"),
+    ("discrimination", "Discrimination or unfair treatment"),
+    ("privacy", "Privacy and personal data"),
+    ("critical_infrastructure", "Critical infrastructure"),
+    ("property", "Property"),
+    ("environment", "Environment"),
+    ("financial", "Financial"),
+    ("reputation", "Reputation"),
+    ("other", "Other"),
+];
+
+/// AI incidents (A.8.4), with the EU AI Act's serious-incident test and deadlines.
+pub const INCIDENTS: RegisterSpec = RegisterSpec {
+    table: "incidents",
+    path: "incidents",
+    prefix: "INC",
+    singular: "incident",
+    plural: "Incidents",
+    intro: "Incidents of AI systems (A.8.4): what happened, to whom, an append-only timeline, the serious-incident test of the EU AI Act (Art. 3(49)) and, when it applies, the reporting deadline counted from when you became aware (Art. 73).",
+    fields: &[
+        field("name", "Incident", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("description", "What happened", FieldKind::LongText),
+        field("severity", "Severity", FieldKind::Enum(RISK_RATINGS)).required().list().filter().sort(),
+        field("status", "Status", FieldKind::Enum(INCIDENT_STATUSES)).required().list().filter().sort(),
+        field("owner_id", "Handled by", FieldKind::Member).list().filter(),
+        field("affected", "Affected persons or groups", FieldKind::LongText),
+        field("harm_categories", "Harm", FieldKind::Multi(HARM_CATEGORIES)),
+        field("root_cause", "Root cause", FieldKind::LongText),
+        field("corrective_action", "Corrective action", FieldKind::LongText),
+        field("lessons_learned", "Lessons learned", FieldKind::LongText),
+        field("concern_id", "From concern", FieldKind::Ref("concerns")).filter(),
+        field("nonconformity_task_id", "Nonconformity raised", FieldKind::Ref("tasks")).computed(),
+        field("harm_death", "A person died", FieldKind::Bool).computed(),
+        field("harm_health", "Serious harm to a person's health", FieldKind::Bool).computed(),
+        field("harm_infrastructure", "Serious and irreversible disruption of critical infrastructure", FieldKind::Bool).computed(),
+        field("harm_rights", "Infringement of Union-law obligations protecting fundamental rights", FieldKind::Bool).computed(),
+        field("harm_property", "Serious harm to property or the environment", FieldKind::Bool).computed(),
+        field("widespread", "Widespread infringement (Art. 3(61))", FieldKind::Bool).computed(),
+        field("reporting_role", "Our reporting role", FieldKind::Enum(crate::incident::REPORTING_ROLES)).computed(),
+        field("sector_regime", "Sector reporting", FieldKind::Enum(crate::incident::SECTOR_REGIMES)).computed(),
+        field("serious", "Serious (Art. 3(49))", FieldKind::Bool).list().filter().computed(),
+        field("assessed_by", "Test answered by", FieldKind::Member).computed(),
+        field("assessed_on", "Test answered on", FieldKind::Date).computed(),
+        field("became_aware_at", "Became aware", FieldKind::Text { max: 40 }).computed(),
+        field("report_due_at", "Report due", FieldKind::Text { max: 40 }).list().sort().computed(),
+        field("deadline_days", "Deadline (days)", FieldKind::Int { min: 0, max: 100 }).computed(),
+        field("reported_at", "Reported", FieldKind::Text { max: 40 }).computed(),
+        field("complete_report_at", "Complete report", FieldKind::Text { max: 40 }).computed(),
+        field("closed_at", "Closed", FieldKind::Text { max: 40 }).computed(),
+        field("hold", "Hold (Art. 73(6))", FieldKind::Bool).list().filter().computed(),
+    ],
+    links: &[
+        LinkSpec { field: "system_ids", label: "AI systems", other: "ai_systems" },
+        LinkSpec { field: "model_ids", label: "Models", other: "ai_models" },
+        LinkSpec { field: "dataset_ids", label: "Datasets", other: "datasets" },
+        LinkSpec { field: "supplier_ids", label: "Suppliers", other: "suppliers" },
+    ],
+};
+
+pub const PMM_STATUSES: &[(&str, &str)] = &[
+    ("draft", "Draft"),
+    ("active", "Active"),
+    ("retired", "Retired"),
+];
+
+/// Post-market monitoring plans of high-risk systems we provide (EU AI Act Art. 72).
+pub const PMM_PLANS: RegisterSpec = RegisterSpec {
+    table: "pmm_plans",
+    path: "pmm-plans",
+    prefix: "PMP",
+    singular: "post-market monitoring plan",
+    plural: "Post-market monitoring",
+    intro: "For each high-risk AI system the organization provides, the post-market monitoring plan of EU AI Act Art. 72: what is collected, from whom, how and how often. Its cycles record each round and the incidents it found.",
+    fields: &[
+        field("name", "Plan", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("system_id", "AI system", FieldKind::Ref("ai_systems")).required().list().filter(),
+        field("data_collected", "What is collected", FieldKind::LongText),
+        field("sources", "From whom", FieldKind::LongText).help("Deployers, users, logs, complaints, other sources."),
+        field("method", "How it is analysed", FieldKind::LongText),
+        field("frequency", "Cycle", FieldKind::Enum(crate::kpi::FREQUENCIES)).required().list().filter(),
+        field("owner_id", "Owner", FieldKind::Member).list().filter(),
+        field("status", "Status", FieldKind::Enum(PMM_STATUSES)).required().list().filter().sort(),
+    ],
+    links: &[],
+};
+
+pub const PMM_RESULTS: &[(&str, &str)] = &[
+    ("pending", "Pending"),
+    ("no_findings", "Nothing found"),
+    ("findings", "Findings"),
+];
+
+/// One round of post-market monitoring.
+pub const PMM_CYCLES: RegisterSpec = RegisterSpec {
+    table: "pmm_cycles",
+    path: "pmm-cycles",
+    prefix: "PMC",
+    singular: "monitoring cycle",
+    plural: "Monitoring cycles",
+    intro: "Each round of a post-market monitoring plan: when it is due, when it was done, what it found and the incidents it links to.",
+    fields: &[
+        field("name", "Cycle", FieldKind::Text { max: 200 }).required().list().sort(),
+        field("plan_id", "Plan", FieldKind::Ref("pmm_plans")).required().list().filter(),
+        field("due_on", "Due", FieldKind::Date).required().list().sort(),
+        field("completed_on", "Completed on", FieldKind::Date).list().sort(),
+        field("result", "Result", FieldKind::Enum(PMM_RESULTS)).required().list().filter(),
+        field("findings", "What was found", FieldKind::LongText),
+    ],
+    links: &[LinkSpec { field: "incident_ids", label: "Incidents", other: "incidents" }],
+};

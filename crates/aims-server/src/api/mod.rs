@@ -8,6 +8,7 @@ pub mod documents;
 pub mod leadership;
 pub mod maturity;
 pub mod objectives;
+pub mod operations;
 pub mod register_doc;
 pub mod registers;
 pub mod risks;
@@ -30,6 +31,7 @@ pub fn routes() -> ApiRouter {
         .merge(documents::routes())
         .merge(leadership::routes())
         .merge(objectives::routes())
+        .merge(operations::routes())
 }
 
 /// Every API operation the server answers, as `(method, path)`.
@@ -65,6 +67,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(documents::DocumentsDoc::openapi());
     doc.merge(leadership::LeadershipDoc::openapi());
     doc.merge(objectives::ObjectivesDoc::openapi());
+    doc.merge(operations::OperationsDoc::openapi());
     use utoipa::openapi::security::{
         HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
     };

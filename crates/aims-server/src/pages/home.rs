@@ -33,6 +33,9 @@ pub(crate) struct HomePage {
     waiting: usize,
     /// KPIs whose next measurement is overdue (or that were never measured).
     kpis_late: i64,
+    /// Incidents whose report is ours and still to send, soonest due first (live, not cached:
+    /// the countdown moves by the hour).
+    deadlines: Vec<aims_service::incidents::OpenDeadlineView>,
 }
 
 pub(crate) async fn home(
@@ -84,6 +87,7 @@ pub(crate) async fn home(
         .map(|n| (format!("/o/{slug}/{}", n.page), n.text))
         .collect();
     Ok(render(&HomePage {
+        deadlines: aims_service::incidents::open_deadlines(&s.cx, &ctx.scope(), 5).await?,
         kpis_late: v.kpis_late,
         layout: ctx.layout(&ctx.org.name, "home"),
         v,

@@ -39,6 +39,8 @@ mod leadership;
 mod maturity;
 mod members;
 mod objectives;
+mod incidents;
+mod competence;
 mod record;
 mod registers;
 mod removal;
@@ -66,6 +68,8 @@ pub fn routes() -> Router<AppState> {
         .merge(documents::routes())
         .merge(leadership::routes())
         .merge(objectives::routes())
+        .merge(incidents::routes())
+        .merge(competence::routes())
         .merge(risks::routes())
         .merge(criteria::routes())
         .merge(soa::routes())

@@ -378,6 +378,11 @@ pub struct Extras {
     pub review_default: String,
     /// Impact assessments: whether the signed-in user wrote it (an author does not approve).
     pub is_author: bool,
+    /// Notices derived from other records: holds, re-assessments and reviews a change asks
+    /// for, AI literacy, an incident's reporting duty.
+    pub notices: Vec<String>,
+    /// The record's status, for the steps its page offers.
+    pub status: String,
 }
 
 impl Extras {
@@ -401,8 +406,51 @@ pub async fn extras(
         version: rec.get("version").and_then(|v| v.as_i64()).unwrap_or(0),
         ..Default::default()
     };
+    x.status = str_of(rec, "status");
+    let org = ctx.org.org_id;
+    let id = rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
     match spec.table {
+        "ai_systems" => {
+            x.notices = aims_service::rules::hold_warnings(&s.cx.store, org, &[id]).await?;
+            let lit = aims_service::competence::literacy_of(&s.cx.store, org, id).await?;
+            x.notices.push(if lit.people == 0 {
+                "AI literacy (EU AI Act Art. 4): nobody is recorded as operating, overseeing or being affected by this system in their work yet. Record them under AI literacy.".to_string()
+            } else {
+                format!(
+                    "AI literacy (EU AI Act Art. 4): {} of {} people working with this system have their literacy recorded.",
+                    lit.recorded, lit.people
+                )
+            });
+        }
+        "changes" => {
+            let systems: Vec<i64> = s
+                .cx
+                .store
+                .linked_ids("changes", &[id], "ai_systems")
+                .await?
+                .into_iter()
+                .map(|(_, o)| o)
+                .collect();
+            x.notices = aims_service::rules::hold_warnings(&s.cx.store, org, &systems).await?;
+        }
+        "documents" => {
+            let reasons = aims_service::changes::document_reasons(&s.cx.store, org, rec).await?;
+            if !reasons.is_empty() {
+                x.notices.push(format!("Review due: {}. Record a review or publish a new version.", reasons.join("; ")));
+            }
+        }
+        "incidents" => {
+            let d = aims_service::registers::read::get(&s.cx, &ctx.scope(), &aims_domain::register::INCIDENTS, id).await?;
+            if let Some(summary) = d.get("deadline").and_then(|d| d.get("summary")).and_then(|v| v.as_str()) {
+                x.notices.push(summary.to_string());
+            }
+        }
         "risks" => {
+            let with_links = aims_service::registers::read::get(&s.cx, &ctx.scope(), &aims_domain::register::RISKS, id).await?;
+            let reasons = aims_service::changes::risk_reasons(&s.cx.store, org, &with_links).await?;
+            if !reasons.is_empty() {
+                x.notices.push(format!("Re-assessment due: {}. Review the likelihood and impact, then save the risk.", reasons.join("; ")));
+            }
             let (c, _) = risk::criteria(&s.cx.store, ctx.org.org_id).await?;
             let score = rec
                 .get("residual_score")

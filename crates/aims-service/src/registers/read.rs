@@ -114,6 +114,30 @@ async fn expand_with(
         let reasons = crate::impact::reassessment_reasons(cx, org_id, &rec).await?;
         rec.insert("reassessment_due".into(), reasons.into());
     }
+    match spec.table {
+        "ai_systems" => {
+            let holds = crate::rules::hold_warnings(&cx.store, org_id, &[id]).await?;
+            rec.insert("holds".into(), holds.into());
+            let lit = crate::competence::literacy_of(&cx.store, org_id, id).await?;
+            rec.insert("ai_literacy".into(), json!({"people": lit.people, "recorded": lit.recorded}));
+        }
+        "risks" => {
+            let reasons = crate::changes::risk_reasons(&cx.store, org_id, &rec).await?;
+            rec.insert("reassessment_due".into(), reasons.into());
+        }
+        "incidents" => {
+            let d = match crate::incidents::deadline_of(cx, org_id, &rec).await? {
+                Ok(d) => serde_json::to_value(d).unwrap_or(Value::Null),
+                Err(m) => json!({"duty": "unknown", "summary": m.message, "missing": m.field}),
+            };
+            rec.insert("deadline".into(), d);
+        }
+        "documents" => {
+            let reasons = crate::changes::document_reasons(&cx.store, org_id, &rec).await?;
+            rec.insert("review_due".into(), reasons.into());
+        }
+        _ => {}
+    }
     Ok(rec)
 }
 

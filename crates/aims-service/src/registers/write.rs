@@ -20,10 +20,40 @@ pub async fn create(
     scope.require(Permission::Write)?;
     let mut input = input.clone();
     crate::rules::before_write(&cx.store, scope.org_id, spec, None, &mut input).await?;
-    Ok(cx
+    let rec = cx
         .store
         .register_create(&scope.actor, scope.org_id, spec, &input, cx.now())
-        .await?)
+        .await?;
+    with_hold_warnings(cx, scope, spec, rec, None).await
+}
+
+/// A change record touching a held system, or a held system moved in its life cycle, is saved
+/// with `warnings` (Art. 73(6)): the hold warns, it does not refuse.
+async fn with_hold_warnings(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    mut rec: Record,
+    stage_before: Option<String>,
+) -> AppResult<Record> {
+    let systems: Vec<i64> = match spec.table {
+        "changes" => rec
+            .get("system_ids")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+            .unwrap_or_default(),
+        "ai_systems" if stage_before.is_some_and(|s| Some(s.as_str()) != rec.get("lifecycle_stage").and_then(|v| v.as_str())) => {
+            rec.get("id").and_then(|v| v.as_i64()).into_iter().collect()
+        }
+        _ => vec![],
+    };
+    if !systems.is_empty() {
+        let warnings = crate::rules::hold_warnings(&cx.store, scope.org_id, &systems).await?;
+        if !warnings.is_empty() {
+            rec.insert("warnings".into(), warnings.into());
+        }
+    }
+    Ok(rec)
 }
 
 /// Updates the fields `input` carries (the others keep their values), after the rules.
@@ -38,7 +68,15 @@ pub async fn update(
     scope.require(Permission::Write)?;
     let mut input = input.clone();
     crate::rules::before_write(&cx.store, scope.org_id, spec, Some(id), &mut input).await?;
-    Ok(cx
+    let stage_before = match spec.table {
+        "ai_systems" if input.values.iter().any(|(f, _)| f.name == "lifecycle_stage") => cx
+            .store
+            .register_get(scope.org_id, spec, id)
+            .await?
+            .and_then(|r| r.get("lifecycle_stage").and_then(|v| v.as_str()).map(str::to_string)),
+        _ => None,
+    };
+    let rec = cx
         .store
         .register_update(
             &scope.actor,
@@ -49,7 +87,8 @@ pub async fn update(
             &input,
             cx.now(),
         )
-        .await?)
+        .await?;
+    with_hold_warnings(cx, scope, spec, rec, stage_before).await
 }
 
 /// Creates a record from a JSON object (the API's body): fields checked, then `create`.

@@ -4,6 +4,7 @@ mod access;
 mod backup;
 mod catalog;
 mod documents;
+mod incidents;
 mod maturity;
 mod objectives;
 mod registers;

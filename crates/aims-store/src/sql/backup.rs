@@ -399,6 +399,23 @@ pub(crate) fn backup_tables() -> Vec<BackupTableOwned> {
         ]),
     ));
     out.push((
+        "incident_events".into(),
+        true,
+        "id".into(),
+        named(&[
+            ("id", Col::Int),
+            ("org_id", Col::Int),
+            ("incident_id", Col::Int),
+            ("kind", Col::Text),
+            ("at", Col::Text),
+            ("note", Col::Text),
+            ("authority", Col::Text),
+            ("reference", Col::Text),
+            ("entered_at", Col::Time),
+            ("entered_by", Col::OptInt),
+        ]),
+    ));
+    out.push((
         "concern_links".into(),
         false,
         "org_id".into(),

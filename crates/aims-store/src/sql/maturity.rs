@@ -166,6 +166,12 @@ pub async fn org_facts(
         .bind(org_id)
         .fetch_all(&p.read)
         .await?,
+        trainings: sqlx::query_scalar("SELECT COUNT(*) FROM trainings WHERE org_id = $1 AND held_on <= $2").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        trainings_expired: sqlx::query_scalar("SELECT COUNT(*) FROM trainings WHERE org_id = $1 AND expires_on <> '' AND expires_on < $2").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        literacy_people: one("SELECT COUNT(*) FROM ai_literacy WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
+        literacy_recorded: one("SELECT COUNT(*) FROM ai_literacy WHERE org_id = $1 AND status = 'recorded'").bind(org_id).fetch_one(&p.read).await?,
+        incident_reports_missed: sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE org_id = $1 AND reported_at IS NULL AND report_due_at <> '' AND report_due_at < $2 AND status <> 'closed'").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        changes_proposed: one("SELECT COUNT(*) FROM changes WHERE org_id = $1 AND status = 'proposed'").bind(org_id).fetch_one(&p.read).await?,
     };
     // ISO 42001 references with evidence, directly or through a control, or with an approved or published
     // document (current while its review is not overdue), and the newest collection date: aggregated in the database, one row per reference, not one per piece.

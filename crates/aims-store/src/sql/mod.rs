@@ -36,6 +36,7 @@ pub async fn ping(p: &Pools) -> Result<()> {
 mod backup;
 mod catalog;
 mod documents;
+mod incidents;
 mod maturity;
 mod members;
 mod objectives;
@@ -48,6 +49,7 @@ mod tokens;
 pub use backup::*;
 pub use catalog::*;
 pub use documents::*;
+pub use incidents::*;
 pub use maturity::*;
 pub use members::*;
 pub use objectives::*;

@@ -655,6 +655,10 @@ pub(crate) async fn after_write(
             .await?;
             Ok(true)
         }
+        "incidents" => {
+            super::incidents::recompute(tx, org_id, id).await?;
+            Ok(true)
+        }
         _ => Ok(false),
     }
 }
