@@ -96,6 +96,10 @@ run_backend() {
   bench "Documents (10,000), first page (API)" list "$base/api/v1/documents?limit=10" "${auth[@]}"
   bench "Documents, filtered and sorted by next review (API)" list "$base/api/v1/documents?kind=procedure&sort=next_review&limit=10" "${auth[@]}"
   bench "Documents list (HTML)" list "$base/o/acme/inventory/documents" "${cookie[@]}"
+  bench "Incidents (10,000), first page (API)" list "$base/api/v1/incidents?limit=10" "${auth[@]}"
+  bench "Incidents, filtered and sorted by report due (API)" list "$base/api/v1/incidents?severity=critical&sort=report_due_at&limit=10" "${auth[@]}"
+  bench "Incidents list (HTML)" list "$base/o/acme/inventory/incidents" "${cookie[@]}"
+  bench "Dashboard with reporting deadlines (HTML)" 50 "$base/o/acme" "${cookie[@]}"
   # The demo's first KPI carries the large organization's 10,000 measurements.
   local kpi_id; kpi_id=$(curl -s "${auth[@]}" "$base/api/v1/kpis?limit=10" | grep -o '"id":[0-9]*' | cut -d: -f2 | sort -n | head -1)
   bench "KPI chart, 10,000 measurements (SVG)" 50 "$base/api/v1/kpis/$kpi_id/chart.svg" "${auth[@]}"

@@ -34,7 +34,10 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
         "provider_unreachable",
         "Provider could not be reached: we report (Art. 26(5))",
     ),
-    ("initial_report", "Initial report sent (may be incomplete, Art. 73(5))"),
+    (
+        "initial_report",
+        "Initial report sent (may be incomplete, Art. 73(5))",
+    ),
     ("complete_report", "Complete report sent"),
     ("closed", "Closed"),
     ("note", "Note"),
@@ -98,7 +101,12 @@ pub struct Facts {
 impl Facts {
     /// The facts from the test's answers and the timeline (kind, moment) in the order entered:
     /// the newest entry of each kind counts, as a correction is a newer entry.
-    pub fn from_timeline(harm: Harm, role: &str, sector: &str, events: &[(String, String)]) -> Facts {
+    pub fn from_timeline(
+        harm: Harm,
+        role: &str,
+        sector: &str,
+        events: &[(String, String)],
+    ) -> Facts {
         let latest = |kind: &str| {
             events
                 .iter()
@@ -192,7 +200,11 @@ pub enum Duty {
     /// The deployer informed the provider, whose duty the report is.
     ProviderInformed(DateTime<Utc>),
     /// We report to the authority by `due`.
-    Report { rule: Rule, due: DateTime<Utc>, handed_off: bool },
+    Report {
+        rule: Rule,
+        due: DateTime<Utc>,
+        handed_off: bool,
+    },
 }
 
 /// The state of our reporting duty at `now`.
@@ -220,7 +232,11 @@ pub fn deadline(f: &Facts) -> Result<Deadline, Missing> {
         (a, b) => a.or(b),
     };
     let complete_outstanding = f.initial_report.is_some() && f.complete_report.is_none();
-    let done = |duty| Deadline { duty, reported, complete_outstanding };
+    let done = |duty| Deadline {
+        duty,
+        reported,
+        complete_outstanding,
+    };
     let Some(rule) = rule(&f.harm, &f.sector) else {
         let why = if f.harm.serious() || f.harm.widespread {
             format!(
@@ -228,7 +244,8 @@ pub fn deadline(f: &Facts) -> Result<Deadline, Missing> {
                 if f.sector == "medical_devices" { "Art. 73(10)" } else { "Art. 73(9)" }
             )
         } else {
-            "not a serious incident (Art. 3(49)) nor a widespread infringement (Art. 3(61))".to_string()
+            "not a serious incident (Art. 3(49)) nor a widespread infringement (Art. 3(61))"
+                .to_string()
         };
         return Ok(done(Duty::None(why)));
     };
@@ -330,7 +347,12 @@ pub fn parse_moment(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"] {
+    for f in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
             return Some(t.and_utc());
         }
@@ -368,13 +390,34 @@ mod tests {
 
     #[test]
     fn the_shortest_clock_applies() {
-        let health = Harm { health: true, ..Harm::default() };
-        assert_eq!(due(&deadline(&facts(health, "provider")).unwrap()), (15, "2026-12-16T10:00:00Z".into()));
-        let death = Harm { death: true, health: true, ..Harm::default() };
+        let health = Harm {
+            health: true,
+            ..Harm::default()
+        };
+        assert_eq!(
+            due(&deadline(&facts(health, "provider")).unwrap()),
+            (15, "2026-12-16T10:00:00Z".into())
+        );
+        let death = Harm {
+            death: true,
+            health: true,
+            ..Harm::default()
+        };
         assert_eq!(due(&deadline(&facts(death, "provider")).unwrap()).0, 10);
-        let both = Harm { death: true, infrastructure: true, ..Harm::default() };
-        assert_eq!(due(&deadline(&facts(both, "provider")).unwrap()), (2, "2026-12-03T10:00:00Z".into()));
-        let wide = Harm { rights: true, widespread: true, ..Harm::default() };
+        let both = Harm {
+            death: true,
+            infrastructure: true,
+            ..Harm::default()
+        };
+        assert_eq!(
+            due(&deadline(&facts(both, "provider")).unwrap()),
+            (2, "2026-12-03T10:00:00Z".into())
+        );
+        let wide = Harm {
+            rights: true,
+            widespread: true,
+            ..Harm::default()
+        };
         assert_eq!(due(&deadline(&facts(wide, "provider")).unwrap()).0, 2);
         let none = deadline(&facts(Harm::default(), "provider")).unwrap();
         assert!(matches!(none.duty, Duty::None(_)));
@@ -382,7 +425,13 @@ mod tests {
 
     #[test]
     fn a_sector_regime_notifies_only_rights_infringements() {
-        let mut f = facts(Harm { death: true, ..Harm::default() }, "provider");
+        let mut f = facts(
+            Harm {
+                death: true,
+                ..Harm::default()
+            },
+            "provider",
+        );
         f.sector = "medical_devices".into();
         assert!(matches!(deadline(&f).unwrap().duty, Duty::None(w) if w.contains("73(10)")));
         f.harm.rights = true;
@@ -391,19 +440,40 @@ mod tests {
 
     #[test]
     fn a_deployer_informs_the_provider_and_takes_over_when_it_cannot() {
-        let mut f = facts(Harm { death: true, ..Harm::default() }, "deployer");
+        let mut f = facts(
+            Harm {
+                death: true,
+                ..Harm::default()
+            },
+            "deployer",
+        );
         assert_eq!(deadline(&f).unwrap().duty, Duty::InformProvider);
         f.provider_informed = Some(at("2026-12-01T11:00"));
-        assert!(matches!(deadline(&f).unwrap().duty, Duty::ProviderInformed(_)));
+        assert!(matches!(
+            deadline(&f).unwrap().duty,
+            Duty::ProviderInformed(_)
+        ));
         f.provider_unreachable = Some(at("2026-12-02T11:00"));
         let d = deadline(&f).unwrap();
         assert_eq!(due(&d), (10, "2026-12-11T10:00:00Z".into()));
-        assert!(matches!(d.duty, Duty::Report { handed_off: true, .. }));
+        assert!(matches!(
+            d.duty,
+            Duty::Report {
+                handed_off: true,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn awareness_is_needed_and_reports_count() {
-        let mut f = facts(Harm { health: true, ..Harm::default() }, "provider");
+        let mut f = facts(
+            Harm {
+                health: true,
+                ..Harm::default()
+            },
+            "provider",
+        );
         f.became_aware = None;
         assert_eq!(deadline(&f).unwrap_err().field, "became_aware");
         f.became_aware = Some(at("2026-12-01T10:00"));
@@ -411,18 +481,30 @@ mod tests {
         f.initial_report = Some(at("2026-12-05T10:00"));
         let d = deadline(&f).unwrap();
         assert!(d.complete_outstanding && !d.late() && !hold(&f));
-        assert!(d.summary(at("2026-12-06T00:00")).contains("complete report is still to follow"));
+        assert!(d
+            .summary(at("2026-12-06T00:00"))
+            .contains("complete report is still to follow"));
         f.complete_report = Some(at("2026-12-20T10:00"));
         assert!(!deadline(&f).unwrap().complete_outstanding);
     }
 
     #[test]
     fn the_countdown_reads_in_days_and_hours() {
-        let f = facts(Harm { death: true, ..Harm::default() }, "provider");
+        let f = facts(
+            Harm {
+                death: true,
+                ..Harm::default()
+            },
+            "provider",
+        );
         let d = deadline(&f).unwrap();
         assert!(d.summary(at("2026-12-01T10:00")).contains("10 days left"));
-        assert!(d.summary(at("2026-12-02T11:00")).contains("8 days 23 hours left"));
+        assert!(d
+            .summary(at("2026-12-02T11:00"))
+            .contains("8 days 23 hours left"));
         assert!(d.missed(at("2026-12-11T10:01")));
-        assert!(d.summary(at("2026-12-12T00:00")).starts_with("Report overdue"));
+        assert!(d
+            .summary(at("2026-12-12T00:00"))
+            .starts_with("Report overdue"));
     }
 }

@@ -24,7 +24,9 @@ pub struct ApproveIn {
 /// `warnings` when a system it touches is on an incident's hold (Art. 73(6)).
 pub async fn approve(cx: &Cx, scope: &Scope, id: i64, b: ApproveIn) -> AppResult<Record> {
     if !scope.perms.allows(Permission::Approve) {
-        return Err(AppError::forbidden("approving a change needs a manager or admin role"));
+        return Err(AppError::forbidden(
+            "approving a change needs a manager or admin role",
+        ));
     }
     let change = cx
         .store
@@ -54,7 +56,15 @@ pub async fn approve(cx: &Cx, scope: &Scope, id: i64, b: ApproveIn) -> AppResult
     }
     let mut rec = cx
         .store
-        .register_update(&scope.actor, scope.org_id, &CHANGES, id, b.version, &input, cx.now())
+        .register_update(
+            &scope.actor,
+            scope.org_id,
+            &CHANGES,
+            id,
+            b.version,
+            &input,
+            cx.now(),
+        )
         .await?;
     let systems = ids(&rec, "system_ids");
     let warnings = crate::rules::hold_warnings(&cx.store, scope.org_id, &systems).await?;
@@ -91,7 +101,10 @@ pub async fn reasons(
         return Ok(vec![]);
     }
     let mut out = vec![];
-    for c in store.register_get_many(org_id, &CHANGES, &change_ids).await? {
+    for c in store
+        .register_get_many(org_id, &CHANGES, &change_ids)
+        .await?
+    {
         let approved = matches!(text(&c, "status").as_str(), "approved" | "implemented");
         let at = moment(&c, "approved_at");
         if approved && at.is_some() && (since.is_none() || at >= since) {
@@ -110,7 +123,14 @@ pub async fn reasons(
 /// was last saved.
 pub async fn risk_reasons(store: &Store, org_id: i64, risk: &Record) -> AppResult<Vec<String>> {
     let systems = ids(risk, "system_ids");
-    reasons(store, org_id, "ai_systems", &systems, moment(risk, "updated_at")).await
+    reasons(
+        store,
+        org_id,
+        "ai_systems",
+        &systems,
+        moment(risk, "updated_at"),
+    )
+    .await
 }
 
 /// Why a document is due for review: an approved change touching it since it was last changed,

@@ -75,12 +75,29 @@ fn label(k: &str) -> String {
 fn list(r: &Record, k: &str) -> Vec<String> {
     r.get(k)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
-async fn rows(store: &Store, org_id: i64, spec: &'static aims_domain::register::RegisterSpec) -> AppResult<Vec<Record>> {
-    all_rows(store, org_id, spec, &ListQuery { limit: 500, ..Default::default() }).await
+async fn rows(
+    store: &Store,
+    org_id: i64,
+    spec: &'static aims_domain::register::RegisterSpec,
+) -> AppResult<Vec<Record>> {
+    all_rows(
+        store,
+        org_id,
+        spec,
+        &ListQuery {
+            limit: 500,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// Gaps per person and per role, from the records as they stand today.
@@ -95,8 +112,12 @@ pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<CompetenceView> {
     let assignments = rows(store, org, &AIMS_ROLE_ASSIGNMENTS).await?;
     let tasks = rows(store, org, &TASKS).await?;
     let training_ids: Vec<i64> = trainings.iter().filter_map(|t| num(t, "id")).collect();
-    let attendees = store.linked_ids("trainings", &training_ids, "people").await?;
-    let covers = store.linked_ids("trainings", &training_ids, "competences").await?;
+    let attendees = store
+        .linked_ids("trainings", &training_ids, "people")
+        .await?;
+    let covers = store
+        .linked_ids("trainings", &training_ids, "competences")
+        .await?;
     let in_date = |until: &str| until.is_empty() || until >= today.as_str();
 
     let mut out = vec![];
@@ -105,17 +126,25 @@ pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<CompetenceView> {
         let Some(pid) = num(p, "id") else { continue };
         let mut roles: BTreeSet<String> = list(p, "aims_roles").into_iter().collect();
         if let Some(member) = num(p, "member_id") {
-            for a in assignments.iter().filter(|a| num(a, "member_id") == Some(member)) {
+            for a in assignments
+                .iter()
+                .filter(|a| num(a, "member_id") == Some(member))
+            {
                 roles.insert(text(a, "aims_role"));
             }
         }
         let mut needs = vec![];
-        for c in competences.iter().filter(|c| roles.contains(&text(c, "aims_role"))) {
+        for c in competences
+            .iter()
+            .filter(|c| roles.contains(&text(c, "aims_role")))
+        {
             let Some(cid) = num(c, "id") else { continue };
             // (reference, valid until, planned) of everything that proves the competence.
             let mut proofs: Vec<(String, String, bool)> = records
                 .iter()
-                .filter(|r| num(r, "person_id") == Some(pid) && num(r, "competence_id") == Some(cid))
+                .filter(|r| {
+                    num(r, "person_id") == Some(pid) && num(r, "competence_id") == Some(cid)
+                })
                 .map(|r| (text(r, "reference"), text(r, "expires_on"), false))
                 .collect();
             for t in &trainings {
@@ -127,7 +156,9 @@ pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<CompetenceView> {
                     proofs.push((text(t, "reference"), text(t, "expires_on"), planned));
                 }
             }
-            let held = proofs.iter().find(|(_, until, planned)| !planned && in_date(until));
+            let held = proofs
+                .iter()
+                .find(|(_, until, planned)| !planned && in_date(until));
             let expired = proofs.iter().find(|(_, _, planned)| !planned);
             let planned = proofs.iter().find(|(_, _, planned)| *planned);
             let marker = format!("{} for {}", text(c, "reference"), text(p, "reference"));
@@ -135,15 +166,21 @@ pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<CompetenceView> {
                 .iter()
                 .find(|t| text(t, "source").contains(&marker) && text(t, "status") != "done");
             let (status, by, until) = match (held, expired) {
-                (Some(h), _) => ("held", Some(h.0.clone()), Some(h.1.clone()).filter(|u| !u.is_empty())),
+                (Some(h), _) => (
+                    "held",
+                    Some(h.0.clone()),
+                    Some(h.1.clone()).filter(|u| !u.is_empty()),
+                ),
                 (None, Some(e)) => ("expired", Some(e.0.clone()), Some(e.1.clone())),
                 (None, None) => ("gap", None, None),
             };
-            let action = (status != "held").then(|| {
-                planned
-                    .map(|p| format!("training {} is planned", p.0))
-                    .or_else(|| task.map(|t| format!("task {} is open", text(t, "reference"))))
-            }).flatten();
+            let action = (status != "held")
+                .then(|| {
+                    planned
+                        .map(|p| format!("training {} is planned", p.0))
+                        .or_else(|| task.map(|t| format!("task {} is open", text(t, "reference"))))
+                })
+                .flatten();
             let role = text(c, "aims_role");
             let e = by_role.entry(role.clone()).or_default();
             if status != "held" {
@@ -196,13 +233,21 @@ pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<CompetenceView> {
         roles,
         trainings_not_evaluated: trainings
             .iter()
-            .filter(|t| text(t, "held_on") <= today && matches!(text(t, "effectiveness").as_str(), "" | "not_checked"))
+            .filter(|t| {
+                text(t, "held_on") <= today
+                    && matches!(text(t, "effectiveness").as_str(), "" | "not_checked")
+            })
             .count(),
     })
 }
 
 /// Opens a task to close one person's competence gap, named so the competence page shows it.
-pub async fn gap_task(cx: &Cx, scope: &Scope, person_id: i64, competence_id: i64) -> AppResult<Record> {
+pub async fn gap_task(
+    cx: &Cx,
+    scope: &Scope,
+    person_id: i64,
+    competence_id: i64,
+) -> AppResult<Record> {
     scope.require(Permission::Write)?;
     let (store, org) = (&cx.store, scope.org_id);
     let person = store
@@ -229,7 +274,12 @@ pub async fn gap_task(cx: &Cx, scope: &Scope, person_id: i64, competence_id: i64
     obj.insert("status".into(), "open".into());
     obj.insert(
         "source".into(),
-        format!("competence gap {} for {}", text(&competence, "reference"), text(&person, "reference")).into(),
+        format!(
+            "competence gap {} for {}",
+            text(&competence, "reference"),
+            text(&person, "reference")
+        )
+        .into(),
     );
     if let Some(m) = num(&person, "member_id") {
         obj.insert("owner_id".into(), m.into());
@@ -258,6 +308,9 @@ pub async fn literacy_of(store: &Store, org_id: i64, system_id: i64) -> AppResul
     let rows = all_rows(store, org_id, &AI_LITERACY, &q).await?;
     Ok(Literacy {
         people: rows.len(),
-        recorded: rows.iter().filter(|r| text(r, "status") == "recorded").count(),
+        recorded: rows
+            .iter()
+            .filter(|r| text(r, "status") == "recorded")
+            .count(),
     })
 }

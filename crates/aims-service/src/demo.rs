@@ -26,6 +26,8 @@ pub struct Scale {
     pub documents: usize,
     /// Measurements of the first KPI beyond the demo's year of monthly values (the chart's benchmark).
     pub measurements: usize,
+    /// Incidents beyond the demo's three (the incident list's benchmark).
+    pub incidents: usize,
     /// Later changes per risk and per piece of evidence (status moves, renewals): they make
     /// the audit trail as long as a real organization's.
     pub updates_per_record: usize,
@@ -41,6 +43,7 @@ pub const SMALL: Scale = Scale {
     evidence: 25,
     documents: 0,
     measurements: 0,
+    incidents: 0,
     updates_per_record: 1,
 };
 pub const LARGE: Scale = Scale {
@@ -53,6 +56,7 @@ pub const LARGE: Scale = Scale {
     evidence: 100_000,
     documents: 10_000,
     measurements: 10_000,
+    incidents: 10_000,
     updates_per_record: 5,
 };
 
@@ -418,8 +422,9 @@ pub async fn generate(
         progress,
     )
     .await?;
+    let operated = operation(cx, scope, owner_id, &sys_ids, scale.incidents, progress).await?;
     Ok(
-        json!({"documents": documented, "objectives_and_measurements": measured, "suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
+        json!({"documents": documented, "objectives_and_measurements": measured, "competence_incidents_and_changes": operated, "suppliers": sup_ids.len(), "ai_systems": sys_ids.len(), "models": model_ids.len(), "datasets": scale.datasets, "risks": risk_ids.len(),
               "controls": control_ids.len(), "evidence": ev_ids.len(), "impact_assessments": ia_ids.len(), "changes": changes, "soa_entries": entries.len()}),
     )
 }
@@ -648,6 +653,199 @@ async fn objectives(
     }
     Ok(made)
 }
+
+/// Competence and AI literacy, a serious incident with its timeline and deadline, a planned
+/// change, and post-market monitoring of a high-risk system we provide; plus `extra`
+/// incidents for the benchmark.
+async fn operation(
+    cx: &Cx,
+    scope: &Scope,
+    owner_id: i64,
+    sys_ids: &[i64],
+    extra: usize,
+    progress: &(dyn Fn(String) + Sync),
+) -> Result<usize, AppError> {
+    use aims_domain::register::{
+        AI_LITERACY, CHANGES, COMPETENCES, COMPETENCE_RECORDS, INCIDENTS, PEOPLE, PMM_CYCLES,
+        PMM_PLANS, TRAININGS,
+    };
+    let Some(&system) = sys_ids.first() else {
+        return Ok(0);
+    };
+    let people = vec![
+        json!({"name": "Demo owner", "unit": "AI governance", "member_id": owner_id, "job_title": "Head of AI governance"}),
+        json!({"name": "Ana Ribeiro", "email": "ana.ribeiro@example.org", "unit": "Recruiting", "job_title": "Recruiter", "aims_roles": ["ai_system_owner"]}),
+        json!({"name": "Tomás Novak", "email": "tomas.novak@example.org", "unit": "Data", "job_title": "Data engineer", "aims_roles": ["data_steward"]}),
+    ];
+    let person_ids = create_all(cx, scope, &PEOPLE, people, progress).await?;
+    let competences = vec![
+        json!({"name": "AI risk assessment method", "aims_role": "aims_manager", "description": "Runs a risk assessment with the organization's criteria and explains the result."}),
+        json!({"name": "ISO/IEC 42001 requirements", "aims_role": "aims_manager"}),
+        json!({"name": "Human oversight of the system's outputs", "aims_role": "ai_system_owner", "description": "Knows when to overrule the system and how to record it."}),
+        json!({"name": "Data quality and provenance checks", "aims_role": "data_steward"}),
+    ];
+    let cmp = create_all(cx, scope, &COMPETENCES, competences, progress).await?;
+    let mut made = person_ids.len() + cmp.len();
+    if let ([owner, ana, tomas], [risk_method, iso, oversight, data]) = (&person_ids[..], &cmp[..])
+    {
+        let records = vec![
+            json!({"name": "Lead implementer certificate", "person_id": owner, "competence_id": iso, "kind": "certification", "obtained_on": "2025-03-14", "expires_on": "2028-03-13"}),
+            json!({"name": "Five years running the risk process", "person_id": owner, "competence_id": risk_method, "kind": "experience", "obtained_on": "2026-01-01"}),
+            json!({"name": "Data engineering degree", "person_id": tomas, "competence_id": data, "kind": "education", "obtained_on": "2019-07-01"}),
+        ];
+        made += create_all(cx, scope, &COMPETENCE_RECORDS, records, progress)
+            .await?
+            .len();
+        // Ana's oversight training is planned: her gap shows the action that closes it.
+        let trainings = vec![
+            json!({"name": "Overseeing the screening assistant", "provider": "In-house", "held_on": "2027-01-20", "duration_hours": 3, "expires_on": "2028-01-19",
+                   "attendee_ids": [ana], "competence_ids": [oversight], "system_ids": [system], "effectiveness": "not_checked"}),
+            json!({"name": "AI literacy for everyone", "provider": "In-house", "held_on": "2026-10-06", "duration_hours": 1.5, "expires_on": "2027-10-05",
+                   "attendee_ids": [owner, ana, tomas], "system_ids": [system], "effectiveness": "effective", "effectiveness_method": "A ten-question quiz a week later; everyone passed.", "evaluated_on": "2026-10-13"}),
+        ];
+        let trn = create_all(cx, scope, &TRAININGS, trainings, progress).await?;
+        made += trn.len();
+        let literacy = vec![
+            json!({"name": "AI literacy for everyone, and the system's operator guide", "person_id": ana, "system_id": system, "relation": "operates", "status": "recorded", "recorded_on": "2026-10-06", "training_id": trn.get(1)}),
+            json!({"name": "AI literacy for everyone", "person_id": tomas, "system_id": system, "relation": "affected", "status": "recorded", "recorded_on": "2026-10-06", "training_id": trn.get(1)}),
+            json!({"name": "Oversight training planned", "person_id": owner, "system_id": system, "relation": "oversees", "status": "planned"}),
+        ];
+        made += create_all(cx, scope, &AI_LITERACY, literacy, progress)
+            .await?
+            .len();
+    }
+    // A high-risk system we provide, classified, with its post-market monitoring.
+    let screening = json!({"name": "Applicant screening assistant", "lifecycle_stage": "verification_validation", "owner_id": owner_id, "roles": ["provider"], "in_scope": true,
+                           "purpose": "Ranks job applications for a recruiter to review.", "personal_data": true, "business_unit": "Recruiting"});
+    let screening_id = create_all(cx, scope, &AI_SYSTEMS, vec![screening], progress).await?;
+    made += screening_id.len();
+    if let Some(&sid) = screening_id.first() {
+        let rec = cx
+            .store
+            .register_get(scope.org_id, &AI_SYSTEMS, sid)
+            .await?
+            .unwrap_or_default();
+        let answers = aims_domain::classify::Answers {
+            annex_iii_use_cases: vec!["Annex III point 4(a)".into()],
+            profiles_natural_persons: true,
+            ..Default::default()
+        };
+        crate::classification::classify_system(
+            cx,
+            scope,
+            sid,
+            crate::classification::ClassifyRequest {
+                answers,
+                version: rec.get("version").and_then(Value::as_i64).unwrap_or(1),
+            },
+        )
+        .await?;
+        let plan = vec![
+            json!({"name": "Screening quality and complaints", "system_id": sid, "frequency": "quarterly", "owner_id": owner_id, "status": "active",
+                               "data_collected": "Recruiters' overrides, selection rates by group, applicants' complaints.", "sources": "Deployers' recruiters, applicants through the reporting link, the system's logs.",
+                               "method": "Quarterly review of override and selection rates against the validation baseline."}),
+        ];
+        let plans = create_all(cx, scope, &PMM_PLANS, plan, progress).await?;
+        made += plans.len();
+        if let Some(&plan) = plans.first() {
+            let cycles = vec![
+                json!({"name": "Q3 2026", "plan_id": plan, "due_on": "2026-10-15", "completed_on": "2026-10-12", "result": "no_findings", "findings": "Override and selection rates within the baseline."}),
+                json!({"name": "Q4 2026", "plan_id": plan, "due_on": "2027-01-15", "result": "pending"}),
+            ];
+            made += create_all(cx, scope, &PMM_CYCLES, cycles, progress)
+                .await?
+                .len();
+        }
+        let change = vec![
+            json!({"name": "Retrain the screening model on 2026 applications", "purpose": "Selection rates drifted from the validation baseline.", "consequences": "A new model version: the impact assessment and the bias tests are repeated.",
+                                 "processes": ["risk_assessment", "impact_assessment"], "owner_id": owner_id, "planned_date": "2027-02-01", "status": "proposed", "system_ids": [sid]}),
+        ];
+        made += create_all(cx, scope, &CHANGES, change, progress)
+            .await?
+            .len();
+    }
+    // Incidents: one closed, one serious with its clock running, one raised from a concern.
+    let incidents = vec![
+        json!({"name": "Chatbot quoted a wrong refund period", "severity": "low", "status": "closed", "owner_id": owner_id, "system_ids": [system],
+               "affected": "About 40 customers in one week.", "harm_categories": ["financial"], "root_cause": "The policy document in the retrieval index was outdated.",
+               "corrective_action": "The index is rebuilt on every policy publication.", "lessons_learned": "Retrieval sources are part of document control."}),
+        json!({"name": "Screening ranked applicants with a disability systematically lower", "severity": "high", "status": "investigating", "owner_id": owner_id,
+               "system_ids": screening_id, "affected": "Applicants who disclosed a disability, since September.", "harm_categories": ["discrimination", "fundamental_rights"]}),
+    ];
+    let inc = create_all(cx, scope, &INCIDENTS, incidents, progress).await?;
+    made += inc.len();
+    if let Some(&serious) = inc.get(1) {
+        let rec = cx
+            .store
+            .register_get(scope.org_id, &INCIDENTS, serious)
+            .await?
+            .unwrap_or_default();
+        let test = crate::incidents::TestIn {
+            death: false,
+            health: false,
+            infrastructure: false,
+            rights: true,
+            property: false,
+            widespread: false,
+            reporting_role: "provider".into(),
+            sector_regime: None,
+            version: rec.get("version").and_then(Value::as_i64).unwrap_or(1),
+        };
+        crate::incidents::answer_test(cx, scope, serious, test).await?;
+        let now = cx.now();
+        for (kind, ago, note) in [
+            ("occurred", 30, "First affected ranking found in the logs."),
+            ("detected", 3, "A recruiter noticed the pattern."),
+            ("became_aware", 2, "The AI system owner confirmed it."),
+            (
+                "causal_link",
+                1,
+                "Reasonable likelihood that the model caused it.",
+            ),
+        ] {
+            let e = crate::incidents::EventIn {
+                kind: kind.into(),
+                at: Some(aims_domain::incident::stamp(
+                    now - chrono::Duration::days(ago),
+                )),
+                note: note.into(),
+                authority: String::new(),
+                reference: String::new(),
+            };
+            crate::incidents::add_event(cx, scope, serious, e).await?;
+            made += 1;
+        }
+    }
+    let concerns = crate::registers::all_rows(
+        &cx.store,
+        scope.org_id,
+        &aims_domain::register::CONCERNS,
+        &Default::default(),
+    )
+    .await?;
+    if let Some(c) = concerns
+        .iter()
+        .find(|c| crate::record::text(c, "status") == "in_triage")
+    {
+        if let Some(id) = crate::record::num(c, "id") {
+            crate::incidents::promote_concern(cx, scope, id).await?;
+            made += 1;
+        }
+    }
+    if extra > 0 {
+        let rows: Vec<Value> = (0..extra)
+            .map(|i| json!({"name": format!("{} incident {}", ADJ[i % ADJ.len()], i + 1), "severity": SEVERITIES[i % 4],
+                            "status": INCIDENT_STATES[i % 4], "owner_id": owner_id, "system_ids": [sys_ids[i % sys_ids.len()]]}))
+            .collect();
+        made += create_all(cx, scope, &INCIDENTS, rows, progress)
+            .await?
+            .len();
+    }
+    Ok(made)
+}
+
+const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+const INCIDENT_STATES: [&str; 4] = ["open", "investigating", "contained", "closed"];
 
 /// Benchmark-sized documents: one draft each, written in batches like the other registers.
 async fn more_documents(

@@ -297,7 +297,9 @@ pub async fn reassessment_reasons(
     // so its last update is its approval).
     if let Some(sys) = num(ia, "system_id") {
         let approved = aims_domain::incident::parse_moment(&text(ia, "updated_at"));
-        out.extend(crate::changes::reasons(&cx.store, org_id, "ai_systems", &[sys], approved).await?);
+        out.extend(
+            crate::changes::reasons(&cx.store, org_id, "ai_systems", &[sys], approved).await?,
+        );
     }
     Ok(out)
 }

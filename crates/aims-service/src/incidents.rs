@@ -143,7 +143,10 @@ pub async fn answer_test(cx: &Cx, scope: &Scope, id: i64, t: TestIn) -> AppResul
         inv.push("reporting_role", "must be provider, deployer or none");
     }
     if !SECTOR_REGIMES.iter().any(|(k, _)| *k == sector) {
-        inv.push("sector_regime", "must be none, equivalent or medical_devices");
+        inv.push(
+            "sector_regime",
+            "must be none, equivalent or medical_devices",
+        );
     }
     inv.into_result().map_err(AppError::invalid)?;
     let mut input = RecordInput::default();
@@ -157,13 +160,33 @@ pub async fn answer_test(cx: &Cx, scope: &Scope, id: i64, t: TestIn) -> AppResul
     ] {
         set(&mut input, name, FieldValue::Bool(v))?;
     }
-    set(&mut input, "reporting_role", FieldValue::Text(Some(t.reporting_role)))?;
+    set(
+        &mut input,
+        "reporting_role",
+        FieldValue::Text(Some(t.reporting_role)),
+    )?;
     set(&mut input, "sector_regime", FieldValue::Text(Some(sector)))?;
-    set(&mut input, "assessed_by", FieldValue::Int(scope.actor.user_id))?;
-    set(&mut input, "assessed_on", FieldValue::Text(Some(cx.today())))?;
+    set(
+        &mut input,
+        "assessed_by",
+        FieldValue::Int(scope.actor.user_id),
+    )?;
+    set(
+        &mut input,
+        "assessed_on",
+        FieldValue::Text(Some(cx.today())),
+    )?;
     Ok(cx
         .store
-        .register_update(&scope.actor, scope.org_id, &INCIDENTS, id, t.version, &input, cx.now())
+        .register_update(
+            &scope.actor,
+            scope.org_id,
+            &INCIDENTS,
+            id,
+            t.version,
+            &input,
+            cx.now(),
+        )
         .await?)
 }
 
@@ -178,7 +201,11 @@ pub async fn add_event(cx: &Cx, scope: &Scope, id: i64, e: EventIn) -> AppResult
             "kind",
             format!(
                 "must be one of {}",
-                incident::EVENT_KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                incident::EVENT_KINDS
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
     }
@@ -186,7 +213,10 @@ pub async fn add_event(cx: &Cx, scope: &Scope, id: i64, e: EventIn) -> AppResult
         None => Some(cx.now()),
         Some(s) => match incident::parse_moment(s) {
             None => {
-                inv.push("at", "must be a moment such as 2026-12-01T14:30 (UTC) or an RFC 3339 time");
+                inv.push(
+                    "at",
+                    "must be a moment such as 2026-12-01T14:30 (UTC) or an RFC 3339 time",
+                );
                 None
             }
             Some(t) if t > cx.now() => {
@@ -200,12 +230,18 @@ pub async fn add_event(cx: &Cx, scope: &Scope, id: i64, e: EventIn) -> AppResult
     if report && e.authority.trim().is_empty() {
         inv.push("authority", "is required for a report: the market-surveillance authority (or, under Art. 73(10), the national competent authority) and its Member State");
     }
-    if matches!(e.kind.as_str(), "provider_informed" | "provider_unreachable")
-        && text(&rec, "reporting_role") != "deployer"
+    if matches!(
+        e.kind.as_str(),
+        "provider_informed" | "provider_unreachable"
+    ) && text(&rec, "reporting_role") != "deployer"
     {
         inv.push("kind", "only a deployer informs the provider (Art. 26(5)): answer the serious-incident test with our reporting role as deployer first");
     }
-    for (field, v, max) in [("note", &e.note, 20_000), ("authority", &e.authority, 300), ("reference", &e.reference, 200)] {
+    for (field, v, max) in [
+        ("note", &e.note, 20_000),
+        ("authority", &e.authority, 300),
+        ("reference", &e.reference, 200),
+    ] {
         if v.chars().count() > max {
             inv.push(field, format!("must be at most {max} characters"));
         }
@@ -240,9 +276,16 @@ fn facts(rec: &Record, events: &[IncidentEvent]) -> Facts {
     let pairs: Vec<(String, String)> = {
         let mut v: Vec<&IncidentEvent> = events.iter().collect();
         v.sort_by_key(|e| e.id);
-        v.into_iter().map(|e| (e.kind.clone(), e.at.clone())).collect()
+        v.into_iter()
+            .map(|e| (e.kind.clone(), e.at.clone()))
+            .collect()
     };
-    Facts::from_timeline(harm_of(rec), &text(rec, "reporting_role"), &text(rec, "sector_regime"), &pairs)
+    Facts::from_timeline(
+        harm_of(rec),
+        &text(rec, "reporting_role"),
+        &text(rec, "sector_regime"),
+        &pairs,
+    )
 }
 
 fn view(d: &Deadline, hold: bool, cx: &Cx) -> DeadlineView {
@@ -291,7 +334,11 @@ pub(crate) async fn deadline_of(
 }
 
 /// Incidents whose report is ours and still to send, soonest first (the dashboard's list).
-pub async fn open_deadlines(cx: &Cx, scope: &Scope, limit: i64) -> AppResult<Vec<OpenDeadlineView>> {
+pub async fn open_deadlines(
+    cx: &Cx,
+    scope: &Scope,
+    limit: i64,
+) -> AppResult<Vec<OpenDeadlineView>> {
     scope.require(Permission::Read)?;
     let now = cx.now();
     Ok(cx
@@ -333,11 +380,20 @@ pub async fn raise_nonconformity(cx: &Cx, scope: &Scope, id: i64) -> AppResult<R
     scope.require(Permission::Write)?;
     let rec = incident(cx, scope, id).await?;
     if num(&rec, "nonconformity_task_id").is_some() {
-        return Err(AppError::conflict("a nonconformity was already raised from this incident: see its task"));
+        return Err(AppError::conflict(
+            "a nonconformity was already raised from this incident: see its task",
+        ));
     }
     let reference = text(&rec, "reference");
     let mut obj = Map::new();
-    obj.insert("name".into(), format!("Nonconformity from {reference}: {}", text(&rec, "name")).chars().take(200).collect::<String>().into());
+    obj.insert(
+        "name".into(),
+        format!("Nonconformity from {reference}: {}", text(&rec, "name"))
+            .chars()
+            .take(200)
+            .collect::<String>()
+            .into(),
+    );
     let cause = text(&rec, "root_cause");
     obj.insert(
         "description".into(),
@@ -355,10 +411,22 @@ pub async fn raise_nonconformity(cx: &Cx, scope: &Scope, id: i64) -> AppResult<R
     let input = check_input(&TASKS, &obj, false).map_err(AppError::invalid)?;
     let task = crate::registers::write::create(cx, scope, &TASKS, &input).await?;
     let mut link = RecordInput::default();
-    set(&mut link, "nonconformity_task_id", FieldValue::Int(num(&task, "id")))?;
+    set(
+        &mut link,
+        "nonconformity_task_id",
+        FieldValue::Int(num(&task, "id")),
+    )?;
     let version = num(&rec, "version").unwrap_or(0);
     cx.store
-        .register_update(&scope.actor, scope.org_id, &INCIDENTS, id, version, &link, cx.now())
+        .register_update(
+            &scope.actor,
+            scope.org_id,
+            &INCIDENTS,
+            id,
+            version,
+            &link,
+            cx.now(),
+        )
         .await?;
     Ok(task)
 }
@@ -373,13 +441,18 @@ pub async fn promote_concern(cx: &Cx, scope: &Scope, concern_id: i64) -> AppResu
         .await?
         .ok_or_else(|| AppError::not_found("concern"))?;
     if text(&concern, "status") == "became_incident" {
-        return Err(AppError::conflict("this concern already became an incident"));
+        return Err(AppError::conflict(
+            "this concern already became an incident",
+        ));
     }
-    let systems: Vec<Value> = concern
-        .get("system_ids")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|s| s.as_i64().or_else(|| s.get("id").and_then(Value::as_i64))).map(Value::from).collect())
-        .unwrap_or_default();
+    // The store's record carries no links: read the concern's systems from them.
+    let systems: Vec<Value> = cx
+        .store
+        .linked_ids(CONCERNS.table, &[concern_id], "ai_systems")
+        .await?
+        .into_iter()
+        .map(|(_, s)| Value::from(s))
+        .collect();
     let body = json!({
         "name": text(&concern, "name"),
         "description": text(&concern, "details"),
@@ -393,8 +466,19 @@ pub async fn promote_concern(cx: &Cx, scope: &Scope, concern_id: i64) -> AppResu
     let inc = crate::registers::write::create(cx, scope, &INCIDENTS, &input).await?;
     let mut c = Map::new();
     c.insert("status".into(), "became_incident".into());
-    c.insert("outcome".into(), format!("Became incident {}.", text(&inc, "reference")).into());
+    c.insert(
+        "outcome".into(),
+        format!("Became incident {}.", text(&inc, "reference")).into(),
+    );
     let cin = check_input(&CONCERNS, &c, true).map_err(AppError::invalid)?;
-    crate::registers::write::update(cx, scope, &CONCERNS, concern_id, num(&concern, "version").unwrap_or(0), &cin).await?;
+    crate::registers::write::update(
+        cx,
+        scope,
+        &CONCERNS,
+        concern_id,
+        num(&concern, "version").unwrap_or(0),
+        &cin,
+    )
+    .await?;
     Ok(inc)
 }

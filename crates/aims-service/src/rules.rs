@@ -112,7 +112,11 @@ async fn literacy_recorded_when(
     input: &RecordInput,
 ) -> AppResult<()> {
     let stored = match id {
-        Some(id) => store.register_get(org_id, &aims_domain::register::AI_LITERACY, id).await?,
+        Some(id) => {
+            store
+                .register_get(org_id, &aims_domain::register::AI_LITERACY, id)
+                .await?
+        }
         None => None,
     };
     let value = |name: &str| match text_value(input, name) {
@@ -131,9 +135,15 @@ async fn literacy_recorded_when(
 /// Warnings while an incident's hold stands on these AI systems (Art. 73(6)): before the
 /// authority is informed, the system is not to be altered in a way that may affect the later
 /// evaluation of the incident's causes.
-pub async fn hold_warnings(store: &Store, org_id: i64, system_ids: &[i64]) -> AppResult<Vec<String>> {
+pub async fn hold_warnings(
+    store: &Store,
+    org_id: i64,
+    system_ids: &[i64],
+) -> AppResult<Vec<String>> {
     let holds = store.holds_on_systems(org_id, system_ids).await?;
-    let systems = store.register_get_many(org_id, &AI_SYSTEMS, system_ids).await?;
+    let systems = store
+        .register_get_many(org_id, &AI_SYSTEMS, system_ids)
+        .await?;
     Ok(holds
         .into_iter()
         .map(|(sys, number, name)| {

@@ -3,7 +3,7 @@
 use crate::cx::{Cx, Scope};
 use crate::error::{AppError, AppResult};
 use aims_domain::register::{
-    RegisterSpec, AI_SYSTEMS, CONTROLS, EVIDENCE, IMPACT_ASSESSMENTS, RISKS,
+    RegisterSpec, AI_SYSTEMS, CONTROLS, EVIDENCE, IMPACT_ASSESSMENTS, INCIDENTS, RISKS, TASKS,
 };
 use aims_domain::Permission;
 use aims_store::{Record, Store};
@@ -86,7 +86,17 @@ pub async fn system_trace(cx: &Cx, scope: &Scope, id: i64) -> AppResult<Value> {
     let controls = records(store, org_id, &CONTROLS, &control_ids).await?;
     let risks = records(store, org_id, &RISKS, &risk_ids).await?;
     let evidence = records(store, org_id, &EVIDENCE, &ev_ids).await?;
+    // Incidents of the system, and the nonconformities (tasks until that register) they raised.
+    let incident_ids = linked(store, "ai_systems", &[id], "incidents").await?;
+    let incidents = records(store, org_id, &INCIDENTS, &incident_ids).await?;
+    let task_ids: Vec<i64> = incidents
+        .iter()
+        .filter_map(|r| r.get("nonconformity_task_id").and_then(Value::as_i64))
+        .collect();
+    let tasks = records(store, org_id, &TASKS, &task_ids).await?;
     Ok(json!({
+        "incidents": incidents.iter().map(|r| brief(&INCIDENTS, r)).collect::<Vec<_>>(),
+        "nonconformities": tasks.iter().map(|r| brief(&TASKS, r)).collect::<Vec<_>>(),
         "system": brief(&AI_SYSTEMS, &sys),
         "risks": risks.iter().map(|r| brief(&RISKS, r)).collect::<Vec<_>>(),
         "impact_assessments": ias.iter().map(|r| brief(&IMPACT_ASSESSMENTS, r)).collect::<Vec<_>>(),

@@ -22,25 +22,76 @@ use utoipa::{OpenApi, ToSchema};
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
-        .route("/api/v1/changes/{id}/approve", &[Method::POST], post(approve))
+        .route(
+            "/api/v1/changes/{id}/approve",
+            &[Method::POST],
+            post(approve),
+        )
         .route("/api/v1/competence", &[Method::GET], get(competence_view))
-        .route("/api/v1/competence/gap-tasks", &[Method::POST], post(gap_task))
-        .route("/api/v1/incidents/{id}/serious-test", &[Method::PUT], put(answer_test))
+        .route(
+            "/api/v1/competence/gap-tasks",
+            &[Method::POST],
+            post(gap_task),
+        )
+        .route(
+            "/api/v1/incidents/{id}/serious-test",
+            &[Method::PUT],
+            put(answer_test),
+        )
         .route(
             "/api/v1/incidents/{id}/timeline",
             &[Method::GET, Method::POST],
             get(timeline).post(add_event),
         )
-        .route("/api/v1/incidents/{id}/deadline", &[Method::GET], get(deadline))
-        .route("/api/v1/incidents/{id}/nonconformity", &[Method::POST], post(raise_nonconformity))
-        .route("/api/v1/incident-deadlines", &[Method::GET], get(open_deadlines))
-        .route("/api/v1/concerns/{id}/incident", &[Method::POST], post(promote))
+        .route(
+            "/api/v1/incidents/{id}/deadline",
+            &[Method::GET],
+            get(deadline),
+        )
+        .route(
+            "/api/v1/incidents/{id}/nonconformity",
+            &[Method::POST],
+            post(raise_nonconformity),
+        )
+        .route(
+            "/api/v1/incident-deadlines",
+            &[Method::GET],
+            get(open_deadlines),
+        )
+        .route(
+            "/api/v1/concerns/{id}/incident",
+            &[Method::POST],
+            post(promote),
+        )
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(approve, competence_view, gap_task, answer_test, timeline, add_event, deadline, raise_nonconformity, open_deadlines, promote),
-    components(schemas(ApproveIn, CompetenceView, PersonCompetence, RoleCompetence, Need, TestIn, EventIn, IncidentEvent, DeadlineView, OpenDeadlineView, GapTaskIn))
+    paths(
+        approve,
+        competence_view,
+        gap_task,
+        answer_test,
+        timeline,
+        add_event,
+        deadline,
+        raise_nonconformity,
+        open_deadlines,
+        promote
+    ),
+    components(schemas(
+        ApproveIn,
+        CompetenceView,
+        PersonCompetence,
+        RoleCompetence,
+        Need,
+        TestIn,
+        EventIn,
+        IncidentEvent,
+        DeadlineView,
+        OpenDeadlineView,
+        GapTaskIn
+    ))
 )]
 pub struct OperationsDoc;
 
@@ -54,13 +105,18 @@ async fn approve(
     PathParam(id): PathParam<i64>,
     JsonBody(b): JsonBody<ApproveIn>,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(Value::Object(changes::approve(&s.cx, &caller.scope(), id, b).await?)))
+    Ok(Json(Value::Object(
+        changes::approve(&s.cx, &caller.scope(), id, b).await?,
+    )))
 }
 
 /// Competences per person and per role: what each needs, what proves it, the gaps and what closes them.
 #[utoipa::path(get, path = "/api/v1/competence", tag = "competence",
     responses((status = 200, body = CompetenceView), (status = 403, body = ProblemBody)))]
-async fn competence_view(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<CompetenceView>, Problem> {
+async fn competence_view(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<CompetenceView>, Problem> {
     Ok(Json(competence::view(&s.cx, &caller.scope()).await?))
 }
 
@@ -93,7 +149,9 @@ async fn answer_test(
     PathParam(id): PathParam<i64>,
     JsonBody(t): JsonBody<TestIn>,
 ) -> Result<Json<Value>, Problem> {
-    Ok(Json(Value::Object(incidents::answer_test(&s.cx, &caller.scope(), id, t).await?)))
+    Ok(Json(Value::Object(
+        incidents::answer_test(&s.cx, &caller.scope(), id, t).await?,
+    )))
 }
 
 /// An incident's timeline, in the order of the moments it records.
@@ -116,7 +174,10 @@ async fn add_event(
     PathParam(id): PathParam<i64>,
     JsonBody(e): JsonBody<EventIn>,
 ) -> Result<(StatusCode, Json<IncidentEvent>), Problem> {
-    Ok((StatusCode::CREATED, Json(incidents::add_event(&s.cx, &caller.scope(), id, e).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(incidents::add_event(&s.cx, &caller.scope(), id, e).await?),
+    ))
 }
 
 /// The reporting duty now (Art. 73, 26(5)): who reports, by when, how long is left. A notifiable
@@ -146,8 +207,13 @@ async fn raise_nonconformity(
 /// Incidents whose report is ours and still to send, soonest due first.
 #[utoipa::path(get, path = "/api/v1/incident-deadlines", tag = "incidents",
     responses((status = 200, body = [OpenDeadlineView]), (status = 403, body = ProblemBody)))]
-async fn open_deadlines(State(s): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<OpenDeadlineView>>, Problem> {
-    Ok(Json(incidents::open_deadlines(&s.cx, &caller.scope(), 100).await?))
+async fn open_deadlines(
+    State(s): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Vec<OpenDeadlineView>>, Problem> {
+    Ok(Json(
+        incidents::open_deadlines(&s.cx, &caller.scope(), 100).await?,
+    ))
 }
 
 /// Promote a concern (A.3.3) to an incident.

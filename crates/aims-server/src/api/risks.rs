@@ -418,7 +418,7 @@ async fn put_gates(
 
 /// From an AI system to its risks, impact assessments, controls, requirements and evidence.
 #[utoipa::path(get, path = "/api/v1/ai-systems/{id}/trace", tag = "traceability", params(("id" = i64, Path)),
-    responses((status = 200, body = Object, description = "`{system, risks, impact_assessments, controls, requirements, evidence}`"), (status = 404, body = ProblemBody)))]
+    responses((status = 200, body = Object, description = "`{system, risks, impact_assessments, controls, requirements, evidence, incidents, nonconformities}`"), (status = 404, body = ProblemBody)))]
 async fn trace_system(
     State(s): State<AppState>,
     caller: ApiCaller,

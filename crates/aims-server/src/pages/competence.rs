@@ -52,10 +52,14 @@ async fn gap_task(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     ctx.check_csrf(form_value(&form, "_csrf"))?;
     let id = |k: &str| form_value(&form, k).parse::<i64>().unwrap_or(0);
-    let task = competence::gap_task(&s.cx, &ctx.scope(), id("person_id"), id("competence_id")).await?;
+    let task =
+        competence::gap_task(&s.cx, &ctx.scope(), id("person_id"), id("competence_id")).await?;
     Ok(flash_redirect(
         &format!("/o/{slug}/competence"),
-        &format!("Task {} opened to close the gap.", str_of(&task, "reference")),
+        &format!(
+            "Task {} opened to close the gap.",
+            str_of(&task, "reference")
+        ),
     ))
 }
 
@@ -74,7 +78,11 @@ async fn approve_change(
     let warnings: Vec<String> = rec
         .get("warnings")
         .and_then(|w| w.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let mut msg = "Change approved. The impact assessments and risks of the AI systems it touches are flagged for re-assessment, and the documents it touches for review.".to_string();
     for w in warnings {
@@ -82,7 +90,10 @@ async fn approve_change(
         msg.push_str(&w);
         msg.push('.');
     }
-    Ok(flash_redirect(&format!("/o/{slug}/inventory/changes/{id}"), &msg))
+    Ok(flash_redirect(
+        &format!("/o/{slug}/inventory/changes/{id}"),
+        &msg,
+    ))
 }
 
 async fn promote_concern(

@@ -22,7 +22,10 @@ pub fn routes() -> Router<AppState> {
         .route("/o/{slug}/incidents/{id}", get(page))
         .route("/o/{slug}/incidents/{id}/test", post(answer_test))
         .route("/o/{slug}/incidents/{id}/timeline", post(add_event))
-        .route("/o/{slug}/incidents/{id}/nonconformity", post(raise_nonconformity))
+        .route(
+            "/o/{slug}/incidents/{id}/nonconformity",
+            post(raise_nonconformity),
+        )
 }
 
 /// The test's questions: (form name, label, answered yes).
@@ -98,10 +101,17 @@ async fn view(
     let rec = aims_service::registers::read::get(&s.cx, &scope, &INCIDENTS, id).await?;
     let yes = |k: &str| rec.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
     let label = |k: &str| INCIDENTS.field(k).map(|f| f.label).unwrap_or("");
-    let questions = ["harm_death", "harm_health", "harm_infrastructure", "harm_rights", "harm_property", "widespread"]
-        .iter()
-        .map(|k| (*k, label(k), yes(k)))
-        .collect();
+    let questions = [
+        "harm_death",
+        "harm_health",
+        "harm_infrastructure",
+        "harm_rights",
+        "harm_property",
+        "widespread",
+    ]
+    .iter()
+    .map(|k| (*k, label(k), yes(k)))
+    .collect();
     let deadline = match incidents::deadline(&s.cx, &scope, id).await {
         Ok(d) => Ok(d),
         Err(e) if e.kind == ErrorKind::Invalid => Err(e
@@ -113,13 +123,12 @@ async fn view(
     };
     let assessed = match rec.get("assessed_by").and_then(|v| v.as_i64()) {
         Some(user) => {
-            let who = s
-                .cx
-                .store
-                .get_member(ctx.org.org_id, user)
-                .await?
-                .map(|m| m.name)
-                .unwrap_or_else(|| format!("user {user}"));
+            let who =
+                s.cx.store
+                    .get_member(ctx.org.org_id, user)
+                    .await?
+                    .map(|m| m.name)
+                    .unwrap_or_else(|| format!("user {user}"));
             format!("{who} on {}", str_of(&rec, "assessed_on"))
         }
         None => String::new(),
@@ -138,7 +147,10 @@ async fn view(
         });
     let role = str_of(&rec, "reporting_role");
     Ok(IncidentPage {
-        layout: ctx.layout(&format!("{} {}", str_of(&rec, "reference"), str_of(&rec, "name")), "incidents"),
+        layout: ctx.layout(
+            &format!("{} {}", str_of(&rec, "reference"), str_of(&rec, "name")),
+            "incidents",
+        ),
         id,
         version: rec.get("version").and_then(|v| v.as_i64()).unwrap_or(0),
         reference: str_of(&rec, "reference"),
@@ -148,7 +160,11 @@ async fn view(
         roles: REPORTING_ROLES,
         sectors: SECTOR_REGIMES,
         kinds: EVENT_KINDS,
-        role: if role.is_empty() { "provider".into() } else { role },
+        role: if role.is_empty() {
+            "provider".into()
+        } else {
+            role
+        },
         sector: str_of(&rec, "sector_regime"),
         assessed,
         events: incidents::timeline(&s.cx, &scope, id).await?,
@@ -165,7 +181,9 @@ async fn page(
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response, PageError> {
     let ctx = org_ctx(&s, &headers, &slug).await?;
-    Ok(render(&view(&s, &ctx, id, Invalid::default(), Default::default()).await?))
+    Ok(render(
+        &view(&s, &ctx, id, Invalid::default(), Default::default()).await?,
+    ))
 }
 
 async fn answer_test(
@@ -185,11 +203,15 @@ async fn answer_test(
         property: yes("harm_property"),
         widespread: yes("widespread"),
         reporting_role: form_value(&form, "reporting_role").to_string(),
-        sector_regime: Some(form_value(&form, "sector_regime").to_string()).filter(|s| !s.is_empty()),
+        sector_regime: Some(form_value(&form, "sector_regime").to_string())
+            .filter(|s| !s.is_empty()),
         version: form_value(&form, "version").parse().unwrap_or(0),
     };
     match incidents::answer_test(&s.cx, &ctx.scope(), id, t).await {
-        Ok(_) => Ok(flash_redirect(&format!("/o/{slug}/incidents/{id}"), "The serious-incident test is saved.")),
+        Ok(_) => Ok(flash_redirect(
+            &format!("/o/{slug}/incidents/{id}"),
+            "The serious-incident test is saved.",
+        )),
         Err(e) if e.kind == ErrorKind::Invalid => {
             let page = view(&s, &ctx, id, Invalid(e.errors), Default::default()).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
@@ -221,7 +243,10 @@ async fn add_event(
         note: typed.4.clone(),
     };
     match incidents::add_event(&s.cx, &ctx.scope(), id, e).await {
-        Ok(_) => Ok(flash_redirect(&format!("/o/{slug}/incidents/{id}#timeline"), "Added to the timeline.")),
+        Ok(_) => Ok(flash_redirect(
+            &format!("/o/{slug}/incidents/{id}#timeline"),
+            "Added to the timeline.",
+        )),
         Err(e) if e.kind == ErrorKind::Invalid => {
             let page = view(&s, &ctx, id, Invalid(e.errors), typed).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
@@ -241,6 +266,9 @@ async fn raise_nonconformity(
     let task = incidents::raise_nonconformity(&s.cx, &ctx.scope(), id).await?;
     Ok(flash_redirect(
         &format!("/o/{slug}/incidents/{id}"),
-        &format!("Nonconformity raised as task {}.", str_of(&task, "reference")),
+        &format!(
+            "Nonconformity raised as task {}.",
+            str_of(&task, "reference")
+        ),
     ))
 }

@@ -423,33 +423,55 @@ pub async fn extras(
             });
         }
         "changes" => {
-            let systems: Vec<i64> = s
-                .cx
-                .store
-                .linked_ids("changes", &[id], "ai_systems")
-                .await?
-                .into_iter()
-                .map(|(_, o)| o)
-                .collect();
+            let systems: Vec<i64> =
+                s.cx.store
+                    .linked_ids("changes", &[id], "ai_systems")
+                    .await?
+                    .into_iter()
+                    .map(|(_, o)| o)
+                    .collect();
             x.notices = aims_service::rules::hold_warnings(&s.cx.store, org, &systems).await?;
         }
         "documents" => {
             let reasons = aims_service::changes::document_reasons(&s.cx.store, org, rec).await?;
             if !reasons.is_empty() {
-                x.notices.push(format!("Review due: {}. Record a review or publish a new version.", reasons.join("; ")));
+                x.notices.push(format!(
+                    "Review due: {}. Record a review or publish a new version.",
+                    reasons.join("; ")
+                ));
             }
         }
         "incidents" => {
-            let d = aims_service::registers::read::get(&s.cx, &ctx.scope(), &aims_domain::register::INCIDENTS, id).await?;
-            if let Some(summary) = d.get("deadline").and_then(|d| d.get("summary")).and_then(|v| v.as_str()) {
+            let d = aims_service::registers::read::get(
+                &s.cx,
+                &ctx.scope(),
+                &aims_domain::register::INCIDENTS,
+                id,
+            )
+            .await?;
+            if let Some(summary) = d
+                .get("deadline")
+                .and_then(|d| d.get("summary"))
+                .and_then(|v| v.as_str())
+            {
                 x.notices.push(summary.to_string());
             }
         }
         "risks" => {
-            let with_links = aims_service::registers::read::get(&s.cx, &ctx.scope(), &aims_domain::register::RISKS, id).await?;
-            let reasons = aims_service::changes::risk_reasons(&s.cx.store, org, &with_links).await?;
+            let with_links = aims_service::registers::read::get(
+                &s.cx,
+                &ctx.scope(),
+                &aims_domain::register::RISKS,
+                id,
+            )
+            .await?;
+            let reasons =
+                aims_service::changes::risk_reasons(&s.cx.store, org, &with_links).await?;
             if !reasons.is_empty() {
-                x.notices.push(format!("Re-assessment due: {}. Review the likelihood and impact, then save the risk.", reasons.join("; ")));
+                x.notices.push(format!(
+                    "Re-assessment due: {}. Review the likelihood and impact, then save the risk.",
+                    reasons.join("; ")
+                ));
             }
             let (c, _) = risk::criteria(&s.cx.store, ctx.org.org_id).await?;
             let score = rec

@@ -87,6 +87,12 @@ pub(crate) async fn trace_system(
             &t["requirements"],
         ),
         section(&slug, "Evidence of those controls", &t["evidence"]),
+        section(&slug, "Incidents of the system", &t["incidents"]),
+        section(
+            &slug,
+            "Nonconformities raised from them",
+            &t["nonconformities"],
+        ),
     ];
     Ok(render(&TracePage {
         layout: ctx.layout("Traceability", "ai-systems"),

@@ -119,7 +119,10 @@ async fn expand_with(
             let holds = crate::rules::hold_warnings(&cx.store, org_id, &[id]).await?;
             rec.insert("holds".into(), holds.into());
             let lit = crate::competence::literacy_of(&cx.store, org_id, id).await?;
-            rec.insert("ai_literacy".into(), json!({"people": lit.people, "recorded": lit.recorded}));
+            rec.insert(
+                "ai_literacy".into(),
+                json!({"people": lit.people, "recorded": lit.recorded}),
+            );
         }
         "risks" => {
             let reasons = crate::changes::risk_reasons(&cx.store, org_id, &rec).await?;

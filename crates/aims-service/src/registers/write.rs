@@ -42,7 +42,11 @@ async fn with_hold_warnings(
             .and_then(|v| v.as_array())
             .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
             .unwrap_or_default(),
-        "ai_systems" if stage_before.is_some_and(|s| Some(s.as_str()) != rec.get("lifecycle_stage").and_then(|v| v.as_str())) => {
+        "ai_systems"
+            if stage_before.is_some_and(|s| {
+                Some(s.as_str()) != rec.get("lifecycle_stage").and_then(|v| v.as_str())
+            }) =>
+        {
             rec.get("id").and_then(|v| v.as_i64()).into_iter().collect()
         }
         _ => vec![],
@@ -69,11 +73,21 @@ pub async fn update(
     let mut input = input.clone();
     crate::rules::before_write(&cx.store, scope.org_id, spec, Some(id), &mut input).await?;
     let stage_before = match spec.table {
-        "ai_systems" if input.values.iter().any(|(f, _)| f.name == "lifecycle_stage") => cx
-            .store
-            .register_get(scope.org_id, spec, id)
-            .await?
-            .and_then(|r| r.get("lifecycle_stage").and_then(|v| v.as_str()).map(str::to_string)),
+        "ai_systems"
+            if input
+                .values
+                .iter()
+                .any(|(f, _)| f.name == "lifecycle_stage") =>
+        {
+            cx.store
+                .register_get(scope.org_id, spec, id)
+                .await?
+                .and_then(|r| {
+                    r.get("lifecycle_stage")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                })
+        }
         _ => None,
     };
     let rec = cx

@@ -22,7 +22,11 @@ impl Store {
         dispatch!(self.open_report_deadlines(org_id, limit))
     }
 
-    pub async fn holds_on_systems(&self, org_id: i64, system_ids: &[i64]) -> R<Vec<(i64, i64, String)>> {
+    pub async fn holds_on_systems(
+        &self,
+        org_id: i64,
+        system_ids: &[i64],
+    ) -> R<Vec<(i64, i64, String)>> {
         dispatch!(self.holds_on_systems(org_id, system_ids))
     }
 }

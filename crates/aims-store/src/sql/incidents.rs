@@ -106,12 +106,14 @@ pub async fn add_incident_event(
     .fetch_one(&mut *tx)
     .await?;
     recompute(&mut tx, org_id, incident_id).await?;
-    sqlx::query("UPDATE incidents SET updated_at = $3, version = version + 1 WHERE org_id = $1 AND id = $2")
-        .bind(org_id)
-        .bind(incident_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE incidents SET updated_at = $3, version = version + 1 WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(incident_id)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
     append_event(
         &mut tx,
         &mut chain,
@@ -129,7 +131,11 @@ pub async fn add_incident_event(
 }
 
 /// An incident's timeline in the order of the moments it records.
-pub async fn incident_events(p: &Pools, org_id: i64, incident_id: i64) -> Result<Vec<IncidentEvent>> {
+pub async fn incident_events(
+    p: &Pools,
+    org_id: i64,
+    incident_id: i64,
+) -> Result<Vec<IncidentEvent>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {EVENT_COLUMNS} FROM incident_events WHERE org_id = $1 AND incident_id = $2 ORDER BY at, id"
     ))
@@ -140,7 +146,11 @@ pub async fn incident_events(p: &Pools, org_id: i64, incident_id: i64) -> Result
 }
 
 /// Incidents whose report is ours and not yet sent, soonest due first.
-pub async fn open_report_deadlines(p: &Pools, org_id: i64, limit: i64) -> Result<Vec<OpenDeadline>> {
+pub async fn open_report_deadlines(
+    p: &Pools,
+    org_id: i64,
+    limit: i64,
+) -> Result<Vec<OpenDeadline>> {
     Ok(sqlx::query_as(
         "SELECT id, number, name, report_due_at, COALESCE(deadline_days, 0) AS deadline_days FROM incidents \
          WHERE org_id = $1 AND reported_at IS NULL AND report_due_at <> '' AND status <> 'closed' \
@@ -165,8 +175,9 @@ pub async fn holds_on_systems(
         "SELECT l.a_id, i.number, i.name FROM record_links l JOIN incidents i ON i.id = l.b_id AND i.org_id = l.org_id \
          WHERE l.org_id = ",
     );
-    q.push_bind(org_id)
-        .push(" AND l.a_table = 'ai_systems' AND l.b_table = 'incidents' AND i.hold AND l.a_id IN (");
+    q.push_bind(org_id).push(
+        " AND l.a_table = 'ai_systems' AND l.b_table = 'incidents' AND i.hold AND l.a_id IN (",
+    );
     let mut sep = q.separated(", ");
     for id in system_ids {
         sep.push_bind(*id);

@@ -460,7 +460,8 @@ async fn demo_fills_an_organization_through_the_application(b: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(systems["items"].as_array().unwrap().len(), 12);
+    // Twelve, and the high-risk applicant screening assistant with its post-market monitoring.
+    assert_eq!(systems["items"].as_array().unwrap().len(), 13);
     let soa: serde_json::Value = get("/api/v1/soa").await.unwrap().json().await.unwrap();
     assert_eq!(soa["decided"], 38);
     let (code, out, _) = aims(&app.db, &["audit", "verify"], None);

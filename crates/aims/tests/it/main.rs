@@ -25,6 +25,7 @@ mod leadership;
 mod maturity;
 mod objectives;
 mod openapi;
+mod operation;
 mod plan_pages;
 mod risk;
 mod rules;
