@@ -295,17 +295,17 @@ impl Deadline {
         match &self.duty {
             Duty::None(why) => format!("Nothing to notify: {why}."),
             Duty::InformProvider => "Inform the provider now (Art. 26(5)); if it cannot be reached, record that and the Art. 73 deadline becomes ours.".into(),
-            Duty::ProviderInformed(at) => format!("Provider informed on {}: the report is the provider's (Art. 26(5)).", stamp(*at)),
+            Duty::ProviderInformed(at) => format!("Provider informed on {}: the report is the provider's (Art. 26(5)).", shown(*at)),
             Duty::Report { rule, due, handed_off } => {
                 let who = if *handed_off { " (the provider could not be reached, so the report is ours, Art. 26(5))" } else { "" };
                 match self.reported {
                     Some(r) => {
                         let when = if r > *due { "late, after" } else { "before" };
                         let rest = if self.complete_outstanding { "; the complete report is still to follow (Art. 73(5))" } else { "" };
-                        format!("Reported on {} ({when} the {}-day deadline of {}){rest}.", stamp(r), rule.days, rule.cite)
+                        format!("Reported on {} ({when} the {}-day deadline of {}){rest}.", shown(r), rule.days, rule.cite)
                     }
-                    None if now > *due => format!("Report overdue since {} ({}-day deadline, {}: {}){who}.", stamp(*due), rule.days, rule.cite, rule.why),
-                    None => format!("Report due by {}: {} left ({}-day deadline, {}: {}){who}.", stamp(*due), countdown(*due - now), rule.days, rule.cite, rule.why),
+                    None if now > *due => format!("Report overdue since {} ({}-day deadline, {}: {}){who}.", shown(*due), rule.days, rule.cite, rule.why),
+                    None => format!("Report due by {}: {} left ({}-day deadline, {}: {}){who}.", shown(*due), countdown(*due - now), rule.days, rule.cite, rule.why),
                 }
             }
         }
@@ -335,7 +335,17 @@ pub fn countdown(left: Duration) -> String {
     }
 }
 
-/// A timestamp as stored and shown: `2026-12-01T14:05:00Z`.
+/// A moment for people: `2026-12-01 14:05 UTC`.
+pub fn shown(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A stored moment for people; as stored if it does not parse.
+pub fn shown_text(s: &str) -> String {
+    parse_moment(s).map(shown).unwrap_or_else(|| s.to_string())
+}
+
+/// A timestamp as stored: `2026-12-01T14:05:00Z`.
 pub fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

@@ -97,6 +97,8 @@ pub struct OpenDeadlineView {
     pub reference: String,
     pub name: String,
     pub due_at: String,
+    /// The due moment for people, e.g. 2026-12-11 09:00 UTC.
+    pub due_shown: String,
     pub days: i64,
     /// "9 days 23 hours", or "overdue".
     pub left: String,
@@ -364,6 +366,7 @@ fn open_view(
         id: d.id,
         reference: INCIDENTS.reference(d.number),
         name: d.name,
+        due_shown: incident::shown_text(&d.report_due_at),
         due_at: d.report_due_at,
         days: d.deadline_days,
         left: match due {

@@ -83,6 +83,9 @@ impl IncidentPage {
             .map(|(_, l)| *l)
             .unwrap_or("Entry")
     }
+    fn when(&self, at: &str) -> String {
+        aims_domain::incident::shown_text(at)
+    }
     /// A newer entry of the same kind replaced this one.
     fn superseded(&self, id: &i64, kind: &str) -> bool {
         kind != "note" && self.events.iter().any(|e| e.kind == kind && e.id > *id)
