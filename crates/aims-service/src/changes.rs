@@ -54,18 +54,9 @@ pub async fn approve(cx: &Cx, scope: &Scope, id: i64, b: ApproveIn) -> AppResult
             .ok_or_else(|| AppError::internal(format!("changes have no {name}")))?;
         input.values.push((f, v));
     }
-    let mut rec = cx
-        .store
-        .register_update(
-            &scope.actor,
-            scope.org_id,
-            &CHANGES,
-            id,
-            b.version,
-            &input,
-            cx.now(),
-        )
-        .await?;
+    let mut rec =
+        crate::registers::write::set_step_fields(cx, scope, &CHANGES, id, b.version, &input)
+            .await?;
     let systems = ids(&rec, "system_ids");
     let warnings = crate::rules::hold_warnings(&cx.store, scope.org_id, &systems).await?;
     rec.insert("warnings".into(), warnings.into());

@@ -178,18 +178,7 @@ pub async fn answer_test(cx: &Cx, scope: &Scope, id: i64, t: TestIn) -> AppResul
         "assessed_on",
         FieldValue::Text(Some(cx.today())),
     )?;
-    Ok(cx
-        .store
-        .register_update(
-            &scope.actor,
-            scope.org_id,
-            &INCIDENTS,
-            id,
-            t.version,
-            &input,
-            cx.now(),
-        )
-        .await?)
+    crate::registers::write::set_step_fields(cx, scope, &INCIDENTS, id, t.version, &input).await
 }
 
 /// Appends a timeline entry: a moment that is not in the future, a report with its authority,
@@ -420,17 +409,7 @@ pub async fn raise_nonconformity(cx: &Cx, scope: &Scope, id: i64) -> AppResult<R
         FieldValue::Int(num(&task, "id")),
     )?;
     let version = num(&rec, "version").unwrap_or(0);
-    cx.store
-        .register_update(
-            &scope.actor,
-            scope.org_id,
-            &INCIDENTS,
-            id,
-            version,
-            &link,
-            cx.now(),
-        )
-        .await?;
+    crate::registers::write::set_step_fields(cx, scope, &INCIDENTS, id, version, &link).await?;
     Ok(task)
 }
 

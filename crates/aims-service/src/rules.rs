@@ -141,6 +141,9 @@ pub async fn hold_warnings(
     system_ids: &[i64],
 ) -> AppResult<Vec<String>> {
     let holds = store.holds_on_systems(org_id, system_ids).await?;
+    if holds.is_empty() {
+        return Ok(vec![]);
+    }
     let systems = store
         .register_get_many(org_id, &AI_SYSTEMS, system_ids)
         .await?;

@@ -115,15 +115,6 @@ async fn expand_with(
         rec.insert("reassessment_due".into(), reasons.into());
     }
     match spec.table {
-        "ai_systems" => {
-            let holds = crate::rules::hold_warnings(&cx.store, org_id, &[id]).await?;
-            rec.insert("holds".into(), holds.into());
-            let lit = crate::competence::literacy_of(&cx.store, org_id, id).await?;
-            rec.insert(
-                "ai_literacy".into(),
-                json!({"people": lit.people, "recorded": lit.recorded}),
-            );
-        }
         "risks" => {
             let reasons = crate::changes::risk_reasons(&cx.store, org_id, &rec).await?;
             rec.insert("reassessment_due".into(), reasons.into());

@@ -105,6 +105,42 @@ pub async fn update(
     with_hold_warnings(cx, scope, spec, rec, stage_before).await
 }
 
+/// Writes fields the system sets (a step's outcome: an approval, the answers of the
+/// serious-incident test, a link a step made), after the step has checked its own rules. Only
+/// `computed` fields and the fields a step owns (`status` of a change being approved) are taken.
+pub(crate) async fn set_step_fields(
+    cx: &Cx,
+    scope: &Scope,
+    spec: &'static RegisterSpec,
+    id: i64,
+    version: i64,
+    input: &RecordInput,
+) -> AppResult<Record> {
+    scope.require(Permission::Write)?;
+    if let Some((f, _)) = input
+        .values
+        .iter()
+        .find(|(f, _)| !f.computed && f.name != "status")
+    {
+        return Err(AppError::internal(format!(
+            "{} is not set by a step",
+            f.name
+        )));
+    }
+    Ok(cx
+        .store
+        .register_update(
+            &scope.actor,
+            scope.org_id,
+            spec,
+            id,
+            version,
+            input,
+            cx.now(),
+        )
+        .await?)
+}
+
 /// Creates a record from a JSON object (the API's body): fields checked, then `create`.
 pub async fn create_json(
     cx: &Cx,
