@@ -55,10 +55,24 @@ pub struct RoleCompetence {
     pub gaps: usize,
 }
 
+/// AI literacy recorded for one AI system (EU AI Act Art. 4).
+#[derive(Serialize, ToSchema)]
+pub struct SystemLiteracy {
+    pub id: i64,
+    pub reference: String,
+    pub name: String,
+    /// People recorded as operating, overseeing or affected by it in their work.
+    pub people: usize,
+    /// Of them, those whose literacy is recorded.
+    pub recorded: usize,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CompetenceView {
     pub people: Vec<PersonCompetence>,
     pub roles: Vec<RoleCompetence>,
+    /// AI literacy per AI system that has someone recorded against it.
+    pub literacy: Vec<SystemLiteracy>,
     pub gaps: usize,
     /// Trainings whose effectiveness is not evaluated yet (7.2 d).
     pub trainings_not_evaluated: usize,
@@ -111,6 +125,34 @@ pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<CompetenceView> {
     let trainings = rows(store, org, &TRAININGS).await?;
     let assignments = rows(store, org, &AIMS_ROLE_ASSIGNMENTS).await?;
     let tasks = rows(store, org, &TASKS).await?;
+    let literacy_rows = rows(store, org, &AI_LITERACY).await?;
+    let mut by_system: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
+    for r in &literacy_rows {
+        if let Some(sys) = num(r, "system_id") {
+            let e = by_system.entry(sys).or_default();
+            e.0 += 1;
+            if text(r, "status") == "recorded" {
+                e.1 += 1;
+            }
+        }
+    }
+    let system_ids: Vec<i64> = by_system.keys().copied().collect();
+    let literacy = store
+        .register_get_many(org, &aims_domain::register::AI_SYSTEMS, &system_ids)
+        .await?
+        .iter()
+        .filter_map(|sys| {
+            let id = num(sys, "id")?;
+            let (people, recorded) = by_system.get(&id).copied().unwrap_or_default();
+            Some(SystemLiteracy {
+                id,
+                reference: text(sys, "reference"),
+                name: text(sys, "name"),
+                people,
+                recorded,
+            })
+        })
+        .collect();
     let training_ids: Vec<i64> = trainings.iter().filter_map(|t| num(t, "id")).collect();
     let attendees = store
         .linked_ids("trainings", &training_ids, "people")
@@ -228,6 +270,7 @@ pub async fn view(cx: &Cx, scope: &Scope) -> AppResult<CompetenceView> {
         })
         .collect();
     Ok(CompetenceView {
+        literacy,
         gaps: out.iter().map(|p| p.gaps).sum(),
         people: out,
         roles,

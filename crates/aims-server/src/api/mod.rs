@@ -4,11 +4,13 @@
 
 pub mod access;
 pub mod catalog;
+pub mod changes;
+pub mod competence;
 pub mod documents;
+pub mod incidents;
 pub mod leadership;
 pub mod maturity;
 pub mod objectives;
-pub mod operations;
 pub mod register_doc;
 pub mod registers;
 pub mod risks;
@@ -31,7 +33,9 @@ pub fn routes() -> ApiRouter {
         .merge(documents::routes())
         .merge(leadership::routes())
         .merge(objectives::routes())
-        .merge(operations::routes())
+        .merge(changes::routes())
+        .merge(competence::routes())
+        .merge(incidents::routes())
 }
 
 /// Every API operation the server answers, as `(method, path)`.
@@ -67,7 +71,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(documents::DocumentsDoc::openapi());
     doc.merge(leadership::LeadershipDoc::openapi());
     doc.merge(objectives::ObjectivesDoc::openapi());
-    doc.merge(operations::OperationsDoc::openapi());
+    doc.merge(changes::ChangesDoc::openapi());
+    doc.merge(competence::CompetenceDoc::openapi());
+    doc.merge(incidents::IncidentsDoc::openapi());
     use utoipa::openapi::security::{
         HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
     };

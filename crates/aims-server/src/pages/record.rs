@@ -379,8 +379,8 @@ pub struct Extras {
     /// Impact assessments: whether the signed-in user wrote it (an author does not approve).
     pub is_author: bool,
     /// Notices derived from other records: holds, re-assessments and reviews a change asks
-    /// for, AI literacy, an incident's reporting duty.
-    pub notices: Vec<String>,
+    /// for, AI literacy, an incident's reporting duty; each with whether it warns.
+    pub notices: Vec<(bool, String)>,
     /// The record's status, for the steps its page offers.
     pub status: String,
 }
@@ -393,6 +393,10 @@ impl Extras {
             .find(|(i, _, _)| i == index)
             .map(|(_, id, r)| (*id, r.as_str()))
     }
+}
+
+fn warnings(lines: Vec<String>) -> Vec<(bool, String)> {
+    lines.into_iter().map(|l| (true, l)).collect()
 }
 
 pub async fn extras(
@@ -411,16 +415,17 @@ pub async fn extras(
     let id = rec.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
     match spec.table {
         "ai_systems" => {
-            x.notices = aims_service::rules::hold_warnings(&s.cx.store, org, &[id]).await?;
+            x.notices =
+                warnings(aims_service::rules::hold_warnings(&s.cx.store, org, &[id]).await?);
             let lit = aims_service::competence::literacy_of(&s.cx.store, org, id).await?;
-            x.notices.push(if lit.people == 0 {
+            x.notices.push((lit.recorded < lit.people, if lit.people == 0 {
                 "AI literacy (EU AI Act Art. 4): nobody is recorded as operating, overseeing or being affected by this system in their work yet. Record them under AI literacy.".to_string()
             } else {
                 format!(
                     "AI literacy (EU AI Act Art. 4): {} of {} people working with this system have their literacy recorded.",
                     lit.recorded, lit.people
                 )
-            });
+            }));
         }
         "changes" => {
             let systems: Vec<i64> =
@@ -430,14 +435,18 @@ pub async fn extras(
                     .into_iter()
                     .map(|(_, o)| o)
                     .collect();
-            x.notices = aims_service::rules::hold_warnings(&s.cx.store, org, &systems).await?;
+            x.notices =
+                warnings(aims_service::rules::hold_warnings(&s.cx.store, org, &systems).await?);
         }
         "documents" => {
             let reasons = aims_service::changes::document_reasons(&s.cx.store, org, rec).await?;
             if !reasons.is_empty() {
-                x.notices.push(format!(
-                    "Review due: {}. Record a review or publish a new version.",
-                    reasons.join("; ")
+                x.notices.push((
+                    true,
+                    format!(
+                        "Review due: {}. Record a review or publish a new version.",
+                        reasons.join("; ")
+                    ),
                 ));
             }
         }
@@ -454,7 +463,7 @@ pub async fn extras(
                 .and_then(|d| d.get("summary"))
                 .and_then(|v| v.as_str())
             {
-                x.notices.push(summary.to_string());
+                x.notices.push((false, summary.to_string()));
             }
         }
         "risks" => {
@@ -468,10 +477,7 @@ pub async fn extras(
             let reasons =
                 aims_service::changes::risk_reasons(&s.cx.store, org, &with_links).await?;
             if !reasons.is_empty() {
-                x.notices.push(format!(
-                    "Re-assessment due: {}. Review the likelihood and impact, then save the risk.",
-                    reasons.join("; ")
-                ));
+                x.notices.push((true, format!("Re-assessment due: {}. Review the likelihood and impact, then save the risk.", reasons.join("; "))));
             }
             let (c, _) = risk::criteria(&s.cx.store, ctx.org.org_id).await?;
             let score = rec

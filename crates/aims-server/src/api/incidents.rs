@@ -1,38 +1,23 @@
-//! The API of the Do half's steps beyond register fields: a change's approval, the competence
-//! view and gap tasks, an incident's serious-incident test, timeline, deadline and nonconformity,
-//! and a concern promoted to an incident. The records themselves are registers
-//! (`/api/v1/changes`, `/api/v1/people`, `/api/v1/incidents`, ...).
+//! The API of incidents beyond their register (`/api/v1/incidents`): the serious-incident test,
+//! the append-only timeline, the reporting deadline, a nonconformity raised from an incident,
+//! the open deadlines, and a concern promoted to an incident.
 
 use crate::api_router::ApiRouter;
 use crate::auth::ApiCaller;
 use crate::error::{Problem, ProblemBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::AppState;
-use aims_service::changes::{self, ApproveIn};
-use aims_service::competence::{self, CompetenceView, Need, PersonCompetence, RoleCompetence};
 use aims_service::incidents::{self, DeadlineView, EventIn, OpenDeadlineView, TestIn};
 use aims_store::IncidentEvent;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post, put};
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
-        .route(
-            "/api/v1/changes/{id}/approve",
-            &[Method::POST],
-            post(approve),
-        )
-        .route("/api/v1/competence", &[Method::GET], get(competence_view))
-        .route(
-            "/api/v1/competence/gap-tasks",
-            &[Method::POST],
-            post(gap_task),
-        )
         .route(
             "/api/v1/incidents/{id}/serious-test",
             &[Method::PUT],
@@ -68,9 +53,6 @@ pub fn routes() -> ApiRouter {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        approve,
-        competence_view,
-        gap_task,
         answer_test,
         timeline,
         add_event,
@@ -79,65 +61,9 @@ pub fn routes() -> ApiRouter {
         open_deadlines,
         promote
     ),
-    components(schemas(
-        ApproveIn,
-        CompetenceView,
-        PersonCompetence,
-        RoleCompetence,
-        Need,
-        TestIn,
-        EventIn,
-        IncidentEvent,
-        DeadlineView,
-        OpenDeadlineView,
-        GapTaskIn
-    ))
+    components(schemas(TestIn, EventIn, IncidentEvent, DeadlineView, OpenDeadlineView))
 )]
-pub struct OperationsDoc;
-
-/// Approve a proposed change (manager or admin). `warnings` lists the AI systems it touches
-/// that are on an incident's hold (Art. 73(6)).
-#[utoipa::path(post, path = "/api/v1/changes/{id}/approve", tag = "changes", params(("id" = i64, Path)), request_body = ApproveIn,
-    responses((status = 200, body = Object, description = "the change, with `warnings`"), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)))]
-async fn approve(
-    State(s): State<AppState>,
-    caller: ApiCaller,
-    PathParam(id): PathParam<i64>,
-    JsonBody(b): JsonBody<ApproveIn>,
-) -> Result<Json<Value>, Problem> {
-    Ok(Json(Value::Object(
-        changes::approve(&s.cx, &caller.scope(), id, b).await?,
-    )))
-}
-
-/// Competences per person and per role: what each needs, what proves it, the gaps and what closes them.
-#[utoipa::path(get, path = "/api/v1/competence", tag = "competence",
-    responses((status = 200, body = CompetenceView), (status = 403, body = ProblemBody)))]
-async fn competence_view(
-    State(s): State<AppState>,
-    caller: ApiCaller,
-) -> Result<Json<CompetenceView>, Problem> {
-    Ok(Json(competence::view(&s.cx, &caller.scope()).await?))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GapTaskIn {
-    pub person_id: i64,
-    pub competence_id: i64,
-}
-
-/// Open a task that closes one person's competence gap.
-#[utoipa::path(post, path = "/api/v1/competence/gap-tasks", tag = "competence", request_body = GapTaskIn,
-    responses((status = 201, body = Object, description = "the task"), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 422, body = ProblemBody)))]
-async fn gap_task(
-    State(s): State<AppState>,
-    caller: ApiCaller,
-    JsonBody(b): JsonBody<GapTaskIn>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
-    let task = competence::gap_task(&s.cx, &caller.scope(), b.person_id, b.competence_id).await?;
-    Ok((StatusCode::CREATED, Json(Value::Object(task))))
-}
+pub struct IncidentsDoc;
 
 /// Answer the serious-incident test (Art. 3(49), 3(61)) with our reporting role and any sector
 /// regime (Art. 73(9), 73(10)); who answered and when are kept.
