@@ -419,7 +419,7 @@ pub async fn dashboard(cx: &Cx, scope: &Scope) -> AppResult<Value> {
         "soa": {"decided": v.soa_decided, "total": v.soa_total, "problems": v.soa_problems},
         "classifications_outdated": v.facts.classifications_outdated,
         "overdue": {"risks": v.facts.risks_overdue, "ai_systems": v.facts.systems_overdue, "tasks": v.facts.tasks_overdue, "document_reviews": v.facts.documents_overdue,
-                    "kpi_measurements": v.kpis_late, "trainings": v.facts.trainings_expired},
+                    "kpi_measurements": v.kpis_late, "trainings": v.facts.trainings_expired, "monitoring_cycles": v.facts.pmm_cycles_overdue},
         "incident_deadlines": crate::incidents::open_deadlines(cx, scope, 10).await?,
         "changes_proposed": v.facts.changes_proposed,
         "evidence": {"expired": v.facts.expired_evidence, "expiring_within_30_days": v.facts.evidence_expiring},

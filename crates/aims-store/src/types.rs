@@ -484,16 +484,20 @@ pub struct OrgFacts {
     pub incident_reports_missed: i64,
     /// Planned changes waiting for approval.
     pub changes_proposed: i64,
+    /// Post-market monitoring cycles past their due date and not completed.
+    pub pmm_cycles_overdue: i64,
 }
 
 /// A named list view beyond field filters: the exact records behind a dashboard number.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListView {
-    /// `field` is set and before `date`, leaving out records whose status is `closed_status`.
+    /// `field` is set and before `date`, leaving out records whose status is `closed_status`
+    /// and, when `done_field` is given, records where that field is set (a completed cycle).
     Overdue {
         field: &'static str,
         date: String,
         closed_status: Option<&'static str>,
+        done_field: Option<&'static str>,
     },
     /// `field` falls between `from` and `to` (inclusive).
     DateBetween {

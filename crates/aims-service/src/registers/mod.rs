@@ -133,9 +133,15 @@ pub fn list_view(
     rules_version: &str,
 ) -> Option<aims_store::ListView> {
     use aims_store::ListView;
-    let date_field = ["next_review", "due_date", "valid_until"]
-        .into_iter()
-        .find(|f| spec.field(f).is_some());
+    let date_field = [
+        "next_review",
+        "due_date",
+        "valid_until",
+        "expires_on",
+        "due_on",
+    ]
+    .into_iter()
+    .find(|f| spec.field(f).is_some());
     match (spec.table, raw) {
         (_, "overdue") => Some(ListView::Overdue {
             field: date_field?,
@@ -145,6 +151,7 @@ pub fn list_view(
                 "tasks" => Some("done"),
                 _ => None,
             },
+            done_field: (spec.table == "pmm_cycles").then_some("completed_on"),
         }),
         ("evidence", "expiring") => {
             let to = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").ok()?

@@ -171,6 +171,7 @@ pub async fn org_facts(
         literacy_people: one("SELECT COUNT(*) FROM ai_literacy WHERE org_id = $1").bind(org_id).fetch_one(&p.read).await?,
         literacy_recorded: one("SELECT COUNT(*) FROM ai_literacy WHERE org_id = $1 AND status = 'recorded'").bind(org_id).fetch_one(&p.read).await?,
         incident_reports_missed: sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE org_id = $1 AND reported_at IS NULL AND report_due_at <> '' AND report_due_at < $2 AND status <> 'closed'").bind(org_id).bind(today).fetch_one(&p.read).await?,
+        pmm_cycles_overdue: sqlx::query_scalar("SELECT COUNT(*) FROM pmm_cycles WHERE org_id = $1 AND due_on <> '' AND due_on < $2 AND completed_on = ''").bind(org_id).bind(today).fetch_one(&p.read).await?,
         changes_proposed: one("SELECT COUNT(*) FROM changes WHERE org_id = $1 AND status = 'proposed'").bind(org_id).fetch_one(&p.read).await?,
     };
     // ISO 42001 references with evidence, directly or through a control, or with an approved or published

@@ -164,11 +164,15 @@ pub async fn register_list(
             field,
             date,
             closed_status,
+            done_field,
         }) => {
             q.push(format!(" AND {field} <> '' AND {field} < "))
                 .push_bind(date.clone());
             if let Some(c) = closed_status {
                 q.push(" AND status <> ").push_bind(*c);
+            }
+            if let Some(d) = done_field {
+                q.push(format!(" AND {d} = ''"));
             }
         }
         Some(ListView::DateBetween { field, from, to }) => {

@@ -492,6 +492,17 @@ async fn an_approved_change_flags_reassessment_and_review(b: Backend) {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (_, ia_before) = json(app.get(&t, &path("")).await).await;
     assert_eq!(ia_before["reassessment_due"], json!([]), "{ia_before}");
+    let session = session(&app, "mia@acme.test").await;
+    let (_, page) = app
+        .page(
+            &session,
+            &format!("/o/acme/inventory/changes/{}", change["id"]),
+        )
+        .await;
+    assert!(
+        page.contains(&format!("/o/acme/changes/{}/approve", change["id"])),
+        "a manager sees the Approve step on the change's page"
+    );
     let (s, approved) = send(
         &app,
         Method::POST,
@@ -530,6 +541,13 @@ async fn an_approved_change_flags_reassessment_and_review(b: Backend) {
     )
     .await;
     assert!(d["review_due"].to_string().contains("change CHG-1"), "{d}");
+    let (_, page) = app
+        .page(&session, &format!("/o/acme/inventory/risks/{}", risk["id"]))
+        .await;
+    assert!(
+        page.contains("Re-assessment due: change CHG-1"),
+        "the risk's page says why it is due"
+    );
     // Re-assessing the risk the day after clears its flag.
     let later = app
         .second_server_at(std::sync::Arc::new(aims_domain::FixedClock(
@@ -631,6 +649,38 @@ async fn a_training_closes_a_competence_gap(b: Backend) {
     let (s, p) = send(&app, Method::POST, &t, "/api/v1/pmm-plans", json!({"name": "Quarterly review", "system_id": sys["id"], "frequency": "quarterly", "status": "active"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["field"], "system_id");
+    // A high-risk system we provide gets its plan; a cycle past its due date is on the
+    // dashboard, and the number opens exactly that cycle.
+    let cv = create(&app, &t, "/api/v1/ai-systems", json!({"name": "CV screening", "lifecycle_stage": "design_development", "roles": ["provider"]})).await;
+    let (s, c) = send(&app, Method::PUT, &t, &format!("/api/v1/ai-systems/{}/classification", cv["id"]),
+        json!({"answers": {"annex_iii_use_cases": ["Annex III point 4(a)"]}, "version": cv["version"]})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let plan = create(&app, &t, "/api/v1/pmm-plans", json!({"name": "Quarterly review", "system_id": cv["id"], "frequency": "quarterly", "status": "active"})).await;
+    create(&app, &t, "/api/v1/pmm-cycles", json!({"name": "Q3", "plan_id": plan["id"], "due_on": "2026-10-15", "completed_on": "2026-10-12", "result": "no_findings"})).await;
+    create(
+        &app,
+        &t,
+        "/api/v1/pmm-cycles",
+        json!({"name": "Q4", "plan_id": plan["id"], "due_on": "2026-11-15", "result": "pending"}),
+    )
+    .await;
+    create(
+        &app,
+        &t,
+        "/api/v1/pmm-cycles",
+        json!({"name": "Q1", "plan_id": plan["id"], "due_on": "2027-02-15", "result": "pending"}),
+    )
+    .await;
+    let (_, dash) = json(app.get(&t, "/api/v1/dashboard").await).await;
+    assert_eq!(dash["overdue"]["monitoring_cycles"], 1, "{dash}");
+    let (_, list) = json(app.get(&t, "/api/v1/pmm-cycles?view=overdue").await).await;
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Q4"]);
 }
 
 async fn concerns_become_incidents_and_incidents_raise_nonconformities(b: Backend) {
