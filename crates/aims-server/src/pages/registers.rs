@@ -789,7 +789,7 @@ pub(crate) async fn save(
                     spec.path,
                     id_of(&rec)
                 ),
-                &format!("{} {verb}.", str_of(&rec, "reference")),
+                &format!("{} {verb}.{}", str_of(&rec, "reference"), warnings_of(&rec)),
             ))
         }
         Err(e) if e.kind == ErrorKind::Invalid && !e.errors.is_empty() => {
@@ -843,4 +843,18 @@ pub(crate) async fn update(
     let ctx = org_ctx(&s, &headers, &slug).await?;
     let spec = spec_of(&register)?;
     save(&s, &ctx, spec, Some(id), form).await
+}
+
+/// The warnings a save answered with (an incident's hold on a system, Art. 73(6)), for the
+/// success message.
+fn warnings_of(rec: &aims_store::Record) -> String {
+    rec.get("warnings")
+        .and_then(|w| w.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str())
+                .map(|w| format!(" Warning: {w}."))
+                .collect()
+        })
+        .unwrap_or_default()
 }

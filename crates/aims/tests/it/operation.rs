@@ -347,6 +347,47 @@ async fn the_hold_warns_on_changes_and_life_cycle_moves(b: Backend) {
         .as_array()
         .expect("a change touching a held system warns");
     assert!(w[0].as_str().unwrap().contains("Art. 73(6)"), "{w:?}");
+    // Saved through its form, the change's success message carries the warning.
+    let session = session(&app, "mia@acme.test").await;
+    let (_, form) = app
+        .page(
+            &session,
+            &format!("/o/acme/inventory/changes/{}/edit", change["id"]),
+        )
+        .await;
+    let csrf = csrf_in(&form).unwrap();
+    let version = change["version"].to_string();
+    let r = app
+        .post_form(
+            &session,
+            &format!("/o/acme/inventory/changes/{}", change["id"]),
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("name", "Retrain the model on new data"),
+            ],
+        )
+        .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let flash = set_cookie_value(r.headers(), "aims_flash").unwrap_or_default();
+    let html = app
+        .client
+        .get(app.url(&location))
+        .header(
+            reqwest::header::COOKIE,
+            format!("aims_session={session}; aims_flash={flash}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("saved. Warning: AIS-1 is on hold for serious incident INC-1"),
+        "the message warns"
+    );
     let (_, s1) = json(
         app.get(&t, &format!("/api/v1/ai-systems/{}", sys["id"]))
             .await,
@@ -379,7 +420,6 @@ async fn the_hold_warns_on_changes_and_life_cycle_moves(b: Backend) {
         same.get("warnings").is_none(),
         "a rename is no life-cycle move: {same}"
     );
-    let session = session(&app, "mia@acme.test").await;
     let (_, page) = app
         .page(
             &session,
