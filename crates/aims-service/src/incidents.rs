@@ -312,8 +312,39 @@ pub async fn deadline(cx: &Cx, scope: &Scope, id: i64) -> AppResult<DeadlineView
         .map_err(|m| AppError::invalid(Invalid::field(m.field, m.message)))
 }
 
+/// What the incident page shows, read once: the record, its timeline, the reporting duty (or
+/// what is missing to compute it) and the reference of the nonconformity raised from it.
+pub struct IncidentView {
+    pub record: Record,
+    pub events: Vec<IncidentEvent>,
+    pub deadline: Result<DeadlineView, incident::Missing>,
+    pub nonconformity: Option<(i64, String)>,
+}
+
+pub async fn incident_view(cx: &Cx, scope: &Scope, id: i64) -> AppResult<IncidentView> {
+    scope.require(Permission::Read)?;
+    let record = incident(cx, scope, id).await?;
+    let events = cx.store.incident_events(scope.org_id, id).await?;
+    let deadline =
+        incident::deadline(&facts(&record, &events)).map(|d| view(&d, flag(&record, "hold"), cx));
+    let nonconformity = match num(&record, "nonconformity_task_id") {
+        Some(t) => cx
+            .store
+            .register_get(scope.org_id, &TASKS, t)
+            .await?
+            .map(|task| (t, text(&task, "reference"))),
+        None => None,
+    };
+    Ok(IncidentView {
+        record,
+        events,
+        deadline,
+        nonconformity,
+    })
+}
+
 /// The deadline of a record as read, or what is missing to compute it.
-pub(crate) async fn deadline_of(
+pub async fn deadline_of(
     cx: &Cx,
     org_id: i64,
     rec: &Record,

@@ -101,7 +101,8 @@ async fn view(
 ) -> Result<IncidentPage, PageError> {
     ctx.require(Permission::Read)?;
     let scope = ctx.scope();
-    let rec = aims_service::registers::read::get(&s.cx, &scope, &INCIDENTS, id).await?;
+    let v = incidents::incident_view(&s.cx, &scope, id).await?;
+    let rec = v.record;
     let yes = |k: &str| rec.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
     let label = |k: &str| INCIDENTS.field(k).map(|f| f.label).unwrap_or("");
     let questions = [
@@ -115,15 +116,7 @@ async fn view(
     .iter()
     .map(|k| (*k, label(k), yes(k)))
     .collect();
-    let deadline = match incidents::deadline(&s.cx, &scope, id).await {
-        Ok(d) => Ok(d),
-        Err(e) if e.kind == ErrorKind::Invalid => Err(e
-            .errors
-            .first()
-            .map(|f| f.message.clone())
-            .unwrap_or(e.detail)),
-        Err(e) => return Err(e.into()),
-    };
+    let deadline = v.deadline.map_err(|m| m.message.to_string());
     let assessed = match rec.get("assessed_by").and_then(|v| v.as_i64()) {
         Some(user) => {
             let who =
@@ -136,18 +129,7 @@ async fn view(
         }
         None => String::new(),
     };
-    let task = rec
-        .get("nonconformity_task_id")
-        .and_then(|v| v.get("id").and_then(|i| i.as_i64()).or_else(|| v.as_i64()))
-        .map(|t| {
-            let r = rec
-                .get("nonconformity_task_id")
-                .and_then(|v| v.get("reference"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("TSK {t}"));
-            (t, r)
-        });
+    let task = v.nonconformity;
     let role = str_of(&rec, "reporting_role");
     Ok(IncidentPage {
         layout: ctx.layout(
@@ -170,7 +152,7 @@ async fn view(
         },
         sector: str_of(&rec, "sector_regime"),
         assessed,
-        events: incidents::timeline(&s.cx, &scope, id).await?,
+        events: v.events,
         task,
         can_write: ctx.org.role.permissions().allows(Permission::Write),
         errors,

@@ -451,20 +451,12 @@ pub async fn extras(
             }
         }
         "incidents" => {
-            let d = aims_service::registers::read::get(
-                &s.cx,
-                &ctx.scope(),
-                &aims_domain::register::INCIDENTS,
-                id,
-            )
-            .await?;
-            if let Some(summary) = d
-                .get("deadline")
-                .and_then(|d| d.get("summary"))
-                .and_then(|v| v.as_str())
-            {
-                x.notices.push((false, summary.to_string()));
-            }
+            x.notices.push(
+                match aims_service::incidents::deadline_of(&s.cx, org, rec).await? {
+                    Ok(d) => (false, d.summary),
+                    Err(missing) => (true, missing.message.to_string()),
+                },
+            );
         }
         "risks" => {
             let with_links = aims_service::registers::read::get(

@@ -799,6 +799,11 @@ async fn concerns_become_incidents_and_incidents_raise_nonconformities(b: Backen
     let session = session(&app, "mia@acme.test").await;
     let (s, page) = app.page(&session, &format!("/o/acme/incidents/{id}")).await;
     assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("Nonconformity raised: <a href=\"/o/acme/inventory/tasks/"),
+        "the incident page links its nonconformity"
+    );
+    assert!(page.contains(">TSK-1</a>"), "by its reference");
     let csrf = csrf_in(&page).unwrap();
     let res = app
         .post_form(
